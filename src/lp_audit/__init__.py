@@ -1,0 +1,64 @@
+"""lp_audit: turn shared data definitions into checks, and checks into learning."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Definition",
+    "DefinitionError",
+    "DefinitionNotFoundError",
+    "Finding",
+    "LpAuditError",
+    "Period",
+    "ReturnReadError",
+    "ReturnResult",
+    "__version__",
+    "build_schema",
+    "list_definitions",
+    "load_definition",
+    "read_return",
+    "validate_return",
+]
+
+if TYPE_CHECKING:
+    from lp_audit.definitions import Definition, list_definitions, load_definition
+    from lp_audit.errors import (
+        DefinitionError,
+        DefinitionNotFoundError,
+        LpAuditError,
+        ReturnReadError,
+    )
+    from lp_audit.findings import Finding
+    from lp_audit.periods import Period
+    from lp_audit.reading import read_return
+    from lp_audit.schema import build_schema
+    from lp_audit.validation import ReturnResult, validate_return
+
+_LAZY = {
+    "Definition": "lp_audit.definitions",
+    "list_definitions": "lp_audit.definitions",
+    "load_definition": "lp_audit.definitions",
+    "DefinitionError": "lp_audit.errors",
+    "DefinitionNotFoundError": "lp_audit.errors",
+    "LpAuditError": "lp_audit.errors",
+    "ReturnReadError": "lp_audit.errors",
+    "Finding": "lp_audit.findings",
+    "Period": "lp_audit.periods",
+    "read_return": "lp_audit.reading",
+    "build_schema": "lp_audit.schema",
+    "ReturnResult": "lp_audit.validation",
+    "validate_return": "lp_audit.validation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public API lazily, so the command line starts fast."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lp_audit' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

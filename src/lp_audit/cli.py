@@ -1,0 +1,335 @@
+"""The ``lp-audit`` command line: a thin layer over the library API.
+
+Heavy libraries (pandas, pandera) are imported inside the commands that need them, so
+``lp-audit --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import IntEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from lp_audit import __version__
+from lp_audit.errors import DefinitionError, LpAuditError, ReturnReadError
+
+if TYPE_CHECKING:
+    from lp_audit.validation import ReturnResult
+
+
+class ExitStatus(IntEnum):
+    """Process exit codes."""
+
+    OK = 0
+    FINDINGS = 1
+    INPUT_ERROR = 2
+
+
+app = typer.Typer(
+    name="lp-audit",
+    pretty_exceptions_enable=False,
+    help="Audit the quality of data returns against shared data definitions.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+definitions_app = typer.Typer(help="List, show and check data definitions.", no_args_is_help=True)
+app.add_typer(definitions_app, name="definitions")
+
+stderr = Console(stderr=True, highlight=False)
+_state = {"debug": False}
+
+DefinitionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--definition",
+        "-d",
+        help="Definition NAME, NAME@VERSION or a YAML path, e.g. hbyw-quarterly-return@1.0. "
+        "Default: the bundled version in force for the return's period.",
+    ),
+]
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format: text, json, csv, junit, github or markdown, e.g. --format json.",
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write the result to this file instead of stdout."),
+]
+
+
+def _fail(message: str, exc: BaseException | None = None) -> NoReturn:
+    from rich.markup import escape
+
+    if _state["debug"] and exc is not None:
+        raise exc
+    stderr.print(f"[bold red]error:[/bold red] {escape(message)}")
+    raise typer.Exit(ExitStatus.INPUT_ERROR)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"lp-audit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Audit the quality of data returns against shared data definitions."""
+    _state["debug"] = debug
+
+
+@app.command()
+def validate(
+    files: Annotated[
+        list[Path], typer.Argument(help="Return files (CSV or XLSX), e.g. returns/rth-q2.csv.")
+    ],
+    definition: DefinitionOpt = None,
+    provider: Annotated[
+        str | None, typer.Option(help="The provider submitting the return, e.g. --provider RTH.")
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option(help='The period the return is for, e.g. --period "2025-26 Q2".')
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Workbook sheet to read (default: the first).")
+    ] = None,
+    fmt: FormatOpt = "text",
+    output: OutputOpt = None,
+    fail_on: Annotated[
+        str, typer.Option(help="Exit 1 when findings reach this severity: error, warning or never.")
+    ] = "error",
+) -> None:
+    """Check provider returns against a data definition and list what to fix.
+
+    Example: lp-audit validate examples/returns/*.csv --format json
+    """
+    from lp_audit.output import FORMATS, render
+    from lp_audit.periods import Period
+
+    if fmt not in FORMATS:
+        _fail(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if fail_on not in ("error", "warning", "never"):
+        _fail(f"--fail-on must be error, warning or never, not {fail_on!r}")
+    if period is not None:
+        try:
+            Period.parse(period)
+        except ValueError as exc:
+            _fail(str(exc))
+    results, unreadable = _validate_all(files, definition, provider, period, sheet)
+    if fmt == "text" and output is None:
+        from lp_audit.output import print_text
+
+        print_text(results, Console(highlight=False))
+    else:
+        text = render(results, "markdown" if fmt == "text" else fmt)
+        _emit(text, output)
+    if unreadable:
+        raise typer.Exit(ExitStatus.INPUT_ERROR)
+    raise typer.Exit(_exit_for(results, fail_on))
+
+
+def _validate_all(
+    files: list[Path],
+    definition: str | None,
+    provider: str | None,
+    period: str | None,
+    sheet: str | None,
+) -> tuple[list[ReturnResult], int]:
+    from lp_audit.definitions import load_definition
+    from lp_audit.validation import validate_return
+
+    spec = None
+    if definition is not None:
+        try:
+            spec = (
+                load_definition(definition)
+                if (
+                    "@" in definition or definition.endswith((".yaml", ".yml")) or "/" in definition
+                )
+                else None
+            )
+        except LpAuditError as exc:
+            _fail(str(exc), exc)
+    results = []
+    unreadable = 0
+    for file in files:
+        try:
+            results.append(
+                validate_return(
+                    file, spec or definition, provider=provider, period=period, sheet=sheet
+                )
+            )
+        except ReturnReadError as exc:
+            unreadable += 1
+            stderr.print(f"[bold red]error:[/bold red] {_plain(str(exc))}")
+        except DefinitionError as exc:
+            _fail(str(exc), exc)
+        except LpAuditError as exc:
+            _fail(str(exc), exc)
+    return results, unreadable
+
+
+def _plain(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    from lp_audit.output import write_atomic
+
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        write_atomic(output, text)
+    except LpAuditError as exc:
+        _fail(str(exc), exc)
+    stderr.print(f"Wrote {output}")
+
+
+def _exit_for(results: list[ReturnResult], fail_on: str) -> ExitStatus:
+    if fail_on == "never":
+        return ExitStatus.OK
+    for result in results:
+        counts = result.counts
+        if counts["error"] or (fail_on == "warning" and counts["warning"]):
+            return ExitStatus.FINDINGS
+    return ExitStatus.OK
+
+
+@definitions_app.command("list")
+def definitions_list(
+    folder: Annotated[
+        Path | None, typer.Option(help="A folder of definitions (default: the bundled ones).")
+    ] = None,
+) -> None:
+    """List definitions with their versions and the periods they are in force.
+
+    Example: lp-audit definitions list
+    """
+    from rich.table import Table
+
+    from lp_audit.definitions import list_definitions
+
+    table = Table("Definition", "Version", "In force", "Title", box=None, header_style="bold")
+    for info in list_definitions(folder):
+        start = str(info.in_force_from) if info.in_force_from else "any time"
+        span = f"{start} to {info.in_force_to}" if info.in_force_to else f"from {start}"
+        table.add_row(info.name, info.version, span, info.title)
+    Console(highlight=False).print(table)
+
+
+@definitions_app.command("show")
+def definitions_show(
+    name: Annotated[
+        str, typer.Argument(help="NAME, NAME@VERSION or a path, e.g. hbyw-quarterly-return@2.0.")
+    ],
+) -> None:
+    """Print a definition's fields: type, status, codes and sensitivity.
+
+    Example: lp-audit definitions show hbyw-quarterly-return@1.0
+    """
+    from rich.markup import escape
+    from rich.table import Table
+
+    from lp_audit.definitions import load_definition
+    from lp_audit.findings import shorten
+
+    try:
+        d = load_definition(name)
+    except LpAuditError as exc:
+        _fail(str(exc), exc)
+    console = Console(highlight=False)
+    console.print(
+        f"[bold]{escape(d.title)}[/bold] ({escape(d.ref)}), in force {escape(d.describe_in_force())}"
+    )
+    if d.description:
+        console.print(escape(d.description))
+    table = Table("#", "Field", "Type", "Status", "Codes / rules", box=None, header_style="bold")
+    for i, f in enumerate(d.fields, start=1):
+        codes = (
+            shorten([c.value + ("*" if c.unknown else "") for c in f.codes], 6) if f.codes else ""
+        )
+        rules = "; ".join(c.describe() for c in f.constraints)
+        extra = " ".join(
+            x for x in (codes, rules, "[magenta]sensitive[/magenta]" if f.sensitive else "") if x
+        )
+        table.add_row(
+            str(i), f"{escape(f.name)}\n[dim]{escape(f.label)}[/dim]", f.type, f.status, extra
+        )
+    console.print(table)
+    console.print(
+        f"{len(d.rules)} cross-field rules, {len(d.return_rules)} return rules. * = unknown code"
+    )
+
+
+@definitions_app.command("check")
+def definitions_check(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Definition files or folders, e.g. definitions/.")
+    ],
+) -> None:
+    """Check definition files and list every problem as file:line: path: message.
+
+    Example: lp-audit definitions check definitions/
+    """
+    from lp_audit.definitions import load_definition_file
+
+    files: list[Path] = []
+    for path in paths:
+        files.extend(sorted(path.rglob("*.yaml")) if path.is_dir() else [path])
+    problems = 0
+    for file in files:
+        try:
+            d = load_definition_file(file)
+        except DefinitionError as exc:
+            problems += len(exc.problems)
+            for p in exc.problems:
+                typer.echo(str(p))
+        except LpAuditError as exc:
+            problems += 1
+            typer.echo(str(exc))
+        else:
+            stderr.print(
+                f"[green]ok[/green] {_plain(str(file))}: {_plain(d.ref)}, {len(d.fields)} fields"
+            )
+    if problems:
+        stderr.print(f"[red]{problems} problem(s) found[/red]")
+        raise typer.Exit(ExitStatus.INPUT_ERROR)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        stderr.print("[red]Interrupted.[/red]")
+        sys.exit(130)
+    except LpAuditError as exc:  # pragma: no cover - commands catch their own
+        stderr.print(f"[bold red]error:[/bold red] {_plain(str(exc))}")
+        sys.exit(ExitStatus.INPUT_ERROR)
+    except Exception as exc:  # pragma: no cover - a bug: one line, traceback with --debug
+        if _state["debug"]:
+            raise
+        stderr.print(
+            f"[bold red]internal error:[/bold red] {_plain(type(exc).__name__)}: {_plain(str(exc))}. "
+            "Run again with --debug for details, and report it."
+        )
+        sys.exit(ExitStatus.INPUT_ERROR)

@@ -1,0 +1,265 @@
+"""Rendering validation results for machines and people, and writing files atomically."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lp_audit.errors import OutputError
+from lp_audit.findings import CATALOGUE, FINDING_COLUMNS
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from lp_audit.validation import ReturnResult
+
+FORMATS = ("text", "json", "csv", "junit", "github", "markdown")
+SCHEMA_VERSION = 1
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename.
+
+    An interrupted run leaves either the old file or the new one, never a partial one.
+
+    Raises:
+        OutputError: if the folder does not exist or cannot be written.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path()
+    if not folder.is_dir():
+        raise OutputError(f"{target}: the folder {folder} does not exist; create it first")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write in {folder} ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def to_json(results: Sequence[ReturnResult]) -> str:
+    """The documented JSON document: ``{"lp_audit": 1, "returns": [...]}``."""
+    document: dict[str, Any] = {
+        "lp_audit": SCHEMA_VERSION,
+        "returns": [r.to_dict() for r in results],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_csv(results: Sequence[ReturnResult]) -> str:
+    """One row per finding, with the file path first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["path", *FINDING_COLUMNS])
+    for result in results:
+        for finding in result.finding_objects():
+            row = finding.to_dict()
+            writer.writerow([result.path, *(_csv_safe(row[c]) for c in FINDING_COLUMNS)])
+    return buffer.getvalue()
+
+
+def _csv_safe(value: Any) -> Any:
+    """Keep spreadsheet programs from running a value as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def _groups(result: ReturnResult) -> list[dict[str, Any]]:
+    """Findings grouped by code, field and rule, most severe and most frequent first."""
+    frame = result.findings
+    if not len(frame):
+        return []
+    groups: list[dict[str, Any]] = []
+    keys = ["severity", "code", "field", "rule"]
+    for key, group in frame.groupby(keys, dropna=False, sort=False):
+        severity, code, field, rule = (None if _isna(k) else k for k in key)
+        lines = [int(x) for x in group["line"].dropna().tolist()]
+        groups.append(
+            {
+                "severity": severity,
+                "code": code,
+                "field": field,
+                "rule": rule,
+                "count": len(group),
+                "lines": lines,
+                "message": str(group["message"].iloc[0]),
+                "column": None if _isna(group["column"].iloc[0]) else group["column"].iloc[0],
+            }
+        )
+    groups.sort(
+        key=lambda g: (g["severity"] != "error", -int(g["count"]), str(g["code"]), str(g["field"]))
+    )
+    return groups
+
+
+def _isna(value: Any) -> bool:
+    import pandas as pd
+
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def _lines_text(lines: list[int], limit: int = 6) -> str:
+    if not lines:
+        return "file"
+    shown = ", ".join(str(x) for x in lines[:limit])
+    more = f" +{len(lines) - limit} more" if len(lines) > limit else ""
+    return ("line " if len(lines) == 1 else "lines ") + shown + more
+
+
+def to_markdown(results: Sequence[ReturnResult]) -> str:
+    """A summary and grouped findings, for a pull-request comment or an email."""
+    out = ["# lp_audit validation", ""]
+    for result in results:
+        counts = result.counts
+        out.append(f"## {_md(result.path)}")
+        out.append("")
+        out.append(
+            f"{result.rows} rows · provider {_md(result.provider or '?')} · period "
+            f"{_md(result.period or '?')} · {_md(result.definition or '?')} · "
+            f"**{counts['error']} errors**, {counts['warning']} warnings"
+        )
+        out.append("")
+        groups = _groups(result)
+        if not groups:
+            out.extend(["No problems found.", ""])
+            continue
+        out.append("| Severity | Code | Field | Count | Where | What to do |")
+        out.append("|---|---|---|---:|---|---|")
+        for g in groups:
+            out.append(
+                f"| {g['severity']} | `{g['code']}` | {_md(g['field'] or '')} | {g['count']} | "
+                f"{_lines_text(g['lines'])} | {_md(g['message'])} |"
+            )
+        out.append("")
+    return "\n".join(out)
+
+
+def _md(text: str) -> str:
+    """Escape text for a Markdown table cell."""
+    return (
+        str(text)
+        .replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("\r", " ")
+        .replace("\n", " ")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
+
+
+def to_github(results: Sequence[ReturnResult]) -> str:
+    """GitHub Actions workflow commands: one annotation per finding."""
+    out = []
+    for result in results:
+        for f in result.finding_objects():
+            level = "error" if f.severity == "error" else "warning"
+            props = [f"file={_gh_prop(result.path)}"]
+            if f.line is not None:
+                props.append(f"line={f.line}")
+            title = CATALOGUE[f.code].title if f.code in CATALOGUE else f.code
+            props.append(f"title={_gh_prop(title + (' (' + f.field + ')' if f.field else ''))}")
+            out.append(f"::{level} {','.join(props)}::{_gh_data(f.message)}")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_prop(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def to_junit(results: Sequence[ReturnResult]) -> str:
+    """JUnit XML: a test suite per file, a test case per finding code and field."""
+    suites = ET.Element("testsuites", name="lp_audit")
+    for result in results:
+        groups = _groups(result)
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=result.path,
+            tests=str(max(len(groups), 1)),
+            failures=str(sum(1 for g in groups if g["severity"] == "error")),
+        )
+        if not groups:
+            ET.SubElement(suite, "testcase", classname=result.path, name="valid")
+        for g in groups:
+            name = (
+                g["code"]
+                + (f" [{g['rule']}]" if g["rule"] else "")
+                + (f" {g['field']}" if g["field"] else "")
+            )
+            case = ET.SubElement(suite, "testcase", classname=result.path, name=name)
+            body = f"{g['message']} ({g['count']} × {_lines_text(g['lines'], 20)})"
+            if g["severity"] == "error":
+                ET.SubElement(case, "failure", message=g["message"], type=g["code"]).text = body
+            else:
+                ET.SubElement(case, "system-out").text = "warning: " + body
+    ET.indent(suites)
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
+
+
+def render(results: Sequence[ReturnResult], fmt: str) -> str:
+    """Render results as one of the machine formats (not ``text``)."""
+    renderers = {
+        "json": to_json,
+        "csv": to_csv,
+        "junit": to_junit,
+        "github": to_github,
+        "markdown": to_markdown,
+    }
+    return renderers[fmt](results)
+
+
+def print_text(results: Sequence[ReturnResult], console: Console) -> None:
+    """A readable summary per file, findings grouped by code and field, for an 80-column terminal."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    for result in results:
+        counts = result.counts
+        colour = "red" if counts["error"] else "yellow" if counts["warning"] else "green"
+        console.print(
+            f"[bold]{escape(result.path)}[/bold]  {result.rows} rows · "
+            f"{escape(result.provider or '?')} · {escape(result.period or '?')} · "
+            f"{escape(result.definition or '?')}"
+        )
+        console.print(
+            f"  [{colour}]{counts['error']} error(s), {counts['warning']} warning(s)[/{colour}]"
+        )
+        groups = _groups(result)
+        if not groups:
+            console.print("  [green]No problems found.[/green]\n")
+            continue
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
+        table.add_column("", no_wrap=True)
+        table.add_column("Problem", overflow="fold")
+        table.add_column("Count", justify="right", no_wrap=True)
+        table.add_column("Where", overflow="fold")
+        for g in groups:
+            mark = "[red]✗[/red]" if g["severity"] == "error" else "[yellow]![/yellow]"
+            what = f"[bold]{escape(g['code'])}[/bold]"
+            if g["field"]:
+                what += f" {escape(g['field'])}"
+            if g["rule"]:
+                what += f" [dim]({escape(g['rule'])})[/dim]"
+            what += f"\n{escape(g['message'])}"
+            table.add_row(mark, what, str(g["count"]), _lines_text(g["lines"]))
+        console.print(table)
+        console.print()

@@ -1,0 +1,692 @@
+"""Reading a return file into raw text values, keeping the physical line of every record.
+
+Everything is read as text: only the definition decides what is blank, unknown or invalid, so
+``N/A`` or ``null`` stay as written. CSV files are parsed by pyarrow; a quote-aware scan of the
+bytes (vectorised with numpy) gives each record's physical start line, so a quoted value that
+spans lines does not shift later line numbers. Files that pyarrow cannot take as they are (rows
+of the wrong length, stray quotes) fall back to Python's csv module, which reports each row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lp_audit.definitions import Definition, header_key
+from lp_audit.errors import ReturnReadError
+from lp_audit.findings import Finding, column_letter, shorten
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+#: The most columns a return may have; more is almost certainly not a return.
+MAX_COLUMNS = 1000
+#: The largest cell accepted, in characters.
+MAX_CELL_CHARS = 100_000
+_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_TOTALS_RE = re.compile(r"^\s*(grand\s+)?totals?\s*:?\s*$", re.IGNORECASE)
+
+
+@dataclass
+class RawTable:
+    """A file's cells as text, before its header is matched to a definition."""
+
+    path: str
+    headers: list[str]
+    cells: pd.DataFrame  # columns 0..n-1, str dtype, '' for blank
+    lines: np.ndarray  # physical start line of each row
+    header_line: int
+    encoding: str
+    delimiter: str | None
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class RawReturn:
+    """A return's raw text values by field name, with line numbers and reading findings."""
+
+    path: str
+    data: pd.DataFrame  # one str column per field found, '' for blank
+    lines: np.ndarray
+    columns: dict[str, int]  # field name -> 0-based column position in the file
+    headers: list[str]
+    encoding: str
+    delimiter: str | None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.data)
+
+    def column_of(self, field_name: str) -> str | None:
+        """The spreadsheet column letter of a field, if the file has it."""
+        index = self.columns.get(field_name)
+        return column_letter(index) if index is not None else None
+
+
+# --------------------------------------------------------------------------------------------
+# Bytes to text
+
+
+def _describe_binary(raw: bytes, path: Path) -> str | None:
+    """Say what a non-text file is and what to do, or None if it looks like text."""
+    if raw.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
+        except zipfile.BadZipFile:
+            names = []
+        if any(n.startswith("xl/") for n in names):
+            if path.suffix.lower() == ".xlsx":
+                return None
+            return (
+                "this is an Excel workbook saved with a .csv name. Rename it to .xlsx, or open it "
+                "in Excel and use Save As > 'CSV UTF-8 (Comma delimited)'"
+            )
+        return "this is a ZIP archive, not a CSV file. Unzip it and check the return inside"
+    signatures = {
+        b"\x89PNG": "a PNG image",
+        b"%PDF": "a PDF document",
+        b"\xd0\xcf\x11\xe0": "an old-style Excel (.xls) or Office file",
+        b"\xff\xd8\xff": "a JPEG image",
+        b"GIF8": "a GIF image",
+    }
+    for magic, what in signatures.items():
+        if raw.startswith(magic):
+            return f"this is {what}, not a CSV file. Export the return from Excel as 'CSV UTF-8'"
+    return None
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    sample = raw[:4000]
+    if len(sample) < 4:
+        return None
+    even_nuls = sample[0::2].count(0) / len(sample[0::2])
+    odd_nuls = sample[1::2].count(0) / len(sample[1::2])
+    if odd_nuls > 0.4 and even_nuls < 0.05:
+        return "utf-16-le"
+    if even_nuls > 0.4 and odd_nuls < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def decode(raw: bytes, path: Path) -> tuple[str, str, list[Finding]]:
+    """Decode a file's bytes, saying which encoding was used when it is not UTF-8.
+
+    Raises:
+        ReturnReadError: for binary files.
+    """
+    what = _describe_binary(raw, path)
+    if what is not None:
+        raise ReturnReadError(str(path), what)
+    findings: list[Finding] = []
+
+    def note(name: str, extra: str = "") -> None:
+        findings.append(
+            Finding(
+                "encoding",
+                "warning",
+                f"The file is saved as {name}, not UTF-8; it was read as {name}.{extra} "
+                "In Excel, save returns as 'CSV UTF-8 (Comma delimited)'.",
+            )
+        )
+
+    for bom, name, label in (
+        (codecs.BOM_UTF8, "utf-8-sig", None),
+        (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+        (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+    ):
+        if raw.startswith(bom):
+            try:
+                text = raw.decode(name)
+            except UnicodeDecodeError as exc:
+                raise ReturnReadError(
+                    str(path),
+                    f"the file starts as {label or 'UTF-8'} but has invalid bytes at byte {exc.start}",
+                ) from None
+            if label:
+                note(label)
+            return text, label or "UTF-8", findings
+    utf16 = _utf16_without_bom(raw)
+    if utf16 is not None:
+        try:
+            text = raw.decode(utf16)
+        except UnicodeDecodeError:
+            pass
+        else:
+            note("UTF-16 (without a byte order mark)")
+            return text, "UTF-16", findings
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise ReturnReadError(
+            str(path),
+            f"the file is binary, not text (a NUL byte on line {line}). "
+            "Export the return from Excel as 'CSV UTF-8'",
+        )
+    try:
+        return raw.decode("utf-8"), "UTF-8", findings
+    except UnicodeDecodeError as exc:
+        first_bad_line = raw[: exc.start].count(b"\n") + 1
+    extra = f" The first character that is not UTF-8 is on line {first_bad_line}."
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(raw).best()
+        if best is None:
+            raise ReturnReadError(
+                str(path), "the text encoding could not be recognised. Save the file as 'CSV UTF-8'"
+            ) from None
+        text = str(best)
+        note(best.encoding, extra)
+        return text, best.encoding, findings
+    note("Windows-1252", extra)
+    return text, "Windows-1252", findings
+
+
+# --------------------------------------------------------------------------------------------
+# Text to cells
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _record_starts(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Byte offsets where records start and end, their start lines, and whether quotes balance."""
+    import numpy as np
+
+    buf = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.cumsum(buf == 34, dtype=np.int64)
+    newlines = np.flatnonzero(buf == 10)
+    terminators = newlines[(quotes[newlines] & 1) == 0] if len(newlines) else newlines
+    starts = np.concatenate(([0], terminators + 1))
+    ends = np.concatenate((terminators, [len(buf)]))
+    # a record ending in '\r' (CRLF) ends one byte earlier
+    has_cr = (ends > starts) & (buf[np.maximum(ends - 1, 0)] == 13) if len(buf) else ends > starts
+    ends = ends - has_cr.astype(np.int64)
+    lines = np.searchsorted(newlines, starts) + 1
+    balanced = bool(len(buf) == 0 or quotes[-1] % 2 == 0)
+    return starts, ends, lines, balanced
+
+
+def read_table(path: str | Path, *, sheet: str | None = None) -> RawTable:
+    """Read a CSV or XLSX file's cells as text with physical line numbers.
+
+    Raises:
+        ReturnReadError: if the file is missing, a folder, unreadable, or not a table.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ReturnReadError(str(path), "no such file; check the path") from None
+    except IsADirectoryError:
+        raise ReturnReadError(
+            str(path), "is a folder, not a file; name a CSV or XLSX file"
+        ) from None
+    except PermissionError:
+        raise ReturnReadError(str(path), "permission denied; check you can open the file") from None
+    except OSError as exc:
+        raise ReturnReadError(str(path), f"cannot be read ({exc.strerror})") from None
+    if path.suffix.lower() in (".xlsx", ".xlsm") or (
+        raw.startswith(b"PK\x03\x04")
+        and _describe_binary(raw, path.with_suffix(".xlsx")) is None
+        and path.suffix.lower() == ".xlsx"
+    ):
+        return _read_xlsx(path, raw, sheet)
+    text, encoding, findings = decode(raw, path)
+    return _read_csv_text(str(path), text, encoding, findings)
+
+
+def _read_csv_text(path: str, text: str, encoding: str, findings: list[Finding]) -> RawTable:
+    import numpy as np
+    import pandas as pd
+
+    text = text.removeprefix("\ufeff")
+    data = text.encode("utf-8")
+    starts, ends, lines, balanced = _record_starts(data)
+    nonempty = ends > starts
+    header_index = int(np.argmax(nonempty)) if nonempty.any() else -1
+    empty_table = RawTable(
+        path, [], pd.DataFrame(), np.array([], dtype=np.int64), 1, encoding, None, findings
+    )
+    if header_index < 0 or not data[starts[header_index] : ends[header_index]].strip(b" \t,;|\r"):
+        findings.append(
+            Finding(
+                "empty-file",
+                "error",
+                "The file is empty: it has no header row and no data. Send the return with its header row.",
+            )
+        )
+        return empty_table
+    header_text = data[starts[header_index] : ends[header_index]].decode("utf-8")
+    delimiter = _sniff_delimiter(header_text)
+    header = next(csv.reader([header_text], delimiter=delimiter), [])
+    header_line = int(lines[header_index])
+    if len(header) > MAX_COLUMNS:
+        findings.append(
+            Finding(
+                "too-many-columns",
+                "error",
+                f"The header has {len(header):,} columns; lp_audit reads at most {MAX_COLUMNS:,}. Check the file is a return.",
+                line=header_line,
+            )
+        )
+        return RawTable(
+            path,
+            [],
+            pd.DataFrame(),
+            np.array([], dtype=np.int64),
+            header_line,
+            encoding,
+            delimiter,
+            findings,
+        )
+    body_start = int(ends[header_index])
+    data_records = np.flatnonzero(nonempty[header_index + 1 :]) + header_index + 1
+    empty_records = np.flatnonzero(~nonempty[header_index + 1 :]) + header_index + 1
+    # a file ending in a newline has one empty "record" after it: not a blank line
+    if len(empty_records) and empty_records[-1] == len(starts) - 1 and starts[-1] == len(data):
+        empty_records = empty_records[:-1]
+    cells = None
+    if balanced:
+        cells = _parse_with_pyarrow(data[body_start:], len(header), delimiter, len(data_records))
+    if cells is not None:
+        row_lines = lines[data_records].astype(np.int64)
+        row_findings: list[Finding] = []
+    else:
+        cells, row_lines, row_findings = _parse_with_csv(
+            text, delimiter, len(header), header_line, balanced, lines, data_records
+        )
+    findings.extend(row_findings)
+    table = RawTable(path, header, cells, row_lines, header_line, encoding, delimiter, findings)
+    blank_lines = [int(x) for x in lines[empty_records]]
+    _drop_blank_and_totals(table, blank_lines)
+    _check_cell_sizes(table)
+    return table
+
+
+def _parse_with_pyarrow(
+    body: bytes, ncols: int, delimiter: str, expected_rows: int
+) -> pd.DataFrame | None:
+    """Parse the body with pyarrow, or return None if it needs the row-by-row reader."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    names = [str(i) for i in range(ncols)]
+    bad_rows = []
+
+    def on_invalid(row: object) -> str:
+        bad_rows.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(
+                column_names=names, use_threads=True, block_size=1 << 24
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    if bad_rows or table.num_rows != expected_rows:
+        return None
+    frame: pd.DataFrame = table.to_pandas()
+    frame.columns = pd.RangeIndex(ncols)
+    return frame
+
+
+def _parse_with_csv(
+    text: str,
+    delimiter: str,
+    ncols: int,
+    header_line: int,
+    balanced: bool,
+    record_lines: np.ndarray,
+    data_records: np.ndarray,
+) -> tuple[pd.DataFrame, np.ndarray, list[Finding]]:
+    """Row-by-row fallback for files pyarrow cannot take: reports ragged rows and stray quotes."""
+    import numpy as np
+    import pandas as pd
+
+    findings: list[Finding] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    rows: list[list[str]] = []
+    row_lines: list[int] = []
+    extra: list[int] = []
+    short: list[int] = []
+    previous_end = 0
+    seen_header = False
+    for row in reader:
+        start = previous_end + 1
+        previous_end = reader.line_num
+        if not row or (all(not c.strip() for c in row) and not seen_header):
+            continue
+        if not seen_header:
+            seen_header = True
+            continue
+        if len(row) > ncols:
+            if any(c.strip() for c in row[ncols:]):
+                extra.append(start)
+            row = row[:ncols]
+        elif len(row) < ncols:
+            if not (len(row) == 1 and not row[0].strip()):
+                short.append(start)
+            row = row + [""] * (ncols - len(row))
+        rows.append(row)
+        row_lines.append(start)
+    if not balanced and rows:
+        line = row_lines[-1]
+        findings.append(
+            Finding(
+                "unterminated-quote",
+                "error",
+                f'A quote mark (") in the row starting on line {line} is never closed, so the rest '
+                "of the file could not be read. Remove the stray quote, or close it.",
+                line=line,
+            )
+        )
+        rows.pop()
+        row_lines.pop()
+    if extra:
+        findings.append(
+            Finding(
+                "extra-cells",
+                "error",
+                f"{len(extra)} row(s) have more cells than the header's {ncols} (lines {shorten([str(x) for x in extra])}); a value probably contains an unquoted '{_DELIMITER_NAMES.get(delimiter, delimiter)}'. Put such values in double quotes. The extra cells were ignored.",
+                line=extra[0],
+            )
+        )
+    if short:
+        findings.append(
+            Finding(
+                "missing-cells",
+                "error",
+                f"{len(short)} row(s) have fewer cells than the header's {ncols} (lines {shorten([str(x) for x in short])}); the missing cells were read as blank. Check the rows were not cut short.",
+                line=short[0],
+            )
+        )
+    frame = (
+        pd.DataFrame(rows, columns=range(ncols), dtype="str")
+        if rows
+        else pd.DataFrame({i: pd.Series([], dtype="str") for i in range(ncols)})
+    )
+    return frame, np.asarray(row_lines, dtype=np.int64), findings
+
+
+def _drop_blank_and_totals(table: RawTable, blank_lines: list[int]) -> None:
+    import numpy as np
+
+    cells = table.cells
+    if len(cells.columns) and len(cells):
+        stripped = [cells[c].str.strip() for c in cells.columns]
+        blank = np.logical_and.reduce([(s == "").to_numpy() for s in stripped])
+        if blank.any():
+            blank_lines.extend(int(x) for x in table.lines[blank])
+            keep = ~blank
+            table.cells = cells[keep].reset_index(drop=True)
+            table.lines = table.lines[keep]
+    if blank_lines:
+        blank_lines.sort()
+        table.findings.append(
+            Finding(
+                "blank-rows",
+                "warning",
+                f"{len(blank_lines)} blank row(s) were ignored (lines "
+                f"{shorten([str(x) for x in blank_lines])}). Delete empty rows before sending.",
+                line=blank_lines[0],
+            )
+        )
+    if len(table.cells):
+        last = table.cells.iloc[-1]
+        if any(_TOTALS_RE.match(str(v)) for v in last):
+            line = int(table.lines[-1])
+            table.cells = table.cells.iloc[:-1]
+            table.lines = table.lines[:-1]
+            table.findings.append(
+                Finding(
+                    "totals-row",
+                    "warning",
+                    f"Line {line} looks like a totals row and was ignored. A return holds one row "
+                    "per referral only: delete totals before sending.",
+                    line=line,
+                )
+            )
+
+
+def _check_cell_sizes(table: RawTable) -> None:
+    for col in table.cells.columns:
+        lengths = table.cells[col].str.len()
+        too_big = lengths > MAX_CELL_CHARS
+        if too_big.any():
+            first = int(too_big.to_numpy().argmax())
+            line = int(table.lines[first])
+            table.findings.append(
+                Finding(
+                    "cell-too-large",
+                    "error",
+                    f"A cell in column {column_letter(int(col))} on line {line} has "
+                    f"{int(lengths.iloc[first]):,} characters; lp_audit accepts at most "
+                    f"{MAX_CELL_CHARS:,}. It was cut short.",
+                    line=line,
+                    column=column_letter(int(col)),
+                )
+            )
+            table.cells[col] = table.cells[col].str.slice(0, MAX_CELL_CHARS)
+
+
+def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> RawTable:
+    """Read a workbook's sheet; line numbers are the row numbers Excel shows."""
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise ReturnReadError(
+            str(path),
+            f"the workbook cannot be opened ({type(exc).__name__}); open and re-save it in Excel",
+        ) from None
+    try:
+        if sheet is not None and sheet not in workbook.sheetnames:
+            raise ReturnReadError(
+                str(path), f"has no sheet {sheet!r} (sheets: {', '.join(workbook.sheetnames)})"
+            )
+        ws = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+
+        def text(value: object) -> str:
+            if value is None:
+                return ""
+            if isinstance(value, dt.datetime):
+                return (
+                    value.date().isoformat()
+                    if value.time() == dt.time()
+                    else value.isoformat(sep=" ")
+                )
+            if isinstance(value, dt.date):
+                return value.isoformat()
+            if isinstance(value, bool):
+                return "TRUE" if value else "FALSE"
+            if isinstance(value, float) and value.is_integer():
+                return str(int(value))
+            return str(value)
+
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            rows.append([text(v) for v in values])
+            lines.append(number)
+    finally:
+        workbook.close()
+    findings: list[Finding] = []
+    while rows and not any(c.strip() for c in rows[0]):
+        rows.pop(0)
+        lines.pop(0)
+    if not rows:
+        findings.append(
+            Finding("empty-file", "error", "The sheet is empty: it has no header row and no data.")
+        )
+        return RawTable(
+            str(path), [], pd.DataFrame(), np.array([], dtype=np.int64), 1, "XLSX", None, findings
+        )
+    header = rows[0]
+    while header and not header[-1].strip():
+        header = header[:-1]
+    ncols = len(header)
+    body = [(r + [""] * ncols)[:ncols] for r in rows[1:]]
+    frame = (
+        pd.DataFrame(body, columns=range(ncols), dtype="str")
+        if body
+        else pd.DataFrame({i: pd.Series([], dtype="str") for i in range(ncols)})
+    )
+    table = RawTable(
+        str(path),
+        header,
+        frame,
+        np.asarray(lines[1:], dtype=np.int64),
+        lines[0],
+        "XLSX",
+        None,
+        findings,
+    )
+    _drop_blank_and_totals(table, [])
+    return table
+
+
+# --------------------------------------------------------------------------------------------
+# Header to fields
+
+
+def map_columns(table: RawTable, definition: Definition) -> RawReturn:
+    """Match a table's header to the definition's fields, reporting what does not fit."""
+    import pandas as pd
+
+    findings = list(table.findings)
+    lookup: dict[str, str] = {}
+    for f in definition.fields:
+        for alias in (f.name, f.label, *f.aliases):
+            lookup.setdefault(header_key(alias), f.name)
+    columns: dict[str, int] = {}
+    data: dict[str, pd.Series] = {}
+    line = table.header_line
+    has_data = len(table.cells) > 0
+    for index, header in enumerate(table.headers):
+        letter = column_letter(index)
+        name = lookup.get(header_key(header))
+        if name is None:
+            if not header.strip():
+                if has_data and (table.cells[index].str.strip() != "").any():
+                    findings.append(
+                        Finding(
+                            "unknown-column",
+                            "warning",
+                            f"Column {letter} has values but no header; it was ignored. Give it a field name or delete it.",
+                            line=line,
+                            column=letter,
+                        )
+                    )
+                continue
+            findings.append(
+                Finding(
+                    "unknown-column",
+                    "warning",
+                    f"The column {header.strip()!r} is not in the {definition.title} definition and was ignored.",
+                    line=line,
+                    column=letter,
+                    value=header.strip(),
+                )
+            )
+            continue
+        label = definition.field(name).label
+        if name in columns:
+            first = column_letter(columns[name])
+            findings.append(
+                Finding(
+                    "duplicate-column",
+                    "error",
+                    f"Columns {first} and {letter} are both {label} ({name}); only column {first} was read. Delete or rename one.",
+                    line=line,
+                    column=letter,
+                    field=name,
+                )
+            )
+            continue
+        if header != name:
+            findings.append(
+                Finding(
+                    "header-alias",
+                    "warning",
+                    f"The header {header.strip()!r} was read as {label} ({name}). Use the field name {name!r} as the header.",
+                    line=line,
+                    column=letter,
+                    field=name,
+                    value=header.strip(),
+                )
+            )
+        columns[name] = index
+        data[name] = table.cells[index] if has_data else pd.Series([], dtype="str")
+    for f in definition.fields:
+        if f.name in columns:
+            continue
+        expected = f.required or f.required_when is not None
+        findings.append(
+            Finding(
+                "missing-column",
+                "error" if expected else "warning",
+                f"The file has no {f.label} column ({f.name}). "
+                + (
+                    "It is required: add the column."
+                    if expected
+                    else "It is optional, but add the column, even if empty."
+                ),
+                line=line,
+                field=f.name,
+            )
+        )
+    frame = (
+        pd.DataFrame(data, index=pd.RangeIndex(len(table.cells)))
+        if data
+        else pd.DataFrame(index=pd.RangeIndex(len(table.cells)))
+    )
+    return RawReturn(
+        table.path,
+        frame,
+        table.lines,
+        columns,
+        table.headers,
+        table.encoding,
+        table.delimiter,
+        findings,
+    )
+
+
+def read_return(path: str | Path, definition: Definition, *, sheet: str | None = None) -> RawReturn:
+    """Read a return file and match its columns to ``definition``.
+
+    Raises:
+        ReturnReadError: if the file cannot be read as a table at all.
+    """
+    return map_columns(read_table(path, sheet=sheet), definition)

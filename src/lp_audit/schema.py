@@ -1,0 +1,451 @@
+"""Building pandera schemas from a definition: pure functions, vectorised checks only.
+
+The schema checks *typed* columns (see :mod:`lp_audit.parsing`); it never coerces text. Each
+pandera check carries a unique name that maps back to a :class:`CheckSpec`: the finding code,
+severity, field, rule and message to report when the check fails. Cross-field rules are separate
+one-check schemas run on just the columns they involve, so a failing row is reported once rather
+than once per column of the return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from lp_audit.conditions import AllOf, AnyOf, Compare, Condition, FieldTest, Not, Operand
+from lp_audit.definitions import Constraint, Definition, Field, ReturnRule, Rule
+from lp_audit.findings import shorten
+from lp_audit.periods import Period
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pandera.pandas as pa
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """What to report when the pandera check of the same name fails."""
+
+    name: str
+    code: str
+    severity: str
+    message: str
+    field: str | None = None
+    rule: str | None = None
+    show_value: bool = True
+
+
+@dataclass(frozen=True)
+class Context:
+    """Facts about the return that some checks need: its period, its provider, today."""
+
+    period: Period | None = None
+    provider: str | None = None
+    today: date | None = None
+
+
+@dataclass(frozen=True)
+class RuleSchema:
+    """A one-check schema for a rule, and the columns it is run on."""
+
+    columns: tuple[str, ...]
+    schema: pa.DataFrameSchema
+
+
+@dataclass(frozen=True)
+class ReturnSchema:
+    """Everything needed to check one return's typed frame."""
+
+    columns: pa.DataFrameSchema
+    rules: tuple[RuleSchema, ...]
+    specs: dict[str, CheckSpec]
+
+
+def describe_codes(f: Field, limit: int = 10) -> str:
+    """``1 Male, 2 Female, … and 3 more`` for messages."""
+    return shorten([f"{c.value} {c.label}" for c in f.codes], limit)
+
+
+class _Builder:
+    def __init__(self, definition: Definition, context: Context) -> None:
+        self.definition = definition
+        self.context = context
+        self.specs: dict[str, CheckSpec] = {}
+
+    def check(
+        self,
+        fn: Callable[[Any], Any],
+        code: str,
+        severity: str,
+        message: str,
+        *,
+        field: str | None = None,
+        rule: str | None = None,
+    ) -> pa.Check:
+        import pandera.pandas as pa
+
+        name = f"{code}:{field or ''}:{rule or ''}:{len(self.specs)}"
+        sensitive = (
+            field is not None and self.definition.field(field).sensitive
+            if field in self.definition.field_names
+            else False
+        )
+        self.specs[name] = CheckSpec(
+            name, code, severity, message, field, rule, show_value=not sensitive
+        )
+        return pa.Check(fn, name=name, ignore_na=False)
+
+    # -- columns ---------------------------------------------------------------------------------
+
+    def column(self, f: Field) -> pa.Column:
+        import pandera.pandas as pa
+
+        checks: list[pa.Check] = []
+        label = f.label
+        if f.required:
+            checks.append(
+                self.check(
+                    lambda s: s.notna(),
+                    "missing-required",
+                    "error",
+                    f"{label} is required but blank.",
+                    field=f.name,
+                )
+            )
+        if f.type == "code":
+            allowed = [c.value for c in f.codes]
+            checks.append(
+                self.check(
+                    _isin_or_blank(allowed),
+                    "invalid-code",
+                    "error",
+                    f"{label} is not one of its codes. Use one of: {describe_codes(f)}.",
+                    field=f.name,
+                )
+            )
+        if f.type == "multi_code":
+            checks.extend(self._multi_code_checks(f))
+        for constraint in f.constraints:
+            checks.append(self._constraint(f, constraint))
+        if f.name == self.definition.period_field and self.context.period is not None:
+            expected = str(self.context.period)
+            checks.append(
+                self.check(
+                    _equals_or_blank(expected),
+                    "period-mismatch",
+                    "error",
+                    f"{label} differs from the period of the return ({expected}). Every row must have the same period.",
+                    field=f.name,
+                )
+            )
+        if f.name == self.definition.provider_field and self.context.provider is not None:
+            expected = self.context.provider
+            checks.append(
+                self.check(
+                    _equals_or_blank(expected),
+                    "provider-mismatch",
+                    "error",
+                    f"{label} differs from the provider submitting the return ({expected}).",
+                    field=f.name,
+                )
+            )
+        return pa.Column(nullable=True, checks=checks, required=False, coerce=False)
+
+    def _multi_code_checks(self, f: Field) -> list[pa.Check]:
+        allowed = [c.value for c in f.codes]
+        sep = f.separator
+
+        def tokens(s: pd.Series) -> pd.Series:
+            return s.str.split(sep, regex=False).explode()
+
+        def all_valid(s: pd.Series) -> pd.Series:
+            t = tokens(s)
+            return (t.isna() | t.isin(allowed)).groupby(level=0).all()
+
+        checks = [
+            self.check(
+                all_valid,
+                "invalid-code",
+                "error",
+                f"{f.label} has a code that is not one of its codes. Use codes from: {describe_codes(f)}, separated by {sep}.",
+                field=f.name,
+            )
+        ]
+
+        def no_repeats(s: pd.Series) -> pd.Series:
+            t = tokens(s).dropna()
+            repeated = t.to_frame("t").assign(i=t.index).duplicated().groupby(level=0).any()
+            return ~repeated.reindex(s.index, fill_value=False)
+
+        checks.append(
+            self.check(
+                no_repeats,
+                "duplicate-code",
+                "warning",
+                f"{f.label} lists the same code twice.",
+                field=f.name,
+            )
+        )
+        if f.exclusive_codes:
+            exclusive = list(f.exclusive_codes)
+
+            def alone(s: pd.Series) -> pd.Series:
+                t = tokens(s)
+                count = t.groupby(level=0).count()
+                has = t.isin(exclusive).groupby(level=0).any()
+                return ~((count > 1) & has)
+
+            codes = " or ".join(exclusive)
+            checks.append(
+                self.check(
+                    alone,
+                    "exclusive-code",
+                    "error",
+                    f"{f.label}: {codes} must stand alone, not with other codes.",
+                    field=f.name,
+                )
+            )
+        return checks
+
+    def _constraint(self, f: Field, c: Constraint) -> pa.Check:
+        label = f.label
+        advice = c.message or f"It must be {c.describe()}."
+        lead = f"{label}: "
+        if c.kind == "range":
+            lo, hi = c.minimum, c.maximum
+
+            def within_bounds(s: pd.Series) -> pd.Series:
+                ok = s.isna() | s.notna()
+                if lo is not None:
+                    ok = ok & ~(s < lo).fillna(False)
+                if hi is not None:
+                    ok = ok & ~(s > hi).fillna(False)
+                return ok
+
+            return self.check(
+                within_bounds,
+                "out-of-range",
+                c.severity,
+                (lead if c.message else f"{label} is out of range. ") + advice,
+                field=f.name,
+            )
+        if c.kind == "pattern":
+            pattern = c.pattern or ""
+            return self.check(
+                lambda s: s.isna() | s.str.contains(pattern, regex=True).fillna(True),
+                "pattern-mismatch",
+                c.severity,
+                (lead if c.message else f"{label} is not in the expected form. ") + advice,
+                field=f.name,
+            )
+        if c.kind in ("max_length", "min_length"):
+            n = c.length or 0
+            if c.kind == "max_length":
+                return self.check(
+                    lambda s: s.isna() | (s.str.len() <= n),
+                    "too-long",
+                    c.severity,
+                    (lead if c.message else f"{label} is longer than {n} characters. ") + advice,
+                    field=f.name,
+                )
+            return self.check(
+                lambda s: s.isna() | (s.str.len() >= n),
+                "too-short",
+                c.severity,
+                (lead if c.message else f"{label} is shorter than {n} characters. ") + advice,
+                field=f.name,
+            )
+        return self.check(
+            modulus11_ok,
+            "invalid-check-digit",
+            c.severity,
+            (lead if c.message else f"{label} has an invalid check digit. ") + advice,
+            field=f.name,
+        )
+
+    # -- rules -----------------------------------------------------------------------------------
+
+    def rule(self, rule: Rule) -> RuleSchema:
+        import pandera.pandas as pa
+
+        when = rule.when
+
+        def passes(frame: pd.DataFrame) -> pd.Series:
+            applies = (
+                evaluate(when, frame, self.context).fillna(False) if when is not None else None
+            )
+            ok = evaluate(rule.check, frame, self.context).fillna(True)
+            failed = ~ok if applies is None else applies & ~ok
+            return ~failed.astype(bool)
+
+        first = rule.fields[0] if rule.fields else None
+        check = self.check(
+            passes, "rule-failed", rule.severity, rule.message, field=first, rule=rule.id
+        )
+        return RuleSchema(rule.fields, pa.DataFrameSchema(checks=[check]))
+
+    def required_when(self, f: Field) -> RuleSchema:
+        import pandera.pandas as pa
+
+        condition = f.required_when
+        assert condition is not None
+        labels = self.definition.labels()
+
+        def passes(frame: pd.DataFrame) -> pd.Series:
+            applies = evaluate(condition, frame, self.context).fillna(False).astype(bool)
+            return ~(applies & frame[f.name].isna())
+
+        check = self.check(
+            passes,
+            "missing-required",
+            "error",
+            f"{f.label} is required when {condition.describe(labels)}, but is blank.",
+            field=f.name,
+        )
+        columns = tuple(dict.fromkeys((f.name, *condition.fields())))
+        return RuleSchema(columns, pa.DataFrameSchema(checks=[check]))
+
+    def return_rule(self, rule: ReturnRule) -> RuleSchema:
+        import pandera.pandas as pa
+
+        same = list(rule.fields)
+        differ = list(rule.differ)
+        if rule.kind == "unique":
+
+            def passes(frame: pd.DataFrame) -> pd.Series:
+                present = frame[same].notna().all(axis=1)
+                return ~(present & frame.duplicated(subset=same, keep="first"))
+
+            code = "duplicate-id"
+        else:
+
+            def passes(frame: pd.DataFrame) -> pd.Series:
+                present = frame[same + differ].notna().all(axis=1)
+                sub = frame[present]
+                variety = sub.groupby(same)[differ].transform("nunique").max(axis=1)
+                later = sub.duplicated(subset=same, keep="first")
+                flagged = ((variety > 1) & later).reindex(frame.index, fill_value=False)
+                return ~flagged
+
+            code = "rule-failed"
+        check = self.check(passes, code, rule.severity, rule.message, field=same[0], rule=rule.id)
+        return RuleSchema(tuple(same + differ), pa.DataFrameSchema(checks=[check]))
+
+
+def _isin_or_blank(allowed: list[str]) -> Callable[[pd.Series], pd.Series]:
+    def isin_or_blank(s: pd.Series) -> pd.Series:
+        return s.isna() | s.isin(allowed)
+
+    return isin_or_blank
+
+
+def _equals_or_blank(expected: str) -> Callable[[pd.Series], pd.Series]:
+    def equals_or_blank(s: pd.Series) -> pd.Series:
+        return s.isna() | (s == expected)
+
+    return equals_or_blank
+
+
+def modulus11_ok(s: pd.Series) -> pd.Series:
+    """NHS number check digit (Modulus 11), vectorised; values not of 10 digits pass here."""
+    import numpy as np
+    import pandas as pd
+
+    ten = s.str.fullmatch(r"\d{10}").fillna(False).astype(bool)
+    result = pd.Series(True, index=s.index)
+    if not ten.any():
+        return result
+    values = s[ten]
+    digits = (
+        np.frombuffer("".join(values.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 10) - 48
+    )
+    weights = np.arange(10, 1, -1)
+    remainder = (digits[:, :9].astype(np.int64) * weights).sum(axis=1) % 11
+    check = 11 - remainder
+    check = np.where(check == 11, 0, check)
+    ok = (check != 10) & (check == digits[:, 9])
+    result[ten] = ok
+    return result
+
+
+def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> Any:
+    import pandas as pd
+
+    if op.kind == "field":
+        return frame[op.value]
+    if op.kind == "number":
+        return int(op.value)
+    if op.kind == "today":
+        return pd.Timestamp(context.today or date.today())
+    if context.period is None:
+        return None
+    return pd.Timestamp(context.period.start if op.kind == "period_start" else context.period.end)
+
+
+def evaluate(condition: Condition, frame: pd.DataFrame, context: Context) -> pd.Series:
+    """Evaluate a condition to a nullable boolean Series (NA where a value it needs is missing)."""
+    import pandas as pd
+
+    index = frame.index
+    if isinstance(condition, FieldTest):
+        s = frame[condition.field]
+        if condition.op == "blank":
+            result = s.isna() if condition.blank else s.notna()
+        elif condition.op in ("equals", "in"):
+            result = s.isin(condition.values)
+        elif condition.op in ("not_equals", "not_in"):
+            result = ~s.isin(condition.values)
+        else:
+            tokens = s.str.split("|", regex=False).explode()
+            result = (
+                tokens.isin(condition.values)
+                .groupby(level=0)
+                .any()
+                .reindex(index, fill_value=False)
+            )
+        return result.fillna(False).astype("boolean")
+    if isinstance(condition, Compare):
+        left = _operand(condition.left, frame, context)
+        right = _operand(condition.right, frame, context)
+        if left is None or right is None:
+            return pd.Series(pd.NA, index=index, dtype="boolean")
+        if condition.days:
+            right = right + pd.Timedelta(days=condition.days)
+        ops = {
+            "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b,
+            ">": lambda a, b: a > b,
+            ">=": lambda a, b: a >= b,
+            "==": lambda a, b: a == b,
+            "!=": lambda a, b: a != b,
+        }
+        known = pd.Series(True, index=index)
+        for side in (left, right):
+            if isinstance(side, pd.Series):
+                known = known & side.notna()
+        raw = ops[condition.op](left, right)
+        values = pd.Series(raw, index=index).astype("boolean")
+        return values.where(known, pd.NA)
+    if isinstance(condition, AllOf | AnyOf):
+        parts = [evaluate(c, frame, context) for c in condition.conditions]
+        result = parts[0]
+        for part in parts[1:]:
+            result = (result & part) if isinstance(condition, AllOf) else (result | part)
+        return result
+    assert isinstance(condition, Not)
+    return ~evaluate(condition.condition, frame, context)
+
+
+def build_schema(definition: Definition, context: Context | None = None) -> ReturnSchema:
+    """Build the pandera checks for ``definition``; ``context`` supplies period and provider."""
+    import pandera.pandas as pa
+
+    builder = _Builder(definition, context or Context())
+    columns = {f.name: builder.column(f) for f in definition.fields}
+    rules = [builder.required_when(f) for f in definition.fields if f.required_when is not None]
+    rules += [builder.rule(r) for r in definition.rules]
+    rules += [builder.return_rule(r) for r in definition.return_rules]
+    schema = pa.DataFrameSchema(columns, strict=False, coerce=False, name=definition.ref)
+    return ReturnSchema(schema, tuple(rules), builder.specs)

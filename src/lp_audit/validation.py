@@ -1,0 +1,400 @@
+"""Validating one return: read, parse, run the pandera schema lazily, and turn failures into findings.
+
+Bad data never raises here: every problem becomes a row of the findings table. Only a file that
+cannot be read at all, or a definition that cannot be loaded, raises an :class:`LpAuditError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lp_audit.definitions import Definition, list_definitions, load_definition
+from lp_audit.errors import DefinitionNotFoundError
+from lp_audit.findings import FINDING_COLUMNS, Finding, column_letter
+from lp_audit.periods import Period
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lp_audit.reading import RawReturn
+
+_CONSTRAINT_CODES = (
+    "out-of-range",
+    "pattern-mismatch",
+    "too-long",
+    "too-short",
+    "invalid-check-digit",
+)
+
+
+@dataclass
+class ReturnResult:
+    """The outcome of validating one return."""
+
+    path: str
+    definition: str | None
+    provider: str | None
+    period: str | None
+    rows: int
+    findings: pd.DataFrame  # columns: FINDING_COLUMNS
+    encoding: str | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Findings by severity."""
+        severity = self.findings["severity"]
+        return {
+            "error": int((severity == "error").sum()),
+            "warning": int((severity == "warning").sum()),
+        }
+
+    def finding_objects(self) -> list[Finding]:
+        """The findings as :class:`Finding` objects."""
+        return [
+            Finding(**_clean({str(k): v for k, v in rec.items()}))
+            for rec in self.findings.to_dict("records")
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON shape of one return."""
+        return {
+            "path": self.path,
+            "provider": self.provider,
+            "period": self.period,
+            "definition": self.definition,
+            "encoding": self.encoding,
+            "rows": self.rows,
+            "counts": self.counts,
+            "findings": [f.to_dict() for f in self.finding_objects()],
+        }
+
+
+def _clean(record: dict[str, Any]) -> dict[str, Any]:
+    import pandas as pd
+
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            out[key] = None
+        elif key == "line":
+            out[key] = int(value)
+        else:
+            out[key] = value
+    return out
+
+
+def empty_findings() -> pd.DataFrame:
+    import pandas as pd
+
+    frame = pd.DataFrame({c: pd.Series([], dtype="object") for c in FINDING_COLUMNS})
+    frame["line"] = frame["line"].astype("Int64")
+    return frame
+
+
+def findings_frame(items: list[Finding]) -> pd.DataFrame:
+    """A findings table from Finding objects."""
+    import pandas as pd
+
+    if not items:
+        return empty_findings()
+    frame = pd.DataFrame([i.to_dict() for i in items], columns=list(FINDING_COLUMNS))
+    frame["line"] = frame["line"].astype("Int64")
+    return frame
+
+
+def _resolve_definition(spec: Definition | str | Path | None, period: Period | None) -> Definition:
+    if isinstance(spec, Definition):
+        return spec
+    if spec is None:
+        names = sorted({i.name for i in list_definitions()})
+        if len(names) != 1:
+            raise DefinitionNotFoundError(
+                "name a definition with --definition (bundled: " + ", ".join(names) + ")"
+            )
+        spec = names[0]
+    return load_definition(spec, period=period)
+
+
+def _mode(series: pd.Series) -> str | None:
+    values = series.dropna()
+    if values.empty:
+        return None
+    return str(values.value_counts().index[0])
+
+
+def validate_return(
+    source: str | Path | pd.DataFrame,
+    definition: Definition | str | Path | None = None,
+    *,
+    provider: str | None = None,
+    period: str | Period | None = None,
+    today: date | None = None,
+    sheet: str | None = None,
+) -> ReturnResult:
+    """Validate one return against a definition.
+
+    Args:
+        source: a CSV or XLSX path, or a DataFrame of text columns named by field.
+        definition: a :class:`Definition`, ``NAME[@VERSION]`` or a path; by default the bundled
+            definition in force for the return's period.
+        provider: the provider submitting the return; rows naming another are reported.
+        period: the period the return is for, e.g. ``"2025-26 Q2"``; by default, the period most
+            rows give.
+        today: the date to treat as today (for "not in the future" rules).
+        sheet: for workbooks, the sheet to read (default: the first).
+
+    Returns:
+        The result, with every problem as a row of ``result.findings``.
+
+    Raises:
+        ReturnReadError: if the file cannot be read as a table at all.
+        DefinitionError, DefinitionNotFoundError: if the definition cannot be loaded.
+    """
+    import pandas as pd
+
+    from lp_audit.reading import RawReturn, map_columns, read_table
+
+    wanted = Period.parse(period) if isinstance(period, str) else period
+    chosen = _resolve_definition(definition, wanted)
+    if isinstance(source, pd.DataFrame):
+        import numpy as np
+
+        data = source.astype("str").fillna("")
+        raw = RawReturn(
+            "<dataframe>",
+            data.reset_index(drop=True),
+            np.arange(2, len(data) + 2),
+            {c: i for i, c in enumerate(data.columns)},
+            list(data.columns),
+            "",
+            None,
+            [],
+        )
+    else:
+        table = read_table(source, sheet=sheet)
+        raw = map_columns(table, chosen)
+        if (wanted is None and definition is None) or (
+            isinstance(definition, str)
+            and "@" not in definition
+            and not definition.endswith((".yaml", ".yml"))
+        ):
+            found = _period_in(raw, chosen)
+            in_force = wanted or found
+            if in_force is not None and not chosen.in_force_for(in_force):
+                chosen = _resolve_definition(definition, in_force)
+                raw = map_columns(table, chosen)
+    return _validate_raw(raw, chosen, provider=provider, period=wanted, today=today)
+
+
+def _period_in(raw: RawReturn, definition: Definition) -> Period | None:
+    name = definition.period_field
+    if name is None or name not in raw.data.columns:
+        return None
+    text = _mode(raw.data[name].str.strip().replace("", None))
+    try:
+        return Period.parse(text) if text else None
+    except ValueError:
+        return None
+
+
+def _validate_raw(
+    raw: RawReturn,
+    definition: Definition,
+    *,
+    provider: str | None,
+    period: Period | None,
+    today: date | None,
+) -> ReturnResult:
+    import pandas as pd
+
+    from lp_audit.parsing import parse_return
+    from lp_audit.schema import Context, build_schema
+
+    findings = findings_frame(raw.findings)
+    has_header = bool(raw.headers)
+    if has_header and raw.rows == 0:
+        findings = pd.concat(
+            [
+                findings,
+                findings_frame(
+                    [
+                        Finding(
+                            "nil-return",
+                            "warning",
+                            "The return has a header but no data rows (a nil return). If you had no referrals this quarter, this is expected.",
+                        )
+                    ]
+                ),
+            ],
+            ignore_index=True,
+        )
+    parsed = parse_return(raw.data, definition)
+    typed = parsed.typed
+    period_text = str(period) if period else None
+    if period is None and definition.period_field in typed.columns:
+        period_text = _mode(typed[definition.period_field])
+    effective_period: Period | None = period
+    if effective_period is None and period_text:
+        try:
+            effective_period = Period.parse(period_text)
+        except ValueError:
+            effective_period = None
+    provider_text = provider
+    if provider_text is None and definition.provider_field in typed.columns:
+        provider_text = _mode(typed[definition.provider_field])
+    context = Context(effective_period, provider_text, today)
+    schema = build_schema(definition, context)
+
+    failures = [_failure_cases(schema.columns, typed)]
+    for rule in schema.rules:
+        if all(c in typed.columns for c in rule.columns):
+            failures.append(_failure_cases(rule.schema, typed[list(rule.columns)]))
+    cases = pd.concat(failures, ignore_index=True).drop_duplicates(["check", "index"])
+
+    parts = [findings]
+    if len(cases):
+        parts.append(_check_findings(cases, schema.specs, raw, parsed.blank))
+    for problem in parsed.problems:
+        rows = problem.mask[problem.mask].index
+        spec_field = definition.field(problem.field)
+        parts.append(
+            _rows_to_findings(
+                rows,
+                problem.code,
+                problem.severity,
+                problem.message,
+                problem.field,
+                None,
+                not spec_field.sensitive,
+                raw,
+            )
+        )
+    all_findings = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else empty_findings()
+    )
+    all_findings = _order(all_findings, raw)
+    return ReturnResult(
+        path=raw.path,
+        definition=definition.ref,
+        provider=provider_text,
+        period=str(effective_period) if effective_period else period_text,
+        rows=raw.rows,
+        findings=all_findings,
+        encoding=raw.encoding or None,
+    )
+
+
+def _failure_cases(schema: Any, frame: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+    import pandera.pandas as pa
+
+    from lp_audit.errors import LpAuditError
+
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        broken = cases[cases["index"].isna()]
+        if len(broken):
+            raise LpAuditError(
+                f"internal error in check {broken['check'].iloc[0]}: {broken['failure_case'].iloc[0]}"
+            ) from None
+        result: pd.DataFrame = cases[["check", "index"]].astype({"index": "int64"})
+        return result
+    return pd.DataFrame(
+        {"check": pd.Series([], dtype="str"), "index": pd.Series([], dtype="int64")}
+    )
+
+
+def _rows_to_findings(
+    rows: Any,
+    code: str,
+    severity: str,
+    message: str,
+    field: str | None,
+    rule: str | None,
+    show_value: bool,
+    raw: RawReturn,
+) -> pd.DataFrame:
+    import pandas as pd
+
+    rows = pd.Index(rows, dtype="int64")
+    return pd.DataFrame(
+        {
+            "code": code,
+            "severity": severity,
+            "message": message,
+            "line": pd.array(raw.lines[rows.to_numpy()], dtype="Int64"),
+            "column": raw.column_of(field) if field else None,
+            "field": field,
+            "value": raw.data[field].to_numpy()[rows.to_numpy()]
+            if field and show_value and field in raw.data.columns
+            else None,
+            "rule": rule,
+            "_row": rows.to_numpy(),
+        }
+    )
+
+
+def _check_findings(
+    cases: pd.DataFrame, specs: dict[str, Any], raw: RawReturn, blank: pd.DataFrame
+) -> pd.DataFrame:
+    import pandas as pd
+
+    parts = []
+    for name, group in cases.groupby("check", sort=False):
+        spec = specs[str(name)]
+        rows = group["index"].to_numpy()
+        if spec.code == "missing-required" and spec.field in blank.columns:
+            # a value that failed to parse is already reported; blank means blank text only
+            rows = rows[blank[spec.field].to_numpy()[rows]]
+        parts.append(
+            _rows_to_findings(
+                rows,
+                spec.code,
+                spec.severity,
+                spec.message,
+                spec.field,
+                spec.rule,
+                spec.show_value,
+                raw,
+            )
+        )
+    frame = pd.concat(parts, ignore_index=True)
+    constraint = frame["code"].isin(_CONSTRAINT_CODES)
+    if constraint.any():
+        # one constraint finding per cell: the most severe, then the first listed
+        ranked = frame[constraint].assign(_sev=frame["severity"].ne("error"))
+        ranked = (
+            ranked.sort_values(["_sev"], kind="stable")
+            .drop_duplicates(["_row", "field"])
+            .drop(columns="_sev")
+        )
+        frame = pd.concat([frame[~constraint], ranked], ignore_index=True)
+    return frame
+
+
+def _order(findings: pd.DataFrame, raw: RawReturn) -> pd.DataFrame:
+    order = {name: i for i, name in enumerate(raw.data.columns)}
+    ranked = findings.assign(
+        _line=findings["line"].fillna(0),
+        _col=findings["field"].map(order).fillna(-1),
+    )
+    ranked = ranked.sort_values(["_line", "_col", "code"], kind="stable")
+    ranked = ranked.drop(columns=[c for c in ("_line", "_col", "_row") if c in ranked.columns])
+    return ranked.reset_index(drop=True)[list(FINDING_COLUMNS)]
+
+
+def validate_returns(
+    paths: list[str | Path], definition: Definition | str | Path | None = None, **options: Any
+) -> list[ReturnResult]:
+    """Validate several returns with the same options."""
+    return [validate_return(p, definition, **options) for p in paths]
+
+
+__all__ = ["ReturnResult", "column_letter", "validate_return", "validate_returns"]
