@@ -40,7 +40,7 @@ app = typer.Typer(
 definitions_app = typer.Typer(help="List, show and check data definitions.", no_args_is_help=True)
 app.add_typer(definitions_app, name="definitions")
 
-stderr = Console(stderr=True, highlight=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 _state = {"debug": False}
 
 DefinitionOpt = Annotated[

@@ -321,6 +321,7 @@ def _parse_with_pyarrow(
     body: bytes, ncols: int, delimiter: str, expected_rows: int
 ) -> pd.DataFrame | None:
     """Parse the body with pyarrow, or return None if it needs the row-by-row reader."""
+    import pandas as pd
     import pyarrow as pa
     from pyarrow import csv as pacsv
 

@@ -1,0 +1,234 @@
+"""Seeded synthetic HBYW returns: valid rows plus injected defects of known kinds.
+
+Used for the bundled examples, the tests and the benchmarks. Every value is invented: person
+references are random, NHS numbers are random numbers with a valid check digit, and no real
+names or postcodes are used. Generation is vectorised, so a million rows take seconds.
+
+Run ``python -m lp_audit.synthetic OUTPUT_FOLDER`` to write the bundled example returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lp_audit.periods import Period
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+ENGAGED = ("BRIEF_IN_HOSPITAL", "SHORT_TERM", "INTENSIVE")
+_DISTRICTS = ("SE5", "SE15", "E1", "E15", "N1", "N17", "SW9", "SW17", "CR0", "W2", "NW10", "ZZ99")
+_MECHANISMS = ("KNIFE_SHARP_OBJECT", "BLUNT_OBJECT", "BODY_PART", "BOTTLE_GLASS", "FIREARM", "OTHER")
+_NEEDS = ("MENTAL_HEALTH", "SUBSTANCE_USE", "CRIMINAL_EXPLOITATION", "HOUSING", "EDUCATION", "FAMILY")
+_ONWARD = ("CAMHS", "EARLY_HELP", "YOUTH_JUSTICE", "COMMUNITY_YOUTH", "GP", "NONE")
+
+#: The defect kinds :func:`make_return` can inject: (field, finding code, severity).
+DEFECTS: tuple[tuple[str, str, str], ...] = (
+    ("ethnicity", "invalid-code", "error"),
+    ("age_at_referral", "out-of-range", "error"),
+    ("referral_date", "invalid-date", "error"),
+    ("attendance_date", "date-format", "warning"),
+    ("gender", "non-standard-code", "warning"),
+    ("contacts_count", "invalid-type", "error"),
+    ("site_code", "missing-required", "error"),
+    ("nhs_number", "invalid-check-digit", "error"),
+    ("referral_id", "duplicate-id", "error"),
+    ("postcode_district", "pattern-mismatch", "error"),
+)
+
+
+@dataclass(frozen=True)
+class Defect:
+    """A defect injected at a data row (0-based; file line = row + 2)."""
+
+    row: int
+    field: str
+    code: str
+    severity: str
+
+
+def _choice(rng: np.random.Generator, options: tuple[str, ...] | list[str], n: int) -> np.ndarray:
+    import numpy as np
+
+    return np.asarray(options, dtype=object)[rng.integers(0, len(options), n)]
+
+
+def _nhs_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Random 10-digit numbers with a valid Modulus 11 check digit, not starting with 9."""
+    import numpy as np
+
+    digits = rng.integers(0, 10, size=(n, 9))
+    digits[:, 0] = rng.integers(4, 9, n)
+    check = 11 - (digits * np.arange(10, 1, -1)).sum(axis=1) % 11
+    check = np.where(check == 11, 0, check)
+    full = np.concatenate([digits, check[:, None]], axis=1)
+    numbers = (full * (10 ** np.arange(9, -1, -1))).sum(axis=1).astype(str).astype(object)
+    return np.where(check == 10, "", numbers)  # no valid number has check digit 10: leave blank
+
+
+def make_return(
+    rows: int,
+    *,
+    provider: str = "RTH",
+    period: str = "2025-26 Q2",
+    seed: int = 0,
+    defects: int = 0,
+    unknown_share: float = 0.05,
+) -> tuple[pd.DataFrame, list[Defect]]:
+    """A synthetic HBYW 1.0 return as text columns, and the defects injected into it.
+
+    Args:
+        rows: number of data rows.
+        provider: provider code on every row.
+        period: the return period, e.g. ``"2025-26 Q2"``.
+        seed: random seed; the same arguments give the same return.
+        defects: how many defects to inject, cycling through :data:`DEFECTS`, each in its own row.
+        unknown_share: share of rows whose ethnicity is recorded as not known (``99``).
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    p = Period.parse(period)
+    n = rows
+    start = np.datetime64(p.start.isoformat())
+    span = (np.datetime64(p.end.isoformat()) - start).astype(int) + 1
+    referral = start + rng.integers(0, span, n).astype("timedelta64[D]")
+    attendance = referral - rng.integers(0, 3, n).astype("timedelta64[D]")
+    engagement = _choice(rng, ["NOT_CONTACTED", "DECLINED", *ENGAGED], n)
+    contacted = engagement != "NOT_CONTACTED"
+    engaged = np.isin(engagement, ENGAGED)
+    first_contact = referral + rng.integers(0, 10, n).astype("timedelta64[D]")
+    period_end = np.datetime64(p.end.isoformat())
+    closed = (rng.random(n) < 0.5) & (~contacted | (first_contact <= period_end))
+    base_date = np.where(contacted, first_contact, referral)
+    closure = np.minimum(base_date + rng.integers(0, 40, n).astype("timedelta64[D]"), period_end)
+    intent = _choice(rng, ["ASSAULT", "ASSAULT", "ASSAULT", "SELF_INFLICTED", "ACCIDENTAL", "NO_PHYSICAL_INJURY"], n)
+    mechanism = np.where(
+        intent == "NO_PHYSICAL_INJURY", "NOT_APPLICABLE", _choice(rng, _MECHANISMS, n)
+    )
+    ethnicity = _choice(rng, list("ABCDEFGHJKLMNPRS") + ["Z"], n)
+    ethnicity = np.where(rng.random(n) < unknown_share, "99", ethnicity)
+    needs = np.where(
+        rng.random(n) < 0.1,
+        "NONE_IDENTIFIED",
+        pd.Series(_choice(rng, _NEEDS, n)) + np.where(rng.random(n) < 0.4, "|EDUCATION", ""),
+    )
+    needs = np.char.replace(needs.astype(str), "EDUCATION|EDUCATION", "EDUCATION")
+    nhs = np.where(rng.random(n) < 0.7, _nhs_numbers(rng, n), "")
+
+    def dates(values: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+        text = np.datetime_as_string(values, unit="D").astype(object)
+        return text if keep is None else np.where(keep, text, "")
+
+    index = np.arange(n)
+    data = {
+        "return_period": np.full(n, str(p), dtype=object),
+        "provider_code": np.full(n, provider, dtype=object),
+        "site_code": _choice(rng, ["KCH", "STG", "SMH", "RLH", "STH"], n),
+        "referral_id": (pd.Series(index).astype(str).str.zfill(6).radd(f"{provider}-")).to_numpy(dtype=object),
+        "person_id": (pd.Series(rng.permutation(n) + seed * 10_000_000).astype(str).radd("P-")).to_numpy(dtype=object),
+        "nhs_number": nhs,
+        "age_at_referral": rng.integers(10, 26, n).astype(str).astype(object),
+        "gender": _choice(rng, ["1", "1", "2", "9", "X"], n),
+        "ethnicity": ethnicity,
+        "home_la": _choice(rng, [f"E090000{i:02d}" for i in range(1, 34)] + ["OUT", "UNK"], n),
+        "postcode_district": np.where(rng.random(n) < 0.8, _choice(rng, _DISTRICTS, n), ""),
+        "referral_source": _choice(rng, ["ED_CLINICIAN", "TRAUMA_TEAM", "WARD_STAFF", "SAFEGUARDING_TEAM", "NOT_KNOWN"], n),
+        "attendance_date": dates(attendance),
+        "referral_date": dates(referral),
+        "injury_intent": intent,
+        "injury_mechanism": mechanism,
+        "consent_status": np.where(contacted, "CONSENTED", _choice(rng, ["NOT_ASKED", "UNABLE_TO_ASK"], n)),
+        "engagement_status": engagement,
+        "first_contact_date": dates(first_contact, contacted),
+        "first_contact_method": np.where(contacted, _choice(rng, ["IN_PERSON_HOSPITAL", "PHONE", "IN_PERSON_COMMUNITY"], n), ""),
+        "contacts_count": np.where(contacted, rng.integers(1, 20, n).astype(str), "0"),
+        "initial_risk_level": np.where(engaged, _choice(rng, ["LOW", "MEDIUM", "HIGH", "NOT_ASSESSED"], n), ""),
+        "needs_identified": np.where(engaged, needs, ""),
+        "onward_referrals": np.where(engaged & (rng.random(n) < 0.6), _choice(rng, _ONWARD, n), ""),
+        "case_status": np.where(closed, "CLOSED", "OPEN"),
+        "closure_date": dates(closure, closed),
+        "closure_reason": np.where(closed, _choice(rng, ["PLAN_COMPLETED", "DISENGAGED", "UNABLE_TO_CONTACT"], n), ""),
+        "risk_change_at_close": np.where(closed & engaged, _choice(rng, ["REDUCED", "NO_CHANGE", "NOT_ASSESSED"], n), ""),
+        "notes": np.where(rng.random(n) < 0.05, "Synthetic note: follow-up agreed", ""),
+    }
+    frame = pd.DataFrame({k: pd.Series(v, dtype="str") for k, v in data.items()})
+    injected = _inject(frame, rng, defects) if defects else []
+    return frame, injected
+
+
+def _inject(frame: pd.DataFrame, rng: np.random.Generator, count: int) -> list[Defect]:
+    n = len(frame)
+    if count > n - 1:
+        raise ValueError(f"cannot inject {count} defects into {n} rows (one row each, row 0 kept)")
+    rows = sorted(int(r) for r in rng.choice(range(1, n), size=count, replace=False))
+    injected = []
+    for i, row in enumerate(rows):
+        field, code, severity = DEFECTS[i % len(DEFECTS)]
+        col = frame.columns.get_loc(field)
+        current = str(frame.iat[row, col])
+        if code == "invalid-code":
+            new = "Q"
+        elif code == "out-of-range":
+            new = "3"
+        elif code == "invalid-date":
+            new = current[:5] + "02-30"
+        elif code == "date-format":
+            y, m, d = current.split("-")
+            new = f"{d}/{m}/{y}"
+        elif code == "non-standard-code":
+            new = "01"
+        elif code == "invalid-type":
+            new = "six"
+        elif code == "missing-required":
+            new = ""
+        elif code == "invalid-check-digit":
+            number = current if len(current) == 10 else "4010232137"
+            new = number[:9] + str((int(number[9]) + 1) % 10)
+        elif code == "duplicate-id":
+            new = str(frame.iat[0, col])
+        else:
+            new = "se5 9rs"
+        frame.iat[row, col] = new
+        injected.append(Defect(row, field, code, severity))
+    return injected
+
+
+def write_examples(folder: Path) -> list[Path]:
+    """Write the bundled example returns: three providers, one quarter, a few problems each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for seed, (provider, defects) in enumerate((("RTH", 0), ("SGT", 6), ("OAS", 12)), start=1):
+        frame, _ = make_return(60, provider=provider, period="2025-26 Q2", seed=seed, defects=defects, unknown_share=0.05 * seed)
+        path = folder / f"{provider.lower()}-2025-26-q2.csv"
+        frame.to_csv(path, index=False, lineterminator="\n")
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry: write example returns or one synthetic return."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("output", type=Path, help="folder for the examples, or a .csv file with --rows")
+    parser.add_argument("--rows", type=int, help="write one return of this many rows instead")
+    parser.add_argument("--defects", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--provider", default="RTH")
+    parser.add_argument("--period", default="2025-26 Q2")
+    args = parser.parse_args(argv)
+    if args.rows is None:
+        for path in write_examples(args.output):
+            print(path)
+        return
+    frame, _ = make_return(args.rows, provider=args.provider, period=args.period, seed=args.seed, defects=args.defects)
+    frame.to_csv(args.output, index=False, lineterminator="\n")
+    print(args.output)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""The definition format: the bundled HBYW definitions and the definition checker."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from lp_audit import DefinitionError, load_definition
+from lp_audit.cli import app
+from lp_audit.definitions import list_definitions, load_definition_file
+from lp_audit.periods import Period
+
+HBYW = "hbyw-quarterly-return"
+
+
+def test_bundled_definitions_are_listed_with_versions_and_periods() -> None:
+    infos = {i.ref: i for i in list_definitions()}
+    assert set(infos) == {f"{HBYW}@1.0", f"{HBYW}@2.0"}
+    assert str(infos[f"{HBYW}@1.0"].in_force_from) == "2025-26 Q1"
+    assert str(infos[f"{HBYW}@1.0"].in_force_to) == "2026-27 Q4"
+    assert str(infos[f"{HBYW}@2.0"].in_force_from) == "2027-28 Q1"
+
+
+def test_hbyw_1_0_has_every_field_of_the_specification() -> None:
+    d = load_definition(f"{HBYW}@1.0")
+    assert len(d.fields) == 29
+    assert d.field_names[:5] == ("return_period", "provider_code", "site_code", "referral_id", "person_id")
+    assert d.field_names[-1] == "notes"
+    sensitive = {f.name for f in d.fields if f.sensitive}
+    assert sensitive == {"person_id", "nhs_number", "postcode_district", "notes"}
+
+
+def test_hbyw_1_0_codes_labels_and_unknown_codes() -> None:
+    d = load_definition(f"{HBYW}@1.0")
+    ethnicity = d.field("ethnicity")
+    assert ethnicity.valid_codes == tuple("ABCDEFGHJKLMNPRS")
+    assert ethnicity.unknown_codes == ("Z", "99")
+    assert ethnicity.code_label("N") == "Black or Black British - African"
+    assert d.field("gender").unknown_codes == ("X",)
+    assert d.field("gender").normalise == ("case", "leading_zeros")
+    assert len(d.field("home_la").valid_codes) == 34  # 33 London boroughs and OUT
+    assert d.field("home_la").code_label("E09000028") == "Southwark"
+    assert d.field("site_code").code_label("NUH") == "Newham (trust R1H)"
+    assert d.field("needs_identified").exclusive_codes == ("NONE_IDENTIFIED",)
+    assert "Ethnic category" in d.field("ethnicity").aliases
+
+
+def test_hbyw_1_0_constraints_rules_and_severities() -> None:
+    d = load_definition(f"{HBYW}@1.0")
+    age = d.field("age_at_referral").constraints
+    assert [(c.minimum, c.maximum, c.severity) for c in age] == [(5, 30, "error"), (10, 25, "warning")]
+    nhs = d.field("nhs_number")
+    assert [c.kind for c in nhs.constraints] == ["pattern", "check_digit", "pattern"]
+    assert nhs.constraints[2].severity == "warning" and nhs.ignore_spaces
+    rules = {r.id: r for r in d.rules}
+    assert rules["first-contact-within-14-days"].severity == "warning"
+    assert rules["first-contact-within-14-days"].check.days == 14  # type: ignore[union-attr]
+    assert d.field("injury_mechanism").status == "conditional"
+    assert {r.id: r.kind for r in d.return_rules} == {
+        "referral-id-unique": "unique",
+        "possible-double-count": "duplicate",
+    }
+
+
+def test_hbyw_2_0_differs_from_1_0_exactly_as_specified() -> None:
+    old = load_definition(f"{HBYW}@1.0")
+    new = load_definition(f"{HBYW}@2.0")
+    assert set(old.field_names) - set(new.field_names) == {"gender", "postcode_district", "contacts_count"}
+    assert set(new.field_names) - set(old.field_names) == {
+        "gender_identity",
+        "injury_mechanism_other",
+        "reattendance_12m",
+        "contacts",
+    }
+    assert new.field("gender_identity").valid_codes == ("1", "2", "3", "4")
+    assert new.field("gender_identity").unknown_codes == ("X", "Z")
+    assert new.field("injury_mechanism").code_label("STRANGULATION") == "Strangulation"
+    assert new.field("injury_mechanism_other").sensitive
+    assert new.field("reattendance_12m").required
+    assert "contacts_count" in new.field("contacts").aliases
+    rule = next(r for r in new.rules if r.id == "contacts-zero-when-not-contacted")
+    assert "contacts" in rule.fields
+    unchanged = [f for f in old.fields if f.name in new.field_names and f.name != "injury_mechanism"]
+    assert all(new.field(f.name) == f for f in unchanged)
+
+
+def test_default_version_is_the_one_in_force_for_the_period() -> None:
+    assert load_definition(HBYW, period=Period.parse("2025-26 Q3")).version == "1.0"
+    assert load_definition(HBYW, period=Period.parse("2028-29 Q1")).version == "2.0"
+
+
+GOOD_HEAD = """\
+name: demo
+version: "1.0"
+title: Demo
+fields:
+  - name: status
+    label: Status
+    type: code
+    codes: {OPEN: Open, CLOSED: Closed}
+  - name: start_date
+    label: Start date
+    type: date
+"""
+
+BROKEN = {
+    "yaml-syntax": ("name: demo\nversion: [1.0\n", 3, "YAML syntax error"),
+    "python-tag": ("name: !!python/object:os.system {}\n", 1, "tag"),
+    "alias-bomb": (
+        'a: &a ["x","x","x"]\nb: &b [*a,*a,*a]\nc: [*b,*b,*b]\n',
+        1,
+        "anchors (&a) are not allowed",
+    ),
+    "unknown-key": (GOOD_HEAD + "    requried: true\n", 12, "did you mean 'required'?"),
+    "unknown-type": (GOOD_HEAD.replace("type: date", "type: datetime"), 11, "did you mean 'date'?"),
+    "rule-on-missing-field": (
+        GOOD_HEAD + "rules:\n  - id: r1\n    message: m\n    check: {compare: end_date >= start_date}\n",
+        13,
+        "'end_date' that does not exist",
+    ),
+    "undefined-code": (
+        GOOD_HEAD + "rules:\n  - id: r1\n    message: m\n    check: {field: status, equals: SHUT}\n",
+        13,
+        "'SHUT' is not a code of status",
+    ),
+    "bad-regex": (
+        GOOD_HEAD + "    constraints:\n      - pattern: '([a-z'\n",
+        13,
+        "invalid regular expression",
+    ),
+    "duplicate-field": (GOOD_HEAD + "  - name: status\n    label: Again\n    type: text\n", 12, "defined twice"),
+    "missing-version-chain": (
+        'name: demo\nversion: "2.0"\nextends: "1.0"\ntitle: Demo\n',
+        3,
+        "cannot find demo version '1.0'",
+    ),
+    "bad-compare": (
+        GOOD_HEAD + "rules:\n  - id: r1\n    message: m\n    check: {compare: start_date after today}\n",
+        15,
+        "cannot read the comparison",
+    ),
+    "duplicate-key": ("name: demo\nname: again\n", 2, "appears twice"),
+    "not-a-mapping": ("- just\n- a list\n", 1, "expected a mapping"),
+    "bad-severity": (
+        GOOD_HEAD + "rules:\n  - id: r1\n    severity: fatal\n    message: m\n    check: {field: status, blank: true}\n",
+        14,
+        "severity must be error or warning",
+    ),
+    "code-without-codes": (GOOD_HEAD + "  - name: kind\n    label: Kind\n    type: code\n", 12, "no codes"),
+    "empty-file": ("", None, "the file is empty"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_definition_gets_a_precise_located_message(case: str, tmp_path: Path) -> None:
+    text, line, expected = BROKEN[case]
+    path = tmp_path / "demo.yaml"
+    path.write_text(text)
+    with pytest.raises(DefinitionError) as info:
+        load_definition_file(path)
+    messages = [str(p) for p in info.value.problems]
+    match = [p for p in info.value.problems if expected in p.message]
+    assert match, messages
+    assert match[0].line == line, messages
+    assert str(match[0]).startswith(f"{path}:{line}:" if line else f"{path}:")
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    text = GOOD_HEAD.replace("type: date", "type: dat") + "    colour: red\n"
+    path = tmp_path / "demo.yaml"
+    path.write_text(text)
+    with pytest.raises(DefinitionError) as info:
+        load_definition_file(path)
+    assert len(info.value.problems) == 2
+
+
+def test_definitions_check_cli_prints_problems_and_exits_2(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN["python-tag"][0])
+    result = runner.invoke(app, ["definitions", "check", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:1:" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_definitions_check_cli_passes_bundled_definitions(runner) -> None:  # type: ignore[no-untyped-def]
+    from lp_audit.definitions import bundled_definitions_dir
+
+    result = runner.invoke(app, ["definitions", "check", str(bundled_definitions_dir())])
+    assert result.exit_code == 0, result.output
+
+
+def test_definitions_show_and_list(runner) -> None:  # type: ignore[no-untyped-def]
+    shown = runner.invoke(app, ["definitions", "show", f"{HBYW}@2.0"])
+    assert shown.exit_code == 0
+    assert "gender_identity" in shown.output and "reattendance_12m" in shown.output
+    listed = runner.invoke(app, ["definitions", "list"])
+    assert "2027-28 Q1" in listed.output
+
+
+def test_unknown_definition_name_suggests_the_right_one(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["definitions", "show", "hbyw-quartely-return"])
+    assert result.exit_code == 2
+    assert "Did you mean 'hbyw-quarterly-return'" in result.output
+
+
+def test_definition_extending_another_resolves_renames_in_rules(tmp_path: Path) -> None:
+    (tmp_path / "1.yaml").write_text(
+        GOOD_HEAD + "rules:\n  - id: r1\n    message: m\n    check: {field: status, blank: false}\n"
+    )
+    (tmp_path / "2.yaml").write_text(
+        textwrap.dedent(
+            """\
+            name: demo
+            version: "2.0"
+            extends: "1.0"
+            title: Demo 2
+            changes:
+              rename_fields: {status: state}
+            """
+        )
+    )
+    d = load_definition_file(tmp_path / "2.yaml")
+    assert d.field_names == ("state", "start_date")
+    assert d.rules[0].fields == ("state",)
