@@ -26,7 +26,13 @@ def test_bundled_definitions_are_listed_with_versions_and_periods() -> None:
 def test_hbyw_1_0_has_every_field_of_the_specification() -> None:
     d = load_definition(f"{HBYW}@1.0")
     assert len(d.fields) == 29
-    assert d.field_names[:5] == ("return_period", "provider_code", "site_code", "referral_id", "person_id")
+    assert d.field_names[:5] == (
+        "return_period",
+        "provider_code",
+        "site_code",
+        "referral_id",
+        "person_id",
+    )
     assert d.field_names[-1] == "notes"
     sensitive = {f.name for f in d.fields if f.sensitive}
     assert sensitive == {"person_id", "nhs_number", "postcode_district", "notes"}
@@ -50,7 +56,10 @@ def test_hbyw_1_0_codes_labels_and_unknown_codes() -> None:
 def test_hbyw_1_0_constraints_rules_and_severities() -> None:
     d = load_definition(f"{HBYW}@1.0")
     age = d.field("age_at_referral").constraints
-    assert [(c.minimum, c.maximum, c.severity) for c in age] == [(5, 30, "error"), (10, 25, "warning")]
+    assert [(c.minimum, c.maximum, c.severity) for c in age] == [
+        (5, 30, "error"),
+        (10, 25, "warning"),
+    ]
     nhs = d.field("nhs_number")
     assert [c.kind for c in nhs.constraints] == ["pattern", "check_digit", "pattern"]
     assert nhs.constraints[2].severity == "warning" and nhs.ignore_spaces
@@ -67,7 +76,11 @@ def test_hbyw_1_0_constraints_rules_and_severities() -> None:
 def test_hbyw_2_0_differs_from_1_0_exactly_as_specified() -> None:
     old = load_definition(f"{HBYW}@1.0")
     new = load_definition(f"{HBYW}@2.0")
-    assert set(old.field_names) - set(new.field_names) == {"gender", "postcode_district", "contacts_count"}
+    assert set(old.field_names) - set(new.field_names) == {
+        "gender",
+        "postcode_district",
+        "contacts_count",
+    }
     assert set(new.field_names) - set(old.field_names) == {
         "gender_identity",
         "injury_mechanism_other",
@@ -82,7 +95,9 @@ def test_hbyw_2_0_differs_from_1_0_exactly_as_specified() -> None:
     assert "contacts_count" in new.field("contacts").aliases
     rule = next(r for r in new.rules if r.id == "contacts-zero-when-not-contacted")
     assert "contacts" in rule.fields
-    unchanged = [f for f in old.fields if f.name in new.field_names and f.name != "injury_mechanism"]
+    unchanged = [
+        f for f in old.fields if f.name in new.field_names and f.name != "injury_mechanism"
+    ]
     assert all(new.field(f.name) == f for f in unchanged)
 
 
@@ -116,12 +131,14 @@ BROKEN = {
     "unknown-key": (GOOD_HEAD + "    requried: true\n", 12, "did you mean 'required'?"),
     "unknown-type": (GOOD_HEAD.replace("type: date", "type: datetime"), 11, "did you mean 'date'?"),
     "rule-on-missing-field": (
-        GOOD_HEAD + "rules:\n  - id: r1\n    message: m\n    check: {compare: end_date >= start_date}\n",
+        GOOD_HEAD
+        + "rules:\n  - id: r1\n    message: m\n    check: {compare: end_date >= start_date}\n",
         13,
         "'end_date' that does not exist",
     ),
     "undefined-code": (
-        GOOD_HEAD + "rules:\n  - id: r1\n    message: m\n    check: {field: status, equals: SHUT}\n",
+        GOOD_HEAD
+        + "rules:\n  - id: r1\n    message: m\n    check: {field: status, equals: SHUT}\n",
         13,
         "'SHUT' is not a code of status",
     ),
@@ -130,25 +147,35 @@ BROKEN = {
         13,
         "invalid regular expression",
     ),
-    "duplicate-field": (GOOD_HEAD + "  - name: status\n    label: Again\n    type: text\n", 12, "defined twice"),
+    "duplicate-field": (
+        GOOD_HEAD + "  - name: status\n    label: Again\n    type: text\n",
+        12,
+        "defined twice",
+    ),
     "missing-version-chain": (
         'name: demo\nversion: "2.0"\nextends: "1.0"\ntitle: Demo\n',
         3,
         "cannot find demo version '1.0'",
     ),
     "bad-compare": (
-        GOOD_HEAD + "rules:\n  - id: r1\n    message: m\n    check: {compare: start_date after today}\n",
+        GOOD_HEAD
+        + "rules:\n  - id: r1\n    message: m\n    check: {compare: start_date after today}\n",
         15,
         "cannot read the comparison",
     ),
     "duplicate-key": ("name: demo\nname: again\n", 2, "appears twice"),
     "not-a-mapping": ("- just\n- a list\n", 1, "expected a mapping"),
     "bad-severity": (
-        GOOD_HEAD + "rules:\n  - id: r1\n    severity: fatal\n    message: m\n    check: {field: status, blank: true}\n",
+        GOOD_HEAD
+        + "rules:\n  - id: r1\n    severity: fatal\n    message: m\n    check: {field: status, blank: true}\n",
         14,
         "severity must be error or warning",
     ),
-    "code-without-codes": (GOOD_HEAD + "  - name: kind\n    label: Kind\n    type: code\n", 12, "no codes"),
+    "code-without-codes": (
+        GOOD_HEAD + "  - name: kind\n    label: Kind\n    type: code\n",
+        12,
+        "no codes",
+    ),
     "empty-file": ("", None, "the file is empty"),
 }
 

@@ -178,7 +178,7 @@ def _parse_field(
 
 def _parse_multi(present: pd.Series, f: Field, problems: list[ParseProblem]) -> pd.Series:
     """Normalise each code in a multi-code cell; the cell keeps its codes joined by the separator."""
-    tokens = present.str.split(f.separator, regex=False).explode().str.strip()
+    tokens = present.str.split(f.separator, regex=False).explode().astype("str").str.strip()
     normalised, changed = normalise_codes(tokens, f)
     row_changed = changed.groupby(level=0).any().reindex(present.index, fill_value=False)
     if row_changed.any():

@@ -409,6 +409,8 @@ def _parse_with_csv(
         )
         rows.pop()
         row_lines.pop()
+        extra = [x for x in extra if x != line]
+        short = [x for x in short if x != line]
     if extra:
         findings.append(
             Finding(

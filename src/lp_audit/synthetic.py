@@ -22,8 +22,22 @@ if TYPE_CHECKING:
 
 ENGAGED = ("BRIEF_IN_HOSPITAL", "SHORT_TERM", "INTENSIVE")
 _DISTRICTS = ("SE5", "SE15", "E1", "E15", "N1", "N17", "SW9", "SW17", "CR0", "W2", "NW10", "ZZ99")
-_MECHANISMS = ("KNIFE_SHARP_OBJECT", "BLUNT_OBJECT", "BODY_PART", "BOTTLE_GLASS", "FIREARM", "OTHER")
-_NEEDS = ("MENTAL_HEALTH", "SUBSTANCE_USE", "CRIMINAL_EXPLOITATION", "HOUSING", "EDUCATION", "FAMILY")
+_MECHANISMS = (
+    "KNIFE_SHARP_OBJECT",
+    "BLUNT_OBJECT",
+    "BODY_PART",
+    "BOTTLE_GLASS",
+    "FIREARM",
+    "OTHER",
+)
+_NEEDS = (
+    "MENTAL_HEALTH",
+    "SUBSTANCE_USE",
+    "CRIMINAL_EXPLOITATION",
+    "HOUSING",
+    "EDUCATION",
+    "FAMILY",
+)
 _ONWARD = ("CAMHS", "EARLY_HELP", "YOUTH_JUSTICE", "COMMUNITY_YOUTH", "GP", "NONE")
 
 #: The defect kinds :func:`make_return` can inject: (field, finding code, severity).
@@ -107,11 +121,15 @@ def make_return(
     closed = (rng.random(n) < 0.5) & (~contacted | (first_contact <= period_end))
     base_date = np.where(contacted, first_contact, referral)
     closure = np.minimum(base_date + rng.integers(0, 40, n).astype("timedelta64[D]"), period_end)
-    intent = _choice(rng, ["ASSAULT", "ASSAULT", "ASSAULT", "SELF_INFLICTED", "ACCIDENTAL", "NO_PHYSICAL_INJURY"], n)
+    intent = _choice(
+        rng,
+        ["ASSAULT", "ASSAULT", "ASSAULT", "SELF_INFLICTED", "ACCIDENTAL", "NO_PHYSICAL_INJURY"],
+        n,
+    )
     mechanism = np.where(
         intent == "NO_PHYSICAL_INJURY", "NOT_APPLICABLE", _choice(rng, _MECHANISMS, n)
     )
-    ethnicity = _choice(rng, list("ABCDEFGHJKLMNPRS") + ["Z"], n)
+    ethnicity = _choice(rng, [*"ABCDEFGHJKLMNPRS", "Z"], n)
     ethnicity = np.where(rng.random(n) < unknown_share, "99", ethnicity)
     needs = np.where(
         rng.random(n) < 0.1,
@@ -130,31 +148,47 @@ def make_return(
         "return_period": np.full(n, str(p), dtype=object),
         "provider_code": np.full(n, provider, dtype=object),
         "site_code": _choice(rng, ["KCH", "STG", "SMH", "RLH", "STH"], n),
-        "referral_id": (pd.Series(index).astype(str).str.zfill(6).radd(f"{provider}-")).to_numpy(dtype=object),
-        "person_id": (pd.Series(rng.permutation(n) + seed * 10_000_000).astype(str).radd("P-")).to_numpy(dtype=object),
+        "referral_id": (pd.Series(index).astype(str).str.zfill(6).radd(f"{provider}-")).to_numpy(
+            dtype=object
+        ),
+        "person_id": (
+            pd.Series(rng.permutation(n) + seed * 10_000_000).astype(str).radd("P-")
+        ).to_numpy(dtype=object),
         "nhs_number": nhs,
         "age_at_referral": rng.integers(10, 26, n).astype(str).astype(object),
         "gender": _choice(rng, ["1", "1", "2", "9", "X"], n),
         "ethnicity": ethnicity,
         "home_la": _choice(rng, [f"E090000{i:02d}" for i in range(1, 34)] + ["OUT", "UNK"], n),
         "postcode_district": np.where(rng.random(n) < 0.8, _choice(rng, _DISTRICTS, n), ""),
-        "referral_source": _choice(rng, ["ED_CLINICIAN", "TRAUMA_TEAM", "WARD_STAFF", "SAFEGUARDING_TEAM", "NOT_KNOWN"], n),
+        "referral_source": _choice(
+            rng, ["ED_CLINICIAN", "TRAUMA_TEAM", "WARD_STAFF", "SAFEGUARDING_TEAM", "NOT_KNOWN"], n
+        ),
         "attendance_date": dates(attendance),
         "referral_date": dates(referral),
         "injury_intent": intent,
         "injury_mechanism": mechanism,
-        "consent_status": np.where(contacted, "CONSENTED", _choice(rng, ["NOT_ASKED", "UNABLE_TO_ASK"], n)),
+        "consent_status": np.where(
+            contacted, "CONSENTED", _choice(rng, ["NOT_ASKED", "UNABLE_TO_ASK"], n)
+        ),
         "engagement_status": engagement,
         "first_contact_date": dates(first_contact, contacted),
-        "first_contact_method": np.where(contacted, _choice(rng, ["IN_PERSON_HOSPITAL", "PHONE", "IN_PERSON_COMMUNITY"], n), ""),
+        "first_contact_method": np.where(
+            contacted, _choice(rng, ["IN_PERSON_HOSPITAL", "PHONE", "IN_PERSON_COMMUNITY"], n), ""
+        ),
         "contacts_count": np.where(contacted, rng.integers(1, 20, n).astype(str), "0"),
-        "initial_risk_level": np.where(engaged, _choice(rng, ["LOW", "MEDIUM", "HIGH", "NOT_ASSESSED"], n), ""),
+        "initial_risk_level": np.where(
+            engaged, _choice(rng, ["LOW", "MEDIUM", "HIGH", "NOT_ASSESSED"], n), ""
+        ),
         "needs_identified": np.where(engaged, needs, ""),
         "onward_referrals": np.where(engaged & (rng.random(n) < 0.6), _choice(rng, _ONWARD, n), ""),
         "case_status": np.where(closed, "CLOSED", "OPEN"),
         "closure_date": dates(closure, closed),
-        "closure_reason": np.where(closed, _choice(rng, ["PLAN_COMPLETED", "DISENGAGED", "UNABLE_TO_CONTACT"], n), ""),
-        "risk_change_at_close": np.where(closed & engaged, _choice(rng, ["REDUCED", "NO_CHANGE", "NOT_ASSESSED"], n), ""),
+        "closure_reason": np.where(
+            closed, _choice(rng, ["PLAN_COMPLETED", "DISENGAGED", "UNABLE_TO_CONTACT"], n), ""
+        ),
+        "risk_change_at_close": np.where(
+            closed & engaged, _choice(rng, ["REDUCED", "NO_CHANGE", "NOT_ASSESSED"], n), ""
+        ),
         "notes": np.where(rng.random(n) < 0.05, "Synthetic note: follow-up agreed", ""),
     }
     frame = pd.DataFrame({k: pd.Series(v, dtype="str") for k, v in data.items()})
@@ -170,7 +204,7 @@ def _inject(frame: pd.DataFrame, rng: np.random.Generator, count: int) -> list[D
     injected = []
     for i, row in enumerate(rows):
         field, code, severity = DEFECTS[i % len(DEFECTS)]
-        col = frame.columns.get_loc(field)
+        col = list(frame.columns).index(field)
         current = str(frame.iat[row, col])
         if code == "invalid-code":
             new = "Q"
@@ -204,7 +238,14 @@ def write_examples(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for seed, (provider, defects) in enumerate((("RTH", 0), ("SGT", 6), ("OAS", 12)), start=1):
-        frame, _ = make_return(60, provider=provider, period="2025-26 Q2", seed=seed, defects=defects, unknown_share=0.05 * seed)
+        frame, _ = make_return(
+            60,
+            provider=provider,
+            period="2025-26 Q2",
+            seed=seed,
+            defects=defects,
+            unknown_share=0.05 * seed,
+        )
         path = folder / f"{provider.lower()}-2025-26-q2.csv"
         frame.to_csv(path, index=False, lineterminator="\n")
         written.append(path)
@@ -213,8 +254,12 @@ def write_examples(folder: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry: write example returns or one synthetic return."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("output", type=Path, help="folder for the examples, or a .csv file with --rows")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "output", type=Path, help="folder for the examples, or a .csv file with --rows"
+    )
     parser.add_argument("--rows", type=int, help="write one return of this many rows instead")
     parser.add_argument("--defects", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
@@ -225,7 +270,9 @@ def main(argv: list[str] | None = None) -> None:
         for path in write_examples(args.output):
             print(path)
         return
-    frame, _ = make_return(args.rows, provider=args.provider, period=args.period, seed=args.seed, defects=args.defects)
+    frame, _ = make_return(
+        args.rows, provider=args.provider, period=args.period, seed=args.seed, defects=args.defects
+    )
     frame.to_csv(args.output, index=False, lineterminator="\n")
     print(args.output)
 

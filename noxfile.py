@@ -1,0 +1,48 @@
+"""Development sessions: tests, lint, typecheck, bench, demo. Run ``nox`` for the default ones."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Install the package (not editable) and run the test suite with coverage."""
+    session.install(".[test]")
+    session.run(
+        "pytest",
+        "--cov=lp_audit",
+        "--cov-report=term-missing:skip-covered",
+        *session.posargs,
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff lint and format check."""
+    session.install("ruff")
+    session.run("ruff", "check", "src", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy, strict on src/."""
+    session.install(".", "mypy", "types-pyyaml", "pandas-stubs")
+    session.run("mypy", *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The README's main job: validate the bundled example returns."""
+    session.install(".")
+    session.run(
+        "lp-audit",
+        "validate",
+        *sorted(map(str, __import__("pathlib").Path("examples/returns").glob("*.csv"))),
+        "--fail-on",
+        "never",
+    )

@@ -1,0 +1,134 @@
+"""The command line: formats, exit codes, privacy across formats, untouched inputs, fast help."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lp_audit import validate_return
+from lp_audit.cli import app
+from lp_audit.output import FORMATS, to_json
+from lp_audit.synthetic import make_return
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples" / "returns").glob("*.csv"))
+
+
+@pytest.fixture
+def bad_return(tmp_path: Path) -> Path:
+    frame, _ = make_return(30, seed=8, defects=10)
+    frame.loc[3, "person_id"] = "MARKER-PERSON-77"
+    frame.loc[4, "notes"] = "MARKER-NOTE-77 =cmd"
+    frame.loc[5, "postcode_district"] = "MARKER-PC-77"
+    frame.loc[6, "nhs_number"] = "MARKER-NHS-77"
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_validate_examples_text(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["validate", *map(str, EXAMPLES), "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    assert "oas-2025-26-q2.csv" in result.output and "invalid-code" in result.output
+
+
+def test_exit_codes_follow_fail_on(runner: CliRunner, bad_return: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["validate", str(bad_return)]).exit_code == 1
+    assert runner.invoke(app, ["validate", str(bad_return), "--fail-on", "never"]).exit_code == 0
+    clean, _ = make_return(5, seed=9)
+    clean_path = tmp_path / "clean.csv"
+    clean.to_csv(clean_path, index=False)
+    assert runner.invoke(app, ["validate", str(clean_path)]).exit_code == 0
+    missing = runner.invoke(app, ["validate", str(clean_path), str(tmp_path / "missing.csv")])
+    assert missing.exit_code == 2
+    assert "missing.csv: no such file" in missing.output and "Traceback" not in missing.output
+
+
+def test_json_output_equals_library_result(runner: CliRunner, bad_return: Path) -> None:
+    result = runner.invoke(app, ["validate", str(bad_return), "--format", "json"])
+    document = json.loads(result.stdout)
+    library = json.loads(to_json([validate_return(bad_return)]))
+    assert document == library
+    [ret] = document["returns"]
+    assert set(ret) >= {"path", "provider", "period", "definition", "rows", "counts", "findings"}
+    assert ret["counts"]["error"] > 0
+    assert set(ret["findings"][0]) == {
+        "code",
+        "severity",
+        "message",
+        "line",
+        "column",
+        "field",
+        "value",
+        "rule",
+    }
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_sensitive_value_in_any_format(runner: CliRunner, bad_return: Path, fmt: str) -> None:
+    result = runner.invoke(app, ["validate", str(bad_return), "--format", fmt])
+    assert result.exit_code == 1
+    assert "MARKER" not in result.output
+
+
+def test_machine_formats_are_well_formed(runner: CliRunner, bad_return: Path) -> None:
+    junit = runner.invoke(app, ["validate", str(bad_return), "--format", "junit"]).stdout
+    root = ET.fromstring(junit)
+    assert root.tag == "testsuites" and root.find("testsuite/testcase/failure") is not None
+    github = runner.invoke(app, ["validate", str(bad_return), "--format", "github"]).stdout
+    assert all(
+        line.startswith(("::error file=", "::warning file=")) for line in github.splitlines()
+    )
+    csv_text = runner.invoke(app, ["validate", str(bad_return), "--format", "csv"]).stdout
+    assert csv_text.splitlines()[0] == "path,code,severity,message,line,column,field,value,rule"
+
+
+def test_output_file_is_written_and_input_untouched(
+    runner: CliRunner, bad_return: Path, tmp_path: Path
+) -> None:
+    before = hashlib.sha256(bad_return.read_bytes()).hexdigest()
+    out = tmp_path / "findings.json"
+    for fmt in (*FORMATS, "json"):
+        runner.invoke(app, ["validate", str(bad_return), "--format", fmt, "--output", str(out)])
+    assert hashlib.sha256(bad_return.read_bytes()).hexdigest() == before
+    assert out.read_text().startswith("{")
+    assert not list(tmp_path.glob(".findings.json.*"))  # no temporary files left behind
+
+
+def test_output_in_missing_folder_is_a_clear_error(
+    runner: CliRunner, bad_return: Path, tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        app, ["validate", str(bad_return), "-f", "json", "-o", str(tmp_path / "no" / "x.json")]
+    )
+    assert result.exit_code == 2
+    assert "does not exist" in result.output and "Traceback" not in result.output
+
+
+def test_bad_options_are_usage_errors(runner: CliRunner, bad_return: Path) -> None:
+    assert runner.invoke(app, ["validate", str(bad_return), "--format", "yaml"]).exit_code == 2
+    assert runner.invoke(app, ["validate", str(bad_return), "--period", "2025 Q2"]).exit_code == 2
+
+
+def test_help_does_not_import_pandas_or_pandera() -> None:
+    code = (
+        "import sys; from lp_audit.cli import app; from typer.testing import CliRunner; "
+        "CliRunner().invoke(app, ['--help']); "
+        "print(sorted(m for m in ('pandas', 'pandera', 'pyarrow') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "lp_audit", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.startswith("lp-audit ")

@@ -1,0 +1,188 @@
+"""Reading returns: encodings, delimiters, line numbers, and files that are not what they seem."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lp_audit import ReturnReadError
+from lp_audit.reading import read_table
+
+Write = Callable[..., Path]
+HEADER = "a,b,c\n"
+
+
+def codes(table) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f.code for f in table.findings]
+
+
+def test_reader_keeps_na_like_text_as_values(write: Write) -> None:
+    table = read_table(write(HEADER + "N/A,NA,null\nNone,nan,\n"))
+    assert table.cells.iloc[0].tolist() == ["N/A", "NA", "null"]
+    assert table.cells.iloc[1].tolist() == ["None", "nan", ""]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom", "reported"),
+    [
+        ("utf-8", b"", None),
+        ("utf-8", b"\xef\xbb\xbf", None),
+        ("cp1252", b"", "Windows-1252"),
+        ("utf-16-le", b"\xff\xfe", "UTF-16"),
+    ],
+)
+def test_reader_detects_encodings(
+    write: Write, encoding: str, bom: bytes, reported: str | None
+) -> None:
+    text = "name,town\nZoë,Café £5\n"
+    table = read_table(write(bom + text.encode(encoding)))
+    assert table.headers == ["name", "town"]
+    assert table.cells.iloc[0].tolist() == ["Zoë", "Café £5"]
+    if reported:
+        assert codes(table) == ["encoding"] and reported in table.findings[0].message
+    else:
+        assert codes(table) == []
+
+
+def test_reader_reports_line_of_first_non_utf8_byte(write: Write) -> None:
+    body = ("x,y\n" + "1,2\n" * 50).encode() + "é,3\n".encode("cp1252")
+    table = read_table(write(body))
+    assert "line 52" in table.findings[0].message
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_reader_sniffs_delimiters(write: Write, delimiter: str) -> None:
+    table = read_table(write(f"a{delimiter}b\r\n1{delimiter}2\r\n"))
+    assert table.delimiter == delimiter
+    assert table.cells.iloc[0].tolist() == ["1", "2"]
+
+
+def test_quoted_multiline_cell_does_not_shift_line_numbers(write: Write) -> None:
+    table = read_table(write(HEADER + '1,"two\nlines",3\n4,5,6\n'))
+    assert table.lines.tolist() == [2, 4]
+    assert table.cells.iloc[0, 1] == "two\nlines"
+
+
+def test_blank_lines_are_skipped_reported_and_counted(write: Write) -> None:
+    table = read_table(write(HEADER + "1,2,3\n\n,,\n4,5,6\n"))
+    assert table.lines.tolist() == [2, 5]
+    assert codes(table) == ["blank-rows"]
+    assert table.findings[0].line == 3
+
+
+def test_totals_row_is_dropped_with_a_warning(write: Write) -> None:
+    table = read_table(write(HEADER + "1,2,3\nTotal,,3\n"))
+    assert len(table.cells) == 1
+    assert codes(table) == ["totals-row"] and table.findings[0].line == 3
+
+
+def test_ragged_rows_are_reported_with_lines(write: Write) -> None:
+    table = read_table(write(HEADER + "1,2,3\n1,2,3,4\n1,2\n7,8,9\n"))
+    assert table.lines.tolist() == [2, 3, 4, 5]
+    found = {f.code: f.line for f in table.findings}
+    assert found == {"extra-cells": 3, "missing-cells": 4}
+    assert table.cells.iloc[2].tolist() == ["1", "2", ""]
+
+
+def test_unterminated_quote_is_reported_at_its_line(write: Write) -> None:
+    table = read_table(write(HEADER + '1,2,3\n4,"5,6\n7,8,9\n'))
+    assert [(f.code, f.line) for f in table.findings] == [("unterminated-quote", 3)]
+    assert len(table.cells) == 1
+
+
+def test_empty_file_and_header_only(write: Write) -> None:
+    assert codes(read_table(write(b""))) == ["empty-file"]
+    assert codes(read_table(write(b"\xef\xbb\xbf"))) == ["empty-file"]
+    header_only = read_table(write(HEADER))
+    assert header_only.headers == ["a", "b", "c"] and len(header_only.cells) == 0
+
+
+def _zip(names: list[str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name in names:
+            z.writestr(name, "x")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(100), "PNG image"),
+        (_zip(["data.txt"]), "ZIP archive"),
+        (_zip(["xl/workbook.xml"]), "Excel workbook saved with a .csv name"),
+        (b"a,b\n1,\x002\n", "binary"),
+    ],
+)
+def test_binary_files_named_csv_get_a_clear_error(
+    write: Write, content: bytes, expected: str
+) -> None:
+    with pytest.raises(ReturnReadError) as info:
+        read_table(write(content))
+    assert expected in str(info.value)
+
+
+def test_missing_path_and_folder_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ReturnReadError, match="no such file"):
+        read_table(tmp_path / "nope.csv")
+    with pytest.raises(ReturnReadError, match="is a folder"):
+        read_table(tmp_path)
+
+
+def test_xlsx_rows_are_numbered_as_excel_shows_them(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["a", "b"])
+    ws.append([None, None])
+    ws.append([dt.datetime(2025, 7, 3), 17.0])
+    path = tmp_path / "r.xlsx"
+    wb.save(path)
+    table = read_table(path)
+    assert table.lines.tolist() == [3]
+    assert table.cells.iloc[0].tolist() == ["2025-07-03", "17"]
+
+
+cell = st.text(alphabet=st.sampled_from(list('ab ,;"\n\r\t|é£')), max_size=8)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(st.lists(cell, min_size=3, max_size=3), min_size=1, max_size=8),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+)
+def test_reader_round_trips_random_csv_with_physical_lines(
+    tmp_path: Path, rows: list[list[str]], delimiter: str, encoding: str, newline: str
+) -> None:
+    import csv
+
+    rows = [[c.replace("\r", "") for c in r] for r in rows]
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline, quoting=csv.QUOTE_ALL)
+    writer.writerow(["h1", "h2", "h3"])
+    lines, line = [], 2
+    for r in rows:
+        writer.writerow(r)
+        lines.append(line)
+        line += sum(c.count("\n") for c in r) + 1
+    path = tmp_path / "r.csv"
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    table = read_table(path)
+    assert table.headers == ["h1", "h2", "h3"]
+    got = [[c.replace("\r\n", "\n") for c in r] for r in table.cells.values.tolist()]
+    assert got == rows
+    assert table.lines.tolist() == lines

@@ -1,0 +1,67 @@
+"""The README's commands run as shown."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _commands() -> list[str]:
+    blocks = re.findall(r"```console\n(.*?)```", README, flags=re.DOTALL)
+    commands = []
+    for block in blocks:
+        for line in block.splitlines():
+            line = line.removeprefix("$ ")
+            for part in line.split("&&"):
+                part = part.strip()
+                if part.startswith("lp-audit "):
+                    commands.append(part)
+    return commands
+
+
+def test_readme_shows_the_two_commands() -> None:
+    assert (
+        "python -m pip install . && lp-audit validate examples/returns/*.csv --fail-on never"
+        in README
+    )
+    assert "python -m pip install nox && python -m nox" in README
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "python3 -m pip install --quiet nox && python3 -m nox" in ci
+
+
+def test_every_lp_audit_command_in_the_readme_runs() -> None:
+    commands = _commands()
+    assert len(commands) >= 2
+    for command in commands:
+        args = []
+        for word in shlex.split(command)[1:]:
+            args.extend(sorted(str(p.relative_to(ROOT)) for p in ROOT.glob(word)) if "*" in word else [word])
+        out = subprocess.run(
+            [sys.executable, "-m", "lp_audit", *args], cwd=ROOT, capture_output=True, text=True
+        )
+        assert out.returncode in (0, 1), (command, out.stderr)
+        assert "Traceback" not in out.stderr
+
+
+def test_readme_sample_output_matches_the_example() -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lp_audit",
+            "validate",
+            "examples/returns/sgt-2025-26-q2.csv",
+            "-f",
+            "json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert '"error": 4' in out.stdout and '"warning": 2' in out.stdout
