@@ -41,7 +41,9 @@ def test_every_lp_audit_command_in_the_readme_runs() -> None:
     for command in commands:
         args = []
         for word in shlex.split(command)[1:]:
-            args.extend(sorted(str(p.relative_to(ROOT)) for p in ROOT.glob(word)) if "*" in word else [word])
+            args.extend(
+                sorted(str(p.relative_to(ROOT)) for p in ROOT.glob(word)) if "*" in word else [word]
+            )
         out = subprocess.run(
             [sys.executable, "-m", "lp_audit", *args], cwd=ROOT, capture_output=True, text=True
         )
