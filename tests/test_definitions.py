@@ -252,3 +252,17 @@ def test_definition_extending_another_resolves_renames_in_rules(tmp_path: Path) 
     d = load_definition_file(tmp_path / "2.yaml")
     assert d.field_names == ("state", "start_date")
     assert d.rules[0].fields == ("state",)
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_definitions_through_the_cli_exit_2_without_traceback(
+    runner,  # type: ignore[no-untyped-def]
+    case: str,
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "demo.yaml"
+    path.write_text(BROKEN[case][0])
+    result = runner.invoke(app, ["definitions", "check", str(path)])
+    assert result.exit_code == 2
+    assert BROKEN[case][2] in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
