@@ -154,34 +154,25 @@ def _validate_all(
     from lp_audit.definitions import load_definition
     from lp_audit.validation import validate_return
 
-    spec = None
     if definition is not None:
         try:
-            spec = (
-                load_definition(definition)
-                if (
-                    "@" in definition or definition.endswith((".yaml", ".yml")) or "/" in definition
-                )
-                else None
-            )
+            load_definition(definition)  # fail once, before any file, if it cannot be loaded
         except LpAuditError as exc:
             _fail(str(exc), exc)
     results = []
     unreadable = 0
     for file in files:
         try:
-            results.append(
-                validate_return(
-                    file, spec or definition, provider=provider, period=period, sheet=sheet
-                )
+            result = validate_return(
+                file, definition, provider=provider, period=period, sheet=sheet
             )
         except ReturnReadError as exc:
             unreadable += 1
             stderr.print(f"[bold red]error:[/bold red] {_plain(str(exc))}")
-        except DefinitionError as exc:
-            _fail(str(exc), exc)
         except LpAuditError as exc:
             _fail(str(exc), exc)
+        else:
+            results.append(result)
     return results, unreadable
 
 

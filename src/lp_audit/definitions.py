@@ -9,6 +9,7 @@ definition itself and raises one :class:`DefinitionError` listing every problem 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -1087,14 +1088,37 @@ def header_key(text: str) -> str:
 # Loading and finding definitions
 
 
+def is_path_spec(spec: str | Path) -> bool:
+    """Whether a definition spec names a file rather than a bundled ``NAME[@VERSION]``."""
+    text = str(spec)
+    return isinstance(spec, Path) or text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text
+
+
 def load_definition_file(path: str | Path, _chain: tuple[str, ...] = ()) -> Definition:
     """Load and check one definition file, resolving ``extends`` from the same folder.
+
+    Loaded definitions are cached by path, size and modification time: they are immutable.
 
     Raises:
         DefinitionError: listing every problem in the file (and in its base).
         DefinitionNotFoundError: if the file does not exist.
     """
     path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    if stat is None or _chain:
+        return _load_definition_file(path, _chain)
+    return _load_cached(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_cached(path: Path, size: int, mtime_ns: int) -> Definition:
+    return _load_definition_file(path, ())
+
+
+def _load_definition_file(path: Path, _chain: tuple[str, ...]) -> Definition:
     source = str(path)
     try:
         raw = path.read_bytes()
@@ -1240,7 +1264,7 @@ def load_definition(spec: str | Path, *, period: Period | None = None) -> Defini
         DefinitionError: if the definition has problems.
     """
     text = str(spec)
-    if isinstance(spec, Path) or text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text:
+    if is_path_spec(spec):
         return load_definition_file(Path(spec))
     name, _, version = text.partition("@")
     candidates = [i for i in list_definitions() if i.name == name]

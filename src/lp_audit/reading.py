@@ -239,11 +239,7 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> RawTable:
         raise ReturnReadError(str(path), "permission denied; check you can open the file") from None
     except OSError as exc:
         raise ReturnReadError(str(path), f"cannot be read ({exc.strerror})") from None
-    if path.suffix.lower() in (".xlsx", ".xlsm") or (
-        raw.startswith(b"PK\x03\x04")
-        and _describe_binary(raw, path.with_suffix(".xlsx")) is None
-        and path.suffix.lower() == ".xlsx"
-    ):
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(path, raw, sheet)
     text, encoding, findings = decode(raw, path)
     return _read_csv_text(str(path), text, encoding, findings)

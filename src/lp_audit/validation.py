@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lp_audit.definitions import Definition, list_definitions, load_definition
+from lp_audit.definitions import Definition, is_path_spec, list_definitions, load_definition
 from lp_audit.errors import DefinitionNotFoundError
 from lp_audit.findings import FINDING_COLUMNS, Finding, column_letter
 from lp_audit.periods import Period
@@ -176,16 +176,14 @@ def validate_return(
     else:
         table = read_table(source, sheet=sheet)
         raw = map_columns(table, chosen)
-        if (wanted is None and definition is None) or (
-            isinstance(definition, str)
-            and "@" not in definition
-            and not definition.endswith((".yaml", ".yml"))
-        ):
-            found = _period_in(raw, chosen)
-            in_force = wanted or found
-            if in_force is not None and not chosen.in_force_for(in_force):
-                chosen = _resolve_definition(definition, in_force)
-                raw = map_columns(table, chosen)
+        pinned = isinstance(definition, Definition) or (
+            definition is not None and (is_path_spec(definition) or "@" in str(definition))
+        )
+        in_force = wanted or _period_in(raw, chosen)
+        if not pinned and in_force is not None and not chosen.in_force_for(in_force):
+            # the header was matched with the latest version; the period asks for another
+            chosen = _resolve_definition(definition, in_force)
+            raw = map_columns(table, chosen)
     return _validate_raw(raw, chosen, provider=provider, period=wanted, today=today)
 
 
