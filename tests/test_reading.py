@@ -186,3 +186,33 @@ def test_reader_round_trips_random_csv_with_physical_lines(
     got = [[c.replace("\r\n", "\n") for c in r] for r in table.cells.values.tolist()]
     assert got == rows
     assert table.lines.tolist() == lines
+
+
+@settings(max_examples=200, deadline=None)
+@given(content=st.binary(max_size=300))
+def test_reader_never_crashes_on_arbitrary_bytes(
+    tmp_path_factory: pytest.TempPathFactory, content: bytes
+) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "r.csv"
+    path.write_bytes(content)
+    try:
+        table = read_table(path)
+    except ReturnReadError as exc:
+        assert str(path) in str(exc)
+    else:
+        assert len(table.lines) == len(table.cells)
+
+
+@settings(max_examples=40, deadline=None)
+@given(body=st.text(alphabet=st.sampled_from(list('ab1,;"\n|-/ ')), max_size=200))
+def test_validation_never_raises_on_arbitrary_rows(
+    tmp_path_factory: pytest.TempPathFactory, body: str
+) -> None:
+    from lp_audit import load_definition, validate_return
+
+    definition = load_definition("hbyw-quarterly-return@1.0")
+    path = tmp_path_factory.mktemp("fuzz") / "r.csv"
+    path.write_text(",".join(definition.field_names) + "\n" + body)
+    result = validate_return(path, definition)
+    assert result.rows <= body.count("\n") + 1
+    assert set(result.findings.severity) <= {"error", "warning"}

@@ -67,11 +67,10 @@ OutputOpt = Annotated[
 
 
 def _fail(message: str, exc: BaseException | None = None) -> NoReturn:
-    from rich.markup import escape
-
+    """Print one red line on stderr and exit 2 (re-raise with --debug)."""
     if _state["debug"] and exc is not None:
         raise exc
-    stderr.print(f"[bold red]error:[/bold red] {escape(message)}")
+    stderr.print(f"[bold red]error:[/bold red] {_plain(message)}")
     raise typer.Exit(ExitStatus.INPUT_ERROR)
 
 
@@ -177,9 +176,12 @@ def _validate_all(
 
 
 def _plain(text: str) -> str:
+    """Text safe to print: no rich markup, no raw control characters."""
     from rich.markup import escape
 
-    return escape(text)
+    from lp_audit.output import terminal_safe
+
+    return escape(terminal_safe(text))
 
 
 def _emit(text: str, output: Path | None) -> None:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -97,6 +98,7 @@ def _groups(result: ReturnResult) -> list[dict[str, Any]]:
                 "lines": lines,
                 "message": str(group["message"].iloc[0]),
                 "column": None if _isna(group["column"].iloc[0]) else group["column"].iloc[0],
+                "values": [str(v) for v in group["value"].dropna().unique()[:3]],
             }
         )
     groups.sort(
@@ -109,6 +111,14 @@ def _isna(value: Any) -> bool:
     import pandas as pd
 
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """Show control characters (ANSI escapes, newlines) as ``\\xNN`` so none reach a terminal raw."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _lines_text(lines: list[int], limit: int = 6) -> str:
@@ -229,19 +239,20 @@ def render(results: Sequence[ReturnResult], fmt: str) -> str:
 
 def print_text(results: Sequence[ReturnResult], console: Console) -> None:
     """A readable summary per file, findings grouped by code and field, for an 80-column terminal."""
-    from rich.markup import escape
+    from rich.markup import escape as rich_escape
     from rich.table import Table
+
+    def escape(text: str) -> str:
+        return rich_escape(terminal_safe(text))
 
     for result in results:
         counts = result.counts
         colour = "red" if counts["error"] else "yellow" if counts["warning"] else "green"
+        console.print(f"[bold]{escape(result.path)}[/bold]")
         console.print(
-            f"[bold]{escape(result.path)}[/bold]  {result.rows} rows · "
-            f"{escape(result.provider or '?')} · {escape(result.period or '?')} · "
-            f"{escape(result.definition or '?')}"
-        )
-        console.print(
-            f"  [{colour}]{counts['error']} error(s), {counts['warning']} warning(s)[/{colour}]"
+            f"  {result.rows} rows · {escape(result.provider or '?')} · "
+            f"{escape(result.period or '?')} · {escape(result.definition or '?')} · "
+            f"[{colour}]{counts['error']} error(s), {counts['warning']} warning(s)[/{colour}]"
         )
         groups = _groups(result)
         if not groups:
@@ -260,6 +271,11 @@ def print_text(results: Sequence[ReturnResult], console: Console) -> None:
             if g["rule"]:
                 what += f" [dim]({escape(g['rule'])})[/dim]"
             what += f"\n{escape(g['message'])}"
+            if g["values"]:
+                shown = ", ".join(
+                    repr(v) if len(v) <= 40 else repr(v[:40] + "…") for v in g["values"]
+                )
+                what += f"\n[dim]values: {escape(shown)}[/dim]"
             table.add_row(mark, what, str(g["count"]), _lines_text(g["lines"]))
         console.print(table)
         console.print()

@@ -249,7 +249,8 @@ def _read_csv_text(path: str, text: str, encoding: str, findings: list[Finding])
     import numpy as np
     import pandas as pd
 
-    text = text.removeprefix("\ufeff")
+    # CRLF and old Mac CR endings become LF, as editors and pyarrow count them as line breaks
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     data = text.encode("utf-8")
     starts, ends, lines, balanced = _record_starts(data)
     nonempty = ends > starts
@@ -268,7 +269,7 @@ def _read_csv_text(path: str, text: str, encoding: str, findings: list[Finding])
         return empty_table
     header_text = data[starts[header_index] : ends[header_index]].decode("utf-8")
     delimiter = _sniff_delimiter(header_text)
-    header = next(csv.reader([header_text], delimiter=delimiter), [])
+    header = next(csv.reader(io.StringIO(header_text, newline=""), delimiter=delimiter), [])
     header_line = int(lines[header_index])
     if len(header) > MAX_COLUMNS:
         findings.append(

@@ -9,7 +9,7 @@ than once per column of the return.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -63,9 +63,11 @@ class ReturnSchema:
     specs: dict[str, CheckSpec]
 
 
-def describe_codes(f: Field, limit: int = 10) -> str:
-    """``1 Male, 2 Female, … and 3 more`` for messages."""
-    return shorten([f"{c.value} {c.label}" for c in f.codes], limit)
+def describe_codes(f: Field) -> str:
+    """The allowed codes for a message: with labels when few, codes only when many."""
+    if len(f.codes) <= 8:
+        return ", ".join(f"{c.value} {c.label}" for c in f.codes)
+    return shorten([c.value for c in f.codes], 24) + " (see the data definition for labels)"
 
 
 class _Builder:
@@ -73,6 +75,7 @@ class _Builder:
         self.definition = definition
         self.context = context
         self.specs: dict[str, CheckSpec] = {}
+        self.separators = {f.name: f.separator for f in definition.fields if f.type == "multi_code"}
 
     def check(
         self,
@@ -274,9 +277,11 @@ class _Builder:
 
         def passes(frame: pd.DataFrame) -> pd.Series:
             applies = (
-                evaluate(when, frame, self.context).fillna(False) if when is not None else None
+                evaluate(when, frame, self.context, self.separators).fillna(False)
+                if when is not None
+                else None
             )
-            ok = evaluate(rule.check, frame, self.context).fillna(True)
+            ok = evaluate(rule.check, frame, self.context, self.separators).fillna(True)
             failed = ~ok if applies is None else applies & ~ok
             return ~failed.astype(bool)
 
@@ -294,7 +299,9 @@ class _Builder:
         labels = self.definition.labels()
 
         def passes(frame: pd.DataFrame) -> pd.Series:
-            applies = evaluate(condition, frame, self.context).fillna(False).astype(bool)
+            applies = (
+                evaluate(condition, frame, self.context, self.separators).fillna(False).astype(bool)
+            )
             return ~(applies & frame[f.name].isna())
 
         check = self.check(
@@ -384,7 +391,12 @@ def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> Any:
     return pd.Timestamp(context.period.start if op.kind == "period_start" else context.period.end)
 
 
-def evaluate(condition: Condition, frame: pd.DataFrame, context: Context) -> pd.Series:
+def evaluate(
+    condition: Condition,
+    frame: pd.DataFrame,
+    context: Context,
+    separators: Mapping[str, str] | None = None,
+) -> pd.Series:
     """Evaluate a condition to a nullable boolean Series (NA where a value it needs is missing)."""
     import pandas as pd
 
@@ -398,7 +410,8 @@ def evaluate(condition: Condition, frame: pd.DataFrame, context: Context) -> pd.
         elif condition.op in ("not_equals", "not_in"):
             result = ~s.isin(condition.values)
         else:
-            tokens = s.str.split("|", regex=False).explode()
+            separator = (separators or {}).get(condition.field, "|")
+            tokens = s.str.split(separator, regex=False).explode()
             result = (
                 tokens.isin(condition.values)
                 .groupby(level=0)
@@ -429,13 +442,13 @@ def evaluate(condition: Condition, frame: pd.DataFrame, context: Context) -> pd.
         values = pd.Series(raw, index=index).astype("boolean")
         return values.where(known, pd.NA)
     if isinstance(condition, AllOf | AnyOf):
-        parts = [evaluate(c, frame, context) for c in condition.conditions]
+        parts = [evaluate(c, frame, context, separators) for c in condition.conditions]
         result = parts[0]
         for part in parts[1:]:
             result = (result & part) if isinstance(condition, AllOf) else (result | part)
         return result
     assert isinstance(condition, Not)
-    return ~evaluate(condition.condition, frame, context)
+    return ~evaluate(condition.condition, frame, context, separators)
 
 
 def build_schema(definition: Definition, context: Context | None = None) -> ReturnSchema:
