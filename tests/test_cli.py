@@ -132,3 +132,51 @@ def test_python_dash_m_runs_the_cli() -> None:
         [sys.executable, "-m", "lp_audit", "--version"], capture_output=True, text=True, check=True
     )
     assert out.stdout.startswith("lp-audit ")
+
+
+def test_text_format_can_be_written_to_a_file(
+    runner: CliRunner, bad_return: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "report.txt"
+    result = runner.invoke(app, ["validate", str(bad_return), "--output", str(out)])
+    assert result.exit_code == 1
+    text = out.read_text()
+    assert "bad.csv" in text and "error(s)" in text and "\x1b[" not in text
+
+
+def test_xlsx_return_through_the_cli_with_a_named_sheet(runner: CliRunner, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    frame, _ = make_return(4, seed=12)
+    frame.loc[2, "ethnicity"] = "Q"
+    wb = Workbook()
+    wb.active.title = "Cover"
+    wb.active.append(["This sheet is a cover note"])
+    ws = wb.create_sheet("Return")
+    ws.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        ws.append(list(row))
+    path = tmp_path / "return.xlsx"
+    wb.save(path)
+    result = runner.invoke(app, ["validate", str(path), "--sheet", "Return", "--format", "json"])
+    findings = json.loads(result.stdout)["returns"][0]["findings"]
+    assert [(f["code"], f["line"], f["column"]) for f in findings] == [("invalid-code", 4, "I")]
+    missing = runner.invoke(app, ["validate", str(path), "--sheet", "Nope"])
+    assert missing.exit_code == 2 and "has no sheet 'Nope'" in missing.output
+
+
+def test_header_case_and_spacing_variants_map_to_fields(tmp_path: Path) -> None:
+    frame, _ = make_return(3, seed=13)
+    frame = frame.rename(
+        columns={
+            "ethnicity": "  ETHNICITY ",
+            "home_la": "Home-LA",
+            "referral_date": "Referral Date",
+        }
+    )
+    path = tmp_path / "r.csv"
+    frame.to_csv(path, index=False)
+    result = validate_return(path, "hbyw-quarterly-return@1.0")
+    aliases = result.findings[result.findings.code == "header-alias"]
+    assert sorted(aliases.field) == ["ethnicity", "home_la", "referral_date"]
+    assert set(result.findings.code) == {"header-alias"}

@@ -136,7 +136,7 @@ def validate(
 
         print_text(results, Console(highlight=False))
     else:
-        text = render(results, "markdown" if fmt == "text" else fmt)
+        text = render(results, fmt)
         _emit(text, output)
     if unreadable:
         raise typer.Exit(ExitStatus.INPUT_ERROR)

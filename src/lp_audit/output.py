@@ -225,9 +225,19 @@ def to_junit(results: Sequence[ReturnResult]) -> str:
     )
 
 
+def to_text(results: Sequence[ReturnResult]) -> str:
+    """The terminal summary as plain text (no colour), for ``--format text --output FILE``."""
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    print_text(results, Console(file=buffer, width=100, color_system=None, highlight=False))
+    return buffer.getvalue()
+
+
 def render(results: Sequence[ReturnResult], fmt: str) -> str:
-    """Render results as one of the machine formats (not ``text``)."""
+    """Render results in any format as text."""
     renderers = {
+        "text": to_text,
         "json": to_json,
         "csv": to_csv,
         "junit": to_junit,
@@ -251,8 +261,10 @@ def print_text(results: Sequence[ReturnResult], console: Console) -> None:
         console.print(f"[bold]{escape(result.path)}[/bold]")
         console.print(
             f"  {result.rows} rows · {escape(result.provider or '?')} · "
-            f"{escape(result.period or '?')} · {escape(result.definition or '?')} · "
-            f"[{colour}]{counts['error']} error(s), {counts['warning']} warning(s)[/{colour}]"
+            f"{escape(result.period or '?')} · {escape(result.definition or '?')}"
+        )
+        console.print(
+            f"  [{colour}]{counts['error']} error(s), {counts['warning']} warning(s)[/{colour}]"
         )
         groups = _groups(result)
         if not groups:

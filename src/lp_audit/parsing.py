@@ -150,7 +150,7 @@ def _parse_field(
                     f.name,
                     "non-standard-code",
                     "warning",
-                    f"{label} uses a non-standard spelling of a code (case or leading zeros); it was accepted as the standard code. Use the codes exactly as listed.",
+                    f"{label} uses a non-standard spelling of a code (case or leading zeros); it was accepted. Use the codes exactly as listed.",
                     changed,
                 )
             )
@@ -187,7 +187,7 @@ def _parse_multi(present: pd.Series, f: Field, problems: list[ParseProblem]) -> 
                 f.name,
                 "non-standard-code",
                 "warning",
-                f"{f.label} uses a non-standard spelling of a code (case or leading zeros); it was accepted as the standard code. Use the codes exactly as listed.",
+                f"{f.label} uses a non-standard spelling of a code (case or leading zeros); it was accepted. Use the codes exactly as listed.",
                 row_changed,
             )
         )

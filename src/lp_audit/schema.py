@@ -64,10 +64,11 @@ class ReturnSchema:
 
 
 def describe_codes(f: Field) -> str:
-    """The allowed codes for a message: with labels when few, codes only when many."""
-    if len(f.codes) <= 8:
-        return ", ".join(f"{c.value} {c.label}" for c in f.codes)
-    return shorten([c.value for c in f.codes], 24) + " (see the data definition for labels)"
+    """The allowed codes with labels for a message, shortened when there are many."""
+    listed = [f"{c.value} {c.label}" for c in f.codes]
+    if len(listed) <= 8:
+        return ", ".join(listed)
+    return shorten(listed, 6) + " (the data definition lists them all)"
 
 
 class _Builder:
