@@ -7,14 +7,15 @@ missing in the typed frame and are reported as problems with their original text
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lp_audit.definitions import DATE_FORMATS, Definition, Field
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def normalise_codes(values: pd.Series, f: Field) -> tuple[pd.Series, pd.Series]:
         candidate = (
             result.str.upper()
             if method == "case"
-            else result.str.replace(r"^0+(?=.)", "", regex=True)
+            else result.str.replace(r"^0+(.)", r"\1", regex=True)
         )
         fix = ~result.isin(codes) & candidate.isin(codes)
         result = result.where(~fix, candidate)
@@ -176,11 +177,47 @@ def _parse_field(
     return present
 
 
+@dataclass(frozen=True)
+class CodeTokens:
+    """The codes of a multi-code column, split once: each token and the row it came from."""
+
+    tokens: pa.Array  # large_string, whitespace trimmed
+    rows: np.ndarray  # row position of each token
+    lists: pa.Array  # the split cells, for rebuilding them
+
+    def per_row(self, mask: np.ndarray, n: int) -> np.ndarray:
+        """For each of ``n`` rows, how many of its tokens ``mask`` selects."""
+        import numpy as np
+
+        return np.bincount(self.rows[mask], minlength=n)
+
+
+def split_codes(values: pd.Series, separator: str) -> CodeTokens:
+    """Split multi-code cells with pyarrow compute (no Python loop); blanks give no tokens."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(values, type=pa.large_string(), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    lists = pc.split_pattern(array, separator)
+    tokens = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+    rows = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    return CodeTokens(tokens, rows, lists)
+
+
 def _parse_multi(present: pd.Series, f: Field, problems: list[ParseProblem]) -> pd.Series:
     """Normalise each code in a multi-code cell; the cell keeps its codes joined by the separator."""
-    tokens = present.str.split(f.separator, regex=False).explode().astype("str").str.strip()
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    split = split_codes(present, f.separator)
+    tokens = pd.Series(split.tokens, dtype="str")
     normalised, changed = normalise_codes(tokens, f)
-    row_changed = changed.groupby(level=0).any().reindex(present.index, fill_value=False)
+    n = len(present)
+    row_changed = split.per_row(changed.to_numpy(dtype=bool), n) > 0
     if row_changed.any():
         problems.append(
             ParseProblem(
@@ -188,13 +225,14 @@ def _parse_multi(present: pd.Series, f: Field, problems: list[ParseProblem]) -> 
                 "non-standard-code",
                 "warning",
                 f"{f.label} uses a non-standard spelling of a code (case or leading zeros); it was accepted. Use the codes exactly as listed.",
-                row_changed,
+                pd.Series(row_changed, index=present.index),
             )
         )
-    result = present.str.replace(rf"\s*{re.escape(f.separator)}\s*", f.separator, regex=True)
-    if row_changed.any():
-        # only the few cells with non-standard codes are rebuilt from their tokens
-        fixed = normalised[changed.groupby(level=0).transform("any")]
-        rebuilt = fixed.groupby(level=0).agg(f.separator.join)
-        result = result.where(~row_changed, rebuilt.reindex(present.index))
-    return result
+    rebuilt = pa.ListArray.from_arrays(
+        split.lists.offsets,
+        pa.array(normalised, type=pa.large_string(), from_pandas=True),
+        mask=split.lists.is_null(),
+    )
+    joined = pc.binary_join(rebuilt, pa.scalar(f.separator, type=pa.large_string()))
+    result = pd.Series(joined, dtype="str", index=present.index)
+    return result.where(np.asarray(present.notna()))

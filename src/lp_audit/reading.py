@@ -117,6 +117,38 @@ def _utf16_without_bom(raw: bytes) -> str | None:
     return None
 
 
+def _is_utf8(raw: bytes) -> int | None:
+    """None if ``raw`` is valid UTF-8, else the offset of the first invalid byte.
+
+    Decodes in blocks so that a large file is not held twice in memory as text.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    block = 1 << 24
+    for offset in range(0, len(raw), block):
+        try:
+            decoder.decode(raw[offset : offset + block], final=offset + block >= len(raw))
+        except UnicodeDecodeError as exc:
+            return offset + exc.start
+    return None
+
+
+def to_utf8(raw: bytes, path: Path) -> tuple[bytes, str, list[Finding]]:
+    """A file's bytes as UTF-8 (unchanged when they already are), the encoding, and findings.
+
+    Raises:
+        ReturnReadError: for binary files.
+    """
+    if (
+        not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        and _describe_binary(raw, path) is None
+    ):
+        bad = _is_utf8(raw) if b"\x00" not in raw else 0
+        if bad is None:
+            return raw.removeprefix(codecs.BOM_UTF8), "UTF-8", []
+    text, encoding, findings = decode(raw, path)
+    return text.encode("utf-8"), encoding, findings
+
+
 def decode(raw: bytes, path: Path) -> tuple[str, str, list[Finding]]:
     """Decode a file's bytes, saying which encoding was used when it is not UTF-8.
 
@@ -170,10 +202,10 @@ def decode(raw: bytes, path: Path) -> tuple[str, str, list[Finding]]:
             f"the file is binary, not text (a NUL byte on line {line}). "
             "Export the return from Excel as 'CSV UTF-8'",
         )
-    try:
+    bad = _is_utf8(raw)
+    if bad is None:
         return raw.decode("utf-8"), "UTF-8", findings
-    except UnicodeDecodeError as exc:
-        first_bad_line = raw[: exc.start].count(b"\n") + 1
+    first_bad_line = raw[:bad].count(b"\n") + 1
     extra = f" The first character that is not UTF-8 is on line {first_bad_line}."
     try:
         text = raw.decode("cp1252")
@@ -207,16 +239,16 @@ def _record_starts(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, boo
     import numpy as np
 
     buf = np.frombuffer(data, dtype=np.uint8)
-    quotes = np.cumsum(buf == 34, dtype=np.int64)
     newlines = np.flatnonzero(buf == 10)
-    terminators = newlines[(quotes[newlines] & 1) == 0] if len(newlines) else newlines
+    quotes = np.flatnonzero(buf == 34)
+    # a newline ends a record when an even number of quotes comes before it
+    terminators = (
+        newlines[(np.searchsorted(quotes, newlines) & 1) == 0] if len(quotes) else newlines
+    )
     starts = np.concatenate(([0], terminators + 1))
     ends = np.concatenate((terminators, [len(buf)]))
-    # a record ending in '\r' (CRLF) ends one byte earlier
-    has_cr = (ends > starts) & (buf[np.maximum(ends - 1, 0)] == 13) if len(buf) else ends > starts
-    ends = ends - has_cr.astype(np.int64)
     lines = np.searchsorted(newlines, starts) + 1
-    balanced = bool(len(buf) == 0 or quotes[-1] % 2 == 0)
+    balanced = len(quotes) % 2 == 0
     return starts, ends, lines, balanced
 
 
@@ -241,17 +273,19 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> RawTable:
         raise ReturnReadError(str(path), f"cannot be read ({exc.strerror})") from None
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(path, raw, sheet)
-    text, encoding, findings = decode(raw, path)
-    return _read_csv_text(str(path), text, encoding, findings)
+    data, encoding, findings = to_utf8(raw, path)
+    del raw
+    return _read_csv_bytes(str(path), data, encoding, findings)
 
 
-def _read_csv_text(path: str, text: str, encoding: str, findings: list[Finding]) -> RawTable:
+def _read_csv_bytes(path: str, data: bytes, encoding: str, findings: list[Finding]) -> RawTable:
     import numpy as np
     import pandas as pd
 
-    # CRLF and old Mac CR endings become LF, as editors and pyarrow count them as line breaks
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    data = text.encode("utf-8")
+    data = data.removeprefix(codecs.BOM_UTF8)
+    if b"\r" in data:
+        # CRLF and old Mac CR endings become LF, as editors and pyarrow count them as line breaks
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     starts, ends, lines, balanced = _record_starts(data)
     nonempty = ends > starts
     header_index = int(np.argmax(nonempty)) if nonempty.any() else -1
@@ -299,18 +333,24 @@ def _read_csv_text(path: str, text: str, encoding: str, findings: list[Finding])
     cells = None
     if balanced:
         cells = _parse_with_pyarrow(data[body_start:], len(header), delimiter, len(data_records))
+    lengths = ends[data_records] - starts[data_records]
+    may_be_blank: np.ndarray | None = None
+    longest = int(lengths.max()) if len(lengths) else 0
     if cells is not None:
         row_lines = lines[data_records].astype(np.int64)
         row_findings: list[Finding] = []
+        # only short records can be blank (delimiters, spaces, quotes): check just those
+        may_be_blank = lengths < 3 * len(header)
     else:
         cells, row_lines, row_findings = _parse_with_csv(
-            text, delimiter, len(header), header_line, balanced, lines, data_records
+            data.decode("utf-8"), delimiter, len(header), header_line, balanced, lines, data_records
         )
     findings.extend(row_findings)
     table = RawTable(path, header, cells, row_lines, header_line, encoding, delimiter, findings)
     blank_lines = [int(x) for x in lines[empty_records]]
-    _drop_blank_and_totals(table, blank_lines)
-    _check_cell_sizes(table)
+    _drop_blank_and_totals(table, blank_lines, may_be_blank)
+    if longest > MAX_CELL_CHARS:  # no cell can be larger than its record
+        _check_cell_sizes(table)
     return table
 
 
@@ -339,7 +379,7 @@ def _parse_with_pyarrow(
                 delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
+                column_types={n: pa.large_string() for n in names},
                 null_values=[],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
@@ -434,13 +474,19 @@ def _parse_with_csv(
     return frame, np.asarray(row_lines, dtype=np.int64), findings
 
 
-def _drop_blank_and_totals(table: RawTable, blank_lines: list[int]) -> None:
+def _drop_blank_and_totals(
+    table: RawTable, blank_lines: list[int], may_be_blank: np.ndarray | None = None
+) -> None:
     import numpy as np
 
     cells = table.cells
     if len(cells.columns) and len(cells):
-        stripped = [cells[c].str.strip() for c in cells.columns]
-        blank = np.logical_and.reduce([(s == "").to_numpy() for s in stripped])
+        rows = np.flatnonzero(may_be_blank) if may_be_blank is not None else np.arange(len(cells))
+        subset = cells.iloc[rows]
+        blank = np.zeros(len(cells), dtype=bool)
+        blank[rows] = np.logical_and.reduce(
+            [(subset[c].str.strip() == "").to_numpy() for c in cells.columns]
+        )
         if blank.any():
             blank_lines.extend(int(x) for x in table.lines[blank])
             keep = ~blank

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lp_audit.conditions import AllOf, AnyOf, Compare, Condition, FieldTest, Not, Operand
 from lp_audit.definitions import Constraint, Definition, Field, ReturnRule, Rule
 from lp_audit.findings import shorten
+from lp_audit.parsing import split_codes
 from lp_audit.periods import Period
 
 if TYPE_CHECKING:
@@ -158,15 +159,18 @@ class _Builder:
         return pa.Column(nullable=True, checks=checks, required=False, coerce=False)
 
     def _multi_code_checks(self, f: Field) -> list[pa.Check]:
-        allowed = [c.value for c in f.codes]
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        codes = pa.array([c.value for c in f.codes], type=pa.large_string())
         sep = f.separator
 
-        def tokens(s: pd.Series) -> pd.Series:
-            return s.str.split(sep, regex=False).explode()
-
         def all_valid(s: pd.Series) -> pd.Series:
-            t = tokens(s)
-            return (t.isna() | t.isin(allowed)).groupby(level=0).all()
+            split = split_codes(s, sep)
+            unknown = ~pc.is_in(split.tokens, value_set=codes).to_numpy(zero_copy_only=False)
+            return pd.Series(split.per_row(unknown, len(s)) == 0, index=s.index)
 
         checks = [
             self.check(
@@ -179,9 +183,15 @@ class _Builder:
         ]
 
         def no_repeats(s: pd.Series) -> pd.Series:
-            t = tokens(s).dropna()
-            repeated = t.to_frame("t").assign(i=t.index).duplicated().groupby(level=0).any()
-            return ~repeated.reindex(s.index, fill_value=False)
+            split = split_codes(s, sep)
+            index = pc.index_in(split.tokens, value_set=codes)
+            known = index.is_valid().to_numpy(zero_copy_only=False)
+            keys = split.rows[known] * (len(codes) + 1) + index.drop_null().to_numpy()
+            keys.sort()
+            repeated_rows = keys[1:][keys[1:] == keys[:-1]] // (len(codes) + 1)
+            bad = np.zeros(len(s), dtype=bool)
+            bad[repeated_rows] = True
+            return pd.Series(~bad, index=s.index)
 
         checks.append(
             self.check(
@@ -193,21 +203,23 @@ class _Builder:
             )
         )
         if f.exclusive_codes:
-            exclusive = list(f.exclusive_codes)
+            exclusive = pa.array(list(f.exclusive_codes), type=pa.large_string())
 
             def alone(s: pd.Series) -> pd.Series:
-                t = tokens(s)
-                count = t.groupby(level=0).count()
-                has = t.isin(exclusive).groupby(level=0).any()
-                return ~((count > 1) & has)
+                split = split_codes(s, sep)
+                n = len(s)
+                count = split.per_row(np.ones(len(split.rows), dtype=bool), n)
+                hit = pc.is_in(split.tokens, value_set=exclusive).to_numpy(zero_copy_only=False)
+                has = split.per_row(hit, n) > 0
+                return pd.Series(~((count > 1) & has), index=s.index)
 
-            codes = " or ".join(exclusive)
+            names = " or ".join(f.exclusive_codes)
             checks.append(
                 self.check(
                     alone,
                     "exclusive-code",
                     "error",
-                    f"{f.label}: {codes} must stand alone, not with other codes.",
+                    f"{f.label}: {names} must stand alone, not with other codes.",
                     field=f.name,
                 )
             )
