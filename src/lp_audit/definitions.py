@@ -1210,7 +1210,7 @@ def _scan(folder: Path) -> list[DefinitionInfo]:
     infos = []
     for file in sorted(folder.rglob("*.yaml")):
         try:
-            located = load_located(file.read_text(encoding="utf-8-sig"))
+            located = load_located(_head(file.read_text(encoding="utf-8-sig")))
         except (OSError, UnicodeDecodeError, YamlProblem):
             continue
         data = located.data
@@ -1228,6 +1228,12 @@ def _scan(folder: Path) -> list[DefinitionInfo]:
             )
         )
     return infos
+
+
+def _head(text: str) -> str:
+    """The top of a definition, before its fields: enough to list it, quick to parse."""
+    match = re.search(r"^(fields|changes|rules|return_rules):", text, flags=re.MULTILINE)
+    return text[: match.start()] if match else text
 
 
 def _maybe_period(value: Any) -> Period | None:

@@ -40,18 +40,28 @@ class Parsed:
 
 def normalise_codes(values: pd.Series, f: Field) -> tuple[pd.Series, pd.Series]:
     """Map non-standard spellings of codes to the codes; return values and a 'changed' mask."""
-    codes = {c.value for c in f.codes}
-    result = values
+    codes = [c.value for c in f.codes]
     changed = values.isna() & False
+    if not f.normalise:
+        return values, changed
+    # only values that are not codes as written are worth normalising: usually very few
+    odd = values.notna() & ~values.isin(codes)
+    if not odd.any():
+        return values, changed
+    subset = values[odd]
+    fixed = subset.isna() & False
     for method in f.normalise:
         candidate = (
-            result.str.upper()
+            subset.str.upper()
             if method == "case"
-            else result.str.replace(r"^0+(.)", r"\1", regex=True)
+            else subset.str.replace(r"^0+(.)", r"\1", regex=True)
         )
-        fix = ~result.isin(codes) & candidate.isin(codes)
-        result = result.where(~fix, candidate)
-        changed = changed | fix
+        fix = ~subset.isin(codes) & candidate.isin(codes)
+        subset = subset.where(~fix, candidate)
+        fixed = fixed | fix
+    result = values.copy()
+    result[odd] = subset
+    changed[odd] = fixed
     return result, changed
 
 

@@ -343,6 +343,8 @@ class _Builder:
 
             def passes(frame: pd.DataFrame) -> pd.Series:
                 present = frame[same + differ].notna().all(axis=1)
+                # only rows whose key repeats can differ: group just those
+                present &= frame.duplicated(subset=same, keep=False)
                 sub = frame[present]
                 variety = sub.groupby(same)[differ].transform("nunique").max(axis=1)
                 later = sub.duplicated(subset=same, keep="first")
