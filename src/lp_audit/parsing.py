@@ -7,6 +7,7 @@ missing in the typed frame and are reported as problems with their original text
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -65,40 +66,83 @@ def normalise_codes(values: pd.Series, f: Field) -> tuple[pd.Series, pd.Series]:
     return result, changed
 
 
+def _date_spec(name: str) -> tuple[str, str, int]:
+    """For a format name such as DD/MM/YYYY: its strptime format, exact regex and day offset."""
+    fmt = DATE_FORMATS[name]
+    pattern = re.escape(fmt).replace("%Y", r"\d{4}").replace("%m", r"\d{2}").replace("%d", r"\d{2}")
+    day_at = len(fmt[: fmt.index("%d")].replace("%Y", "YYYY").replace("%m", "MM"))
+    return fmt, f"^{pattern}$", day_at
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    import pyarrow as pa
+
+    array = pa.array(values, type=pa.large_string(), from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def parse_dates(text: pa.Array, name: str) -> pa.Array:
+    """Dates written exactly in format ``name``; anything else, or an impossible date, is null.
+
+    pyarrow's strptime rolls 2025-02-30 over to 2 March, so the parsed day is checked against
+    the written one.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    fmt, pattern, day_at = _date_spec(name)
+    shaped = pc.match_substring_regex(text, pattern).fill_null(False)
+    candidates = pc.if_else(shaped, text, pa.scalar(None, pa.large_string()))
+    stamps = pc.strptime(candidates, format=fmt, unit="s", error_is_null=True)
+    written_day = pc.cast(pc.utf8_slice_codeunits(candidates, day_at, day_at + 2), pa.int64())
+    exact = pc.equal(pc.day(stamps), written_day).fill_null(False)
+    return pc.if_else(exact, stamps, pa.scalar(None, stamps.type))
+
+
 def parse_return(data: pd.DataFrame, definition: Definition) -> Parsed:
-    """Parse every field present in ``data`` according to its type."""
+    """Parse every field present in ``data`` according to its type (pyarrow compute, no loops)."""
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     typed: dict[str, pd.Series] = {}
     blanks: dict[str, pd.Series] = {}
     problems: list[ParseProblem] = []
+    index = data.index
     for f in definition.fields:
         if f.name not in data.columns:
             continue
-        text = data[f.name].astype("str").str.strip()
+        text = pc.utf8_trim_whitespace(_arrow_text(data[f.name]))
         if f.ignore_spaces:
-            text = text.str.replace(r"\s+", "", regex=True)
-        blank = text == ""
+            text = pc.replace_substring_regex(text, r"\s+", "")
+        is_blank = pc.equal(text, "").fill_null(True)
+        blank = pd.Series(is_blank.to_numpy(zero_copy_only=False), index=index)
         blanks[f.name] = blank
-        present = text.where(~blank)
+        present = pc.if_else(is_blank, pa.scalar(None, pa.large_string()), text)
         typed[f.name] = _parse_field(present, blank, f, definition, problems)
-    index = data.index
     return Parsed(pd.DataFrame(typed, index=index), pd.DataFrame(blanks, index=index), problems)
 
 
 def _parse_field(
-    present: pd.Series,
+    text: pa.Array,
     blank: pd.Series,
     f: Field,
     definition: Definition,
     problems: list[ParseProblem],
 ) -> pd.Series:
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     label = f.label
+    index = blank.index
+
+    def mask(array: pa.Array) -> pd.Series:
+        return pd.Series(array.fill_null(False).to_numpy(zero_copy_only=False), index=index)
+
     if f.type == "integer":
-        ok = present.str.fullmatch(r"[+-]?\d{1,15}").fillna(False).astype(bool)
-        bad = ~blank & ~ok
+        ok = pc.match_substring_regex(text, r"^[+-]?[0-9]{1,15}$")
+        bad = ~blank & ~mask(ok)
         if bad.any():
             problems.append(
                 ParseProblem(
@@ -109,7 +153,12 @@ def _parse_field(
                     bad,
                 )
             )
-        return pd.to_numeric(present.where(ok), errors="coerce").astype("Int64")
+        digits = pc.replace_substring_regex(text, r"^\+", "")
+        numbers = pc.cast(pc.if_else(ok, digits, pa.scalar(None, pa.large_string())), pa.int64())
+        return pd.Series(
+            numbers.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get), index=index
+        )
+    present = pd.Series(text, dtype="str", index=index)
     if f.type == "decimal":
         numbers = pd.to_numeric(present, errors="coerce")
         bad = ~blank & numbers.isna()
@@ -119,14 +168,13 @@ def _parse_field(
             )
         return numbers.astype("Float64")
     if f.type == "date":
-        main = DATE_FORMATS[definition.date_format]
-        dates = pd.to_datetime(present, format=main, errors="coerce")
-        failed = ~blank & dates.isna()
+        dates = parse_dates(text, definition.date_format)
+        failed = ~blank & ~mask(pc.is_valid(dates))
         for name in definition.dates_accepted_with_warning:
             if not failed.any():
                 break
-            alt = pd.to_datetime(present.where(failed), format=DATE_FORMATS[name], errors="coerce")
-            fixed = failed & alt.notna()
+            alt = parse_dates(text, name)
+            fixed = failed & mask(pc.is_valid(alt))
             if fixed.any():
                 problems.append(
                     ParseProblem(
@@ -137,7 +185,7 @@ def _parse_field(
                         fixed,
                     )
                 )
-                dates = dates.where(~fixed, alt)
+                dates = pc.if_else(pc.is_valid(dates), dates, alt)
                 failed = failed & ~fixed
         if failed.any():
             accepted = " or ".join(
@@ -152,7 +200,7 @@ def _parse_field(
                     failed,
                 )
             )
-        return dates
+        return pd.Series(dates.to_pandas(), index=index)
     if f.type == "code":
         values, changed = normalise_codes(present, f)
         if changed.any():
