@@ -119,9 +119,13 @@ def _resolve_definition(spec: Definition | str | Path | None, period: Period | N
 
 
 def _mode(series: pd.Series) -> str | None:
+    """The most common value; in a good return every row has the same one, so check that first."""
     values = series.dropna()
     if values.empty:
         return None
+    first = values.iloc[0]
+    if bool((values == first).all()):
+        return str(first)
     return str(values.value_counts().index[0])
 
 
