@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "returns"
+EXAMPLES = ROOT / "examples" / "hbyw"
 TODAY = dt.date(2026, 1, 1)
 
 

@@ -18,7 +18,7 @@ from lp_audit.output import FORMATS, to_json
 from lp_audit.synthetic import make_return
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted((ROOT / "examples" / "returns").glob("*.csv"))
+EXAMPLES = sorted((ROOT / "examples" / "hbyw").glob("*.csv"))
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def bad_return(tmp_path: Path) -> Path:
 def test_validate_examples_text(runner: CliRunner) -> None:
     result = runner.invoke(app, ["validate", *map(str, EXAMPLES), "--fail-on", "never"])
     assert result.exit_code == 0, result.output
-    assert "oas-2025-26-q2.csv" in result.output and "invalid-code" in result.output
+    assert "oas-2025-26-q1.csv" in result.output and "invalid-code" in result.output
 
 
 def test_exit_codes_follow_fail_on(runner: CliRunner, bad_return: Path, tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -26,10 +28,7 @@ def _commands() -> list[str]:
 
 
 def test_readme_shows_the_two_commands() -> None:
-    assert (
-        "python -m pip install . && lp-audit validate examples/returns/*.csv --fail-on never"
-        in README
-    )
+    assert "python -m pip install . && lp-audit audit examples/hbyw\n" in README
     assert "python -m pip install nox && python -m nox" in README
     ci = (ROOT / ".ci" / "run").read_text()
     assert "python3 -m pip install --quiet nox && python3 -m nox" in ci
@@ -51,8 +50,11 @@ def test_every_lp_audit_command_in_the_readme_runs() -> None:
         assert "Traceback" not in out.stderr
 
 
-def test_readme_sample_output_is_the_real_output() -> None:
-    command = "lp-audit validate examples/returns/sgt-2025-26-q2.csv"
+@pytest.mark.parametrize(
+    "command",
+    ["lp-audit audit examples/hbyw", "lp-audit validate examples/hbyw/oas-2025-26-q1.csv"],
+)
+def test_readme_sample_output_is_the_real_output(command: str) -> None:
     block = README.split(f"$ {command}\n", 1)[1].split("```", 1)[0]
     out = subprocess.run(
         [sys.executable, "-m", "lp_audit", *command.split()[1:]],

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuditResult",
     "Definition",
     "DefinitionError",
     "DefinitionNotFoundError",
@@ -16,6 +17,7 @@ __all__ = [
     "ReturnReadError",
     "ReturnResult",
     "__version__",
+    "audit",
     "build_schema",
     "list_definitions",
     "load_definition",
@@ -24,6 +26,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from lp_audit.audit import AuditResult, audit
     from lp_audit.definitions import Definition, list_definitions, load_definition
     from lp_audit.errors import (
         DefinitionError,
@@ -38,6 +41,8 @@ if TYPE_CHECKING:
     from lp_audit.validation import ReturnResult, validate_return
 
 _LAZY = {
+    "AuditResult": "lp_audit.audit",
+    "audit": "lp_audit.audit",
     "Definition": "lp_audit.definitions",
     "list_definitions": "lp_audit.definitions",
     "load_definition": "lp_audit.definitions",

@@ -7,6 +7,7 @@ Heavy libraries (pandas, pandera) are imported inside the commands that need the
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -205,6 +206,92 @@ def _exit_for(results: list[ReturnResult], fail_on: str) -> ExitStatus:
         if counts["error"] or (fail_on == "warning" and counts["warning"]):
             return ExitStatus.FINDINGS
     return ExitStatus.OK
+
+
+@app.command()
+def audit(
+    path: Annotated[
+        Path,
+        typer.Argument(help="A folder of returns (any depth) or one file, e.g. examples/hbyw."),
+    ],
+    definition: DefinitionOpt = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="Audit settings, e.g. --config lp-audit.yaml (default: lp-audit.yaml in PATH)."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text or json, e.g. --format json.")
+    ] = "text",
+    output: OutputOpt = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(help="Exit 1 when unacknowledged findings reach: error, warning or never."),
+    ] = "never",
+    today: Annotated[
+        str | None,
+        typer.Option(help="Treat this date as today (YYYY-MM-DD), for reproducible runs."),
+    ] = None,
+) -> None:
+    """Audit every return under PATH: capture profiles, differences between providers, trends.
+
+    Example: lp-audit audit examples/hbyw --format json --output audit.json
+    """
+    import datetime as dt
+
+    from lp_audit.audit import audit as run_audit
+    from lp_audit.audit import failing
+    from lp_audit.output import audit_json, audit_text
+
+    if fmt not in ("text", "json"):
+        _fail(f"unknown format {fmt!r}: use text or json")
+    if fail_on not in ("error", "warning", "never"):
+        _fail(f"--fail-on must be error, warning or never, not {fail_on!r}")
+    try:
+        day = dt.date.fromisoformat(today) if today else None
+    except ValueError:
+        _fail(f"--today takes a date like 2026-01-31, not {today!r}")
+    try:
+        result = run_audit(path, definition, config=config, today=day, progress=_progress())
+    except LpAuditError as exc:
+        _fail(str(exc), exc)
+    finally:
+        _progress_done()
+    if fmt == "text" and output is None:
+        audit_text(result, Console(highlight=False))
+    else:
+        _emit(audit_json(result) if fmt == "json" else audit_text(result), output)
+    for item in result.unreadable:
+        stderr.print(f"[yellow]warning:[/yellow] {_plain(item.path)}: {_plain(item.message)}")
+    raise typer.Exit(ExitStatus.FINDINGS if failing(result, fail_on) else ExitStatus.OK)
+
+
+_bar: dict[str, object] = {}
+
+
+def _progress() -> Callable[[Path], None] | None:
+    """A progress bar on a terminal's stderr; nothing when stderr is not a terminal."""
+    if not stderr.is_terminal:
+        return None
+    from rich.progress import Progress
+
+    progress = Progress(console=stderr, transient=True)
+    task = progress.add_task("Auditing", total=None)
+    progress.start()
+    _bar["progress"] = progress
+
+    def step(file: Path) -> None:
+        progress.update(task, advance=1, description=f"Auditing {file.name}")
+
+    _ = task
+    return step
+
+
+def _progress_done() -> None:
+    progress = _bar.pop("progress", None)
+    if progress is not None:
+        progress.stop()  # type: ignore[attr-defined]
 
 
 @definitions_app.command("list")

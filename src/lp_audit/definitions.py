@@ -8,6 +8,7 @@ definition itself and raises one :class:`DefinitionError` listing every problem 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import re
@@ -35,6 +36,8 @@ Severity = Literal["error", "warning"]
 Normalisation = Literal["case", "leading_zeros"]
 ConstraintKind = Literal["range", "pattern", "max_length", "min_length", "check_digit"]
 ReturnRuleKind = Literal["unique", "duplicate"]
+MetricKind = Literal["share", "mean", "median_days"]
+METRIC_KINDS: tuple[MetricKind, ...] = ("share", "mean", "median_days")
 
 FIELD_TYPES: tuple[FieldType, ...] = (
     "text",
@@ -126,6 +129,7 @@ class Field:
     constraints: tuple[Constraint, ...] = ()
     sensitive: bool = False
     example: str | None = None
+    compare: bool = True
     line: int | None = field(default=None, compare=False)
 
     @property
@@ -187,6 +191,60 @@ class ReturnRule:
 
 
 @dataclass(frozen=True)
+class Metric:
+    """A definition-drift signal computed per return, e.g. the share of young people engaged.
+
+    ``share``: rows where ``where`` holds, out of rows where ``of`` holds (default: all rows).
+    ``mean``: the mean of ``field`` over rows where ``where`` holds.
+    ``median_days``: the median number of days from ``start`` to ``end`` (both dates).
+    """
+
+    id: str
+    label: str
+    kind: MetricKind
+    description: str = ""
+    where: Condition | None = None
+    of: Condition | None = None
+    field: str | None = None
+    start: str | None = None
+    end: str | None = None
+    line: int | None = dataclasses.field(default=None, compare=False)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Fields the metric reads."""
+        names = [n for n in (self.field, self.start, self.end) if n]
+        for cond in (self.where, self.of):
+            if cond is not None:
+                names.extend(cond.fields())
+        return tuple(dict.fromkeys(names))
+
+    def renamed(self, mapping: Mapping[str, str]) -> Metric:
+        """The metric with fields renamed (for a new version that renames fields)."""
+
+        def ren(name: str | None) -> str | None:
+            return mapping.get(name, name) if name else name
+
+        return replace(
+            self,
+            where=self.where.renamed(mapping) if self.where else None,
+            of=self.of.renamed(mapping) if self.of else None,
+            field=ren(self.field),
+            start=ren(self.start),
+            end=ren(self.end),
+        )
+
+
+@dataclass(frozen=True)
+class Continuity:
+    """How a case carries over between consecutive returns: open cases reappear, unchanged."""
+
+    id_field: str
+    open_when: Condition
+    same: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Definition:
     """A versioned data definition for one kind of return."""
 
@@ -203,6 +261,8 @@ class Definition:
     dates_accepted_with_warning: tuple[str, ...] = ()
     rules: tuple[Rule, ...] = ()
     return_rules: tuple[ReturnRule, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    continuity: Continuity | None = None
     extends: str | None = None
     source: str | None = field(default=None, compare=False)
 
@@ -353,7 +413,17 @@ class _Parser:
             self.problem((), "the file is empty: a definition starts with 'name:' and 'version:'")
             return {}, None
         top = self.mapping(
-            data, (), (*self.HEAD_KEYS, "fields", "rules", "return_rules", "changes")
+            data,
+            (),
+            (
+                *self.HEAD_KEYS,
+                "fields",
+                "rules",
+                "return_rules",
+                "metrics",
+                "continuity",
+                "changes",
+            ),
         )
         if top is None:
             return {}, None
@@ -404,6 +474,8 @@ class _Parser:
             fields=fields,
             rules=self.rules(top.get("rules"), ("rules",)),
             return_rules=self.return_rules(top.get("return_rules"), ("return_rules",)),
+            metrics=self.metrics(top.get("metrics"), ("metrics",)),
+            continuity=self.continuity(top.get("continuity"), ("continuity",)),
             extends=self.text(top, "extends", ()),
             source=self.source,
         )
@@ -429,6 +501,7 @@ class _Parser:
         "constraints",
         "sensitive",
         "example",
+        "compare",
     )
 
     def fields(self, value: Any, path: Path_, *, required: bool) -> tuple[Field, ...]:
@@ -525,6 +598,9 @@ class _Parser:
             constraints=self.constraints(data.get("constraints"), (*path, "constraints"), ftype),
             sensitive=self.boolean(data, "sensitive", path),
             example=self.text(data, "example", path),
+            compare=bool(data.get("compare", True))
+            if isinstance(data.get("compare", True), bool)
+            else self.boolean(data, "compare", path),
             line=self.located.line(path),
         )
 
@@ -714,6 +790,73 @@ class _Parser:
             when,
             line=self.located.line(path),
         )
+
+    METRIC_KEYS = ("id", "label", "kind", "description", "where", "of", "field", "from", "to")
+
+    def metrics(self, value: Any, path: Path_) -> tuple[Metric, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.problem(path, f"expected a list of metrics, found {_kind(value)}")
+            return ()
+        result = []
+        for i, item in enumerate(value):
+            item_path = (*path, i)
+            data = self.mapping(item, item_path, self.METRIC_KEYS)
+            if data is None:
+                continue
+            metric_id = self.text(data, "id", item_path, required=True)
+            label = self.text(data, "label", item_path, required=True)
+            kind = data.get("kind")
+            if kind not in METRIC_KINDS:
+                self.problem(
+                    (*item_path, "kind"),
+                    f"kind must be one of {', '.join(METRIC_KINDS)}, not {kind!r}",
+                )
+                continue
+            where = (
+                self.condition(data["where"], (*item_path, "where")) if "where" in data else None
+            )
+            of = self.condition(data["of"], (*item_path, "of")) if "of" in data else None
+            needs = {"share": ("where",), "mean": ("field",), "median_days": ("from", "to")}[kind]
+            missing = [k for k in needs if k not in data]
+            if missing:
+                self.problem(
+                    item_path, f"a {kind} metric needs {' and '.join(repr(k) for k in missing)}"
+                )
+                continue
+            if metric_id is None or label is None:
+                continue
+            result.append(
+                Metric(
+                    metric_id,
+                    label,
+                    kind,
+                    (self.text(data, "description", item_path) or "").strip(),
+                    where,
+                    of,
+                    self.text(data, "field", item_path),
+                    self.text(data, "from", item_path),
+                    self.text(data, "to", item_path),
+                    line=self.located.line(item_path),
+                )
+            )
+        return tuple(result)
+
+    def continuity(self, value: Any, path: Path_) -> Continuity | None:
+        if value is None:
+            return None
+        data = self.mapping(value, path, ("id_field", "open_when", "same"))
+        if data is None:
+            return None
+        id_field = self.text(data, "id_field", path, required=True)
+        if "open_when" not in data:
+            self.problem(path, "missing required key 'open_when'")
+            return None
+        open_when = self.condition(data["open_when"], (*path, "open_when"))
+        if id_field is None or open_when is None:
+            return None
+        return Continuity(id_field, open_when, self.text_list(data, "same", path))
 
     def return_rules(self, value: Any, path: Path_) -> tuple[ReturnRule, ...]:
         if value is None:
@@ -916,6 +1059,13 @@ def _apply_changes(
         replace(f, required_when=f.required_when.renamed(renames)) if f.required_when else f
         for f in fields
     ]
+    continuity = base.continuity
+    if continuity is not None:
+        continuity = Continuity(
+            renames.get(continuity.id_field, continuity.id_field),
+            continuity.open_when.renamed(renames),
+            tuple(renames.get(f, f) for f in continuity.same),
+        )
     return replace(
         head,
         description=head.description or base.description,
@@ -932,6 +1082,8 @@ def _apply_changes(
         fields=tuple(fields) + head.fields,
         rules=tuple(rules) + head.rules,
         return_rules=return_rules,
+        metrics=tuple(m.renamed(renames) for m in base.metrics) + head.metrics,
+        continuity=head.continuity or continuity,
     )
 
 
@@ -1044,6 +1196,30 @@ def _check(parser: _Parser, definition: Definition) -> None:
         check_condition(rule.check, f"rules.{rule.id}.check", rule.line)
         if rule.when is not None:
             check_condition(rule.when, f"rules.{rule.id}.when", rule.line)
+    for metric in definition.metrics:
+        where = f"metrics.{metric.id}"
+        for name in metric.fields:
+            if name not in fields:
+                parser.problem(
+                    (), f"{where}: refers to a field {name!r} that does not exist", line=metric.line
+                )
+        for cond in (metric.where, metric.of):
+            if cond is not None:
+                check_condition(cond, where, metric.line)
+        if metric.field in fields and fields[metric.field].type not in ("integer", "decimal"):
+            parser.problem(
+                (),
+                f"{where}: the mean needs a number field, not {metric.field!r}",
+                line=metric.line,
+            )
+        for name in (metric.start, metric.end):
+            if name in fields and fields[name].type != "date":
+                parser.problem((), f"{where}: {name!r} is not a date field", line=metric.line)
+    if definition.continuity is not None:
+        c = definition.continuity
+        for name in (c.id_field, *c.same, *c.open_when.fields()):
+            if name not in fields:
+                parser.problem((), f"continuity: refers to a field {name!r} that does not exist")
     for rrule in definition.return_rules:
         if rrule.id in ids:
             parser.problem(

@@ -19,6 +19,7 @@ from lp_audit.findings import CATALOGUE, FINDING_COLUMNS
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from lp_audit.audit import AuditResult
     from lp_audit.validation import ReturnResult
 
 FORMATS = ("text", "json", "csv", "junit", "github", "markdown")
@@ -98,7 +99,7 @@ def _groups(result: ReturnResult) -> list[dict[str, Any]]:
                 "lines": lines,
                 "message": str(group["message"].iloc[0]),
                 "column": None if _isna(group["column"].iloc[0]) else group["column"].iloc[0],
-                "values": [str(v) for v in group["value"].dropna().unique()[:3]],
+                "values": [str(v) for v in group["value"].dropna().unique()[:4] if str(v)][:3],
             }
         )
     groups.sort(
@@ -288,6 +289,74 @@ def print_text(results: Sequence[ReturnResult], console: Console) -> None:
                     repr(v) if len(v) <= 40 else repr(v[:40] + "…") for v in g["values"]
                 )
                 what += f"\n[dim]values: {escape(shown)}[/dim]"
-            table.add_row(mark, what, str(g["count"]), _lines_text(g["lines"]))
+            table.add_row(mark, what, str(g["count"]), _lines_text(g["lines"], 3))
         console.print(table)
         console.print()
+
+
+def audit_json(result: AuditResult) -> str:
+    """The audit as the documented JSON document (see the README)."""
+    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def audit_text(result: AuditResult, console: Console | None = None) -> str:
+    """The audit summary for a terminal: coverage, scores by quarter, top highlights.
+
+    Prints to ``console`` when given; returns the plain text either way.
+    """
+    from rich.console import Console as RichConsole
+    from rich.markup import escape as rich_escape
+    from rich.table import Table
+
+    def escape(text: str) -> str:
+        return rich_escape(terminal_safe(text))
+
+    buffer = io.StringIO()
+    target = console or RichConsole(file=buffer, width=100, color_system=None, highlight=False)
+    coverage = result.coverage
+    expected = int(coverage["expected"].sum()) if len(coverage) else 0
+    received = (
+        int((coverage["expected"] & (coverage["received"] > 0)).sum()) if len(coverage) else 0
+    )
+    target.print(f"[bold]lp_audit audit[/bold] · {escape(result.definition)}")
+    target.print(
+        f"  {len(result.returns)} returns read, {len(result.unreadable)} unreadable · "
+        f"{received} of {expected} expected returns received"
+    )
+    scores = result.scores
+    if len(scores):
+        periods = sorted(scores["period"].unique(), key=_period_key)
+        table = Table(
+            title="Data quality score (0-100)", box=None, header_style="bold", title_justify="left"
+        )
+        table.add_column("Provider")
+        for period in periods:
+            table.add_column(str(period), justify="right")
+        for provider in sorted(
+            scores["provider"].unique(), key=lambda p: (p == "All providers", p)
+        ):
+            row = [escape(result.config.provider_name(str(provider)))]
+            for period in periods:
+                hit = scores[(scores["provider"] == provider) & (scores["period"] == period)]
+                row.append(f"{hit['score'].iloc[0]:.1f}" if len(hit) else "—")
+            table.add_row(*row)
+        target.print(table)
+    if result.highlights:
+        target.print("[bold]What to discuss[/bold] (most important first)")
+        bullets = Table.grid(padding=(0, 1))
+        bullets.add_column(no_wrap=True)
+        bullets.add_column(overflow="fold")
+        for h in result.highlights[:12]:
+            bullets.add_row(" •", escape(h.text))
+        target.print(bullets)
+        if len(result.highlights) > 12:
+            target.print(
+                f"  … and {len(result.highlights) - 12} more (see --format json or the report)"
+            )
+    else:
+        target.print("No differences big enough to discuss.")
+    return buffer.getvalue()
+
+
+def _period_key(text: object) -> tuple[int, str]:
+    return (0, str(text))

@@ -695,7 +695,7 @@ def map_columns(table: RawTable, definition: Definition) -> RawReturn:
         columns[name] = index
         data[name] = table.cells[index] if has_data else pd.Series([], dtype="str")
     for f in definition.fields:
-        if f.name in columns:
+        if f.name in columns or not table.headers:  # an empty file is reported once, not per column
             continue
         expected = f.required or f.required_when is not None
         findings.append(

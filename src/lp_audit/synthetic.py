@@ -92,6 +92,7 @@ def make_return(
     seed: int = 0,
     defects: int = 0,
     unknown_share: float = 0.05,
+    first_id: int = 0,
 ) -> tuple[pd.DataFrame, list[Defect]]:
     """A synthetic HBYW 1.0 return as text columns, and the defects injected into it.
 
@@ -102,6 +103,8 @@ def make_return(
         seed: random seed; the same arguments give the same return.
         defects: how many defects to inject, cycling through :data:`DEFECTS`, each in its own row.
         unknown_share: share of rows whose ethnicity is recorded as not known (``99``).
+        first_id: the number of the first referral ID, so returns for later quarters do not
+            reuse the IDs of earlier ones.
     """
     import numpy as np
     import pandas as pd
@@ -148,9 +151,9 @@ def make_return(
         "return_period": np.full(n, str(p), dtype=object),
         "provider_code": np.full(n, provider, dtype=object),
         "site_code": _choice(rng, ["KCH", "STG", "SMH", "RLH", "STH"], n),
-        "referral_id": (pd.Series(index).astype(str).str.zfill(6).radd(f"{provider}-")).to_numpy(
-            dtype=object
-        ),
+        "referral_id": (
+            pd.Series(index + first_id).astype(str).str.zfill(6).radd(f"{provider}-")
+        ).to_numpy(dtype=object),
         "person_id": (
             pd.Series(rng.permutation(n) + seed * 10_000_000).astype(str).radd("P-")
         ).to_numpy(dtype=object),
@@ -233,20 +236,110 @@ def _inject(frame: pd.DataFrame, rng: np.random.Generator, count: int) -> list[D
     return injected
 
 
+EXAMPLE_PERIODS = ("2025-26 Q1", "2025-26 Q2", "2025-26 Q3")
+EXAMPLE_PROVIDERS = ("RTH", "SGT", "OAS")
+
+
+def example_returns(rows: int = 80) -> dict[tuple[str, str], pd.DataFrame]:
+    """Three providers' returns for three quarters, with realistic capture differences.
+
+    - OAS records ethnicity as 99 (not known, not asked) for about 40% of young people, never
+      uses BRIEF_IN_HOSPITAL, and sent no return for 2025-26 Q2;
+    - SGT exports dates as DD/MM/YYYY from Excel, in every row in Q1, half in Q2 and none in
+      Q3 (it improves), and drops three open cases between Q2 and Q3;
+    - RTH counts text messages as contacts, so its contacts per engaged young person are about
+      three times everyone else's.
+
+    Cases open at the end of a quarter are carried into the next return (half of them close).
+    """
+    import numpy as np
+    import pandas as pd
+
+    returns: dict[tuple[str, str], pd.DataFrame] = {}
+    for p_index, provider in enumerate(EXAMPLE_PROVIDERS):
+        carried: pd.DataFrame | None = None
+        for q_index, period in enumerate(EXAMPLE_PERIODS):
+            seed = 100 * (p_index + 1) + q_index
+            rng = np.random.default_rng(seed)
+            frame, _ = make_return(
+                rows,
+                provider=provider,
+                period=period,
+                seed=seed,
+                defects=(12, 6, 2)[q_index] if provider == "SGT" else 3,
+                unknown_share=0.06,
+                first_id=10_000 * q_index,
+            )
+            frame = _quirks(frame, provider, q_index, rng)
+            if carried is not None:
+                frame = pd.concat([_carry_over(carried, period, rng), frame], ignore_index=True)
+            if provider == "OAS" and period == "2025-26 Q2":
+                carried = None  # the return was never sent
+                continue
+            returns[(provider, period)] = frame
+            carried = frame[frame["case_status"] == "OPEN"]
+            if provider == "SGT" and q_index == 1:
+                carried = carried.iloc[3:]  # three open cases vanish from the next return
+    return returns
+
+
+def _carry_over(open_cases: pd.DataFrame, period: str, rng: np.random.Generator) -> pd.DataFrame:
+    """Open cases from the previous quarter, half of them closed during ``period``."""
+    import numpy as np
+    import pandas as pd
+
+    p = Period.parse(period)
+    carried = open_cases.copy()
+    carried["return_period"] = str(p)
+    contacted = carried["first_contact_date"] != ""
+    close = (rng.random(len(carried)) < 0.5) & contacted.to_numpy()
+    start = np.datetime64(p.start.isoformat())
+    closure = np.datetime_as_string(
+        start + rng.integers(0, 60, len(carried)).astype("timedelta64[D]"), unit="D"
+    )
+    carried.loc[close, "case_status"] = "CLOSED"
+    carried.loc[close, "closure_date"] = pd.Series(closure, index=carried.index)[close]
+    carried.loc[close, "closure_reason"] = "PLAN_COMPLETED"
+    engaged = carried["engagement_status"].isin(ENGAGED).to_numpy()
+    carried.loc[close & engaged, "risk_change_at_close"] = "REDUCED"
+    return carried
+
+
+def _quirks(
+    frame: pd.DataFrame, provider: str, quarter: int, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Apply one provider's way of capturing data."""
+    import numpy as np
+
+    frame = frame.copy()
+    n = len(frame)
+    if provider == "OAS":
+        frame.loc[rng.random(n) < 0.4, "ethnicity"] = "99"
+        brief = frame["engagement_status"] == "BRIEF_IN_HOSPITAL"
+        frame.loc[brief, "engagement_status"] = "SHORT_TERM"
+    elif provider == "SGT":
+        share = (1.0, 0.5, 0.0)[quarter]
+        pick = rng.random(n) < share
+        for column in ("attendance_date", "referral_date", "first_contact_date", "closure_date"):
+            iso = frame[column]
+            dmy = iso.str.slice(8, 10) + "/" + iso.str.slice(5, 7) + "/" + iso.str.slice(0, 4)
+            frame[column] = np.where(pick & iso.str.match(r"^\d{4}-\d{2}-\d{2}$"), dmy, iso)
+    elif provider == "RTH":
+        engaged = frame["engagement_status"].isin(ENGAGED)
+        contacts = frame["contacts_count"].where(
+            ~engaged, (frame["contacts_count"].where(engaged, "0").astype(int) * 3).astype(str)
+        )
+        frame["contacts_count"] = contacts
+    return frame
+
+
 def write_examples(folder: Path) -> list[Path]:
-    """Write the bundled example returns: three providers, one quarter, a few problems each."""
+    """Write the bundled example returns (see :func:`example_returns`) into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for seed, (provider, defects) in enumerate((("RTH", 0), ("SGT", 6), ("OAS", 12)), start=1):
-        frame, _ = make_return(
-            60,
-            provider=provider,
-            period="2025-26 Q2",
-            seed=seed,
-            defects=defects,
-            unknown_share=0.05 * seed,
-        )
-        path = folder / f"{provider.lower()}-2025-26-q2.csv"
+    for (provider, period), frame in example_returns().items():
+        slug = period.replace(" ", "-").lower()
+        path = folder / f"{provider.lower()}-{slug}.csv"
         frame.to_csv(path, index=False, lineterminator="\n")
         written.append(path)
     return written

@@ -19,6 +19,7 @@ from lp_audit.periods import Period
 if TYPE_CHECKING:
     import pandas as pd
 
+    from lp_audit.profile import Capture
     from lp_audit.reading import RawReturn
 
 _CONSTRAINT_CODES = (
@@ -41,6 +42,7 @@ class ReturnResult:
     rows: int
     findings: pd.DataFrame  # columns: FINDING_COLUMNS
     encoding: str | None = None
+    capture: Capture | None = None  # with validate_return(..., capture=True)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -55,7 +57,7 @@ class ReturnResult:
         """The findings as :class:`Finding` objects."""
         return [
             Finding(**_clean({str(k): v for k, v in rec.items()}))
-            for rec in self.findings.to_dict("records")
+            for rec in self.findings[list(FINDING_COLUMNS)].to_dict("records")
         ]
 
     def to_dict(self) -> dict[str, Any]:
@@ -137,6 +139,7 @@ def validate_return(
     period: str | Period | None = None,
     today: date | None = None,
     sheet: str | None = None,
+    capture: bool = False,
 ) -> ReturnResult:
     """Validate one return against a definition.
 
@@ -149,6 +152,7 @@ def validate_return(
             rows give.
         today: the date to treat as today (for "not in the future" rules).
         sheet: for workbooks, the sheet to read (default: the first).
+        capture: also profile how each field was captured (see :mod:`lp_audit.profile`).
 
     Returns:
         The result, with every problem as a row of ``result.findings``.
@@ -188,7 +192,9 @@ def validate_return(
             # the header was matched with the latest version; the period asks for another
             chosen = _resolve_definition(definition, in_force)
             raw = map_columns(table, chosen)
-    return _validate_raw(raw, chosen, provider=provider, period=wanted, today=today)
+    return _validate_raw(
+        raw, chosen, provider=provider, period=wanted, today=today, capture=capture
+    )
 
 
 def _period_in(raw: RawReturn, definition: Definition) -> Period | None:
@@ -209,6 +215,7 @@ def _validate_raw(
     provider: str | None,
     period: Period | None,
     today: date | None,
+    capture: bool = False,
 ) -> ReturnResult:
     import pandas as pd
 
@@ -280,6 +287,11 @@ def _validate_raw(
         else empty_findings()
     )
     all_findings = _order(all_findings, raw)
+    profile = None
+    if capture:
+        from lp_audit.profile import capture as profile_capture
+
+        profile = profile_capture(definition, parsed, all_findings, raw.lines, context)
     return ReturnResult(
         path=raw.path,
         definition=definition.ref,
@@ -288,6 +300,7 @@ def _validate_raw(
         rows=raw.rows,
         findings=all_findings,
         encoding=raw.encoding or None,
+        capture=profile,
     )
 
 

@@ -1,0 +1,258 @@
+"""Plain-English highlights of an audit, most important first. Computed here; reports only show them."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from lp_audit.definitions import Definition
+
+if TYPE_CHECKING:
+    from lp_audit.audit import AuditResult, Highlight
+
+_MEASURE_WORDS = {
+    "missing": "leaves {label} blank",
+    "unknown": "records {label} as not known",
+    "invalid": "has invalid {label} values",
+    "non_standard": "writes {label} in a non-standard form",
+}
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else f"{100 * x:.1f}%"
+
+
+def highlights(result: AuditResult, definition: Definition) -> list[Highlight]:
+    """Every difference worth raising, ordered by importance."""
+    from lp_audit.audit import ALL, Highlight
+
+    config = result.config
+    name = config.provider_name
+    labels = definition.labels()
+    metric_labels = {m.id: m.label for m in definition.metrics}
+    min_rows = config.thresholds.min_rows
+    strict = config.thresholds.limit == 99.8
+    out: list[Highlight] = []
+
+    for u in result.unreadable:
+        out.append(Highlight(100, "unreadable", f"{u.path} could not be read: {u.message}."))
+    for rec in result.coverage.to_dict("records"):
+        if rec["expected"] and not rec["received"]:
+            out.append(
+                Highlight(
+                    90,
+                    "missing-return",
+                    f"No return from {name(rec['provider'])} for {rec['period']}.",
+                    rec["provider"],
+                    rec["period"],
+                )
+            )
+        elif not rec["expected"]:
+            out.append(
+                Highlight(
+                    85,
+                    "unexpected-return",
+                    f"A return from {name(rec['provider'])} for {rec['period']} was not expected.",
+                    rec["provider"],
+                    rec["period"],
+                )
+            )
+
+    funnels = result.funnels
+    if not funnels.empty:
+        flagged = funnels[funnels["flag"].str.startswith("above")]
+        if strict:
+            flagged = flagged[flagged["flag"].str.contains("99.8")]
+        flagged = flagged[(flagged["denominator"] >= min_rows) & (flagged["provider"] != ALL)]
+        # one highlight per provider, period and measure, naming every field it affects
+        for (provider, period, kind, measure), group in flagged.groupby(
+            ["provider", "period", "kind", "measure"], sort=False
+        ):
+            recs = group.sort_values("z", ascending=False).to_dict("records")
+            limit = "99.8%" if all("99.8" in r["flag"] for r in recs) else "95%"
+            importance = (
+                50
+                + min(max(abs(r["z"]) for r in recs), 40)
+                + (10 if limit == "99.8%" else 0)
+                + len(recs)
+            )
+            if kind == "metric":
+                for r in recs:
+                    what = metric_labels.get(r["subject"], r["subject"])
+                    text = f"{name(r['provider'])}: {what.lower()} is {_pct(r['rate'])}; across the network it is {_pct(r['pooled'])} (above the {limit} limit)."
+                    out.append(
+                        Highlight(
+                            round(importance, 2), "funnel-metric", text, str(provider), str(period)
+                        )
+                    )
+                continue
+            verb = _MEASURE_WORDS[str(measure)]
+            if len(recs) == 1:
+                r = recs[0]
+                text = f"{name(str(provider))} {verb.format(label=labels.get(r['subject'], r['subject']))} for {_pct(r['rate'])} of rows; across the network it is {_pct(r['pooled'])} (above the {limit} limit)."
+                field: str | None = r["subject"]
+            else:
+                detail = ", ".join(
+                    f"{labels.get(r['subject'], r['subject'])} {_pct(r['rate'])} against {_pct(r['pooled'])}"
+                    for r in recs
+                )
+                text = f"{name(str(provider))} {verb.format(label=f'{len(recs)} fields')} far more often than the network (above the {limit} limit): {detail}."
+                field = None
+            out.append(
+                Highlight(
+                    round(importance, 2),
+                    f"funnel-{measure}",
+                    text,
+                    str(provider),
+                    str(period),
+                    field,
+                )
+            )
+
+    categories = result.categories
+    if not categories.empty:
+        threshold = 3.09 if strict else 1.96
+        for rec in categories.to_dict("records"):
+            if rec["total"] < min_rows or abs(rec["z"]) < threshold:
+                continue
+            # beyond chance is not enough for the agenda: the difference must also be large
+            if abs(rec["share"] - rec["pooled"]) < 0.1 and rec["count"] > 0:
+                continue
+            f = definition.field(rec["field"])
+            if rec["code"] in f.unknown_codes or (rec["z"] < 0 and rec["count"] > 0):
+                continue  # unknown codes have their own funnel; using a code less is rarely news
+            code_label = f.code_label(rec["code"]) or rec["code"]
+            who = name(rec["provider"])
+            if rec["count"] == 0:
+                text = f"{who} never uses {f.label} {rec['code']} ({code_label}); across the network it is {_pct(rec['pooled'])} of rows."
+                kind = "never-used"
+            else:
+                more = "more" if rec["z"] > 0 else "less"
+                text = f"{who} uses {f.label} {rec['code']} ({code_label}) for {_pct(rec['share'])} of rows, {more} than the {_pct(rec['pooled'])} across the network."
+                kind = "category-mix"
+            out.append(
+                Highlight(
+                    round(45 + min(abs(rec["z"]), 40), 2),
+                    kind,
+                    text,
+                    rec["provider"],
+                    rec["period"],
+                    rec["field"],
+                )
+            )
+
+    ratio = config.thresholds.ratio
+    metrics = result.metrics
+    providers_per = (
+        metrics.groupby(["period", "metric"])["provider"].transform("nunique")
+        if not metrics.empty
+        else None
+    )
+    for i, rec in enumerate(metrics.to_dict("records")):
+        if rec["kind"] == "share" or rec["n"] < min_rows:
+            continue
+        if providers_per is not None and providers_per.iloc[i] < 3:
+            continue  # with two providers there is no typical value to compare with
+        value, network = rec["value"], rec["network"]
+        if (
+            not (isinstance(value, float) and isinstance(network, float))
+            or math.isnan(value)
+            or math.isnan(network)
+            or network <= 0
+        ):
+            continue
+        if value >= network * ratio or value <= network / ratio:
+            label = metric_labels.get(rec["metric"], rec["metric"])
+            text = f"{name(rec['provider'])}: {label.lower()} is {value:.1f}; across the network it is {network:.1f} (providers range from {rec['low']:.1f} to {rec['high']:.1f}). This may mean the definition is read differently."
+            importance = 40 + min(10 * abs(math.log(value / network)), 40) if value > 0 else 80
+            out.append(
+                Highlight(round(importance, 2), "drift", text, rec["provider"], rec["period"])
+            )
+
+    scores = result.scores
+    if not scores.empty:
+        for rec in scores[scores["change"].notna()].to_dict("records"):
+            if rec["provider"] == ALL or abs(rec["change"]) < 5:
+                continue
+            direction = "rose" if rec["change"] > 0 else "fell"
+            text = f"{name(rec['provider'])}'s data quality score {direction} from {rec['previous']:.0f} to {rec['score']:.0f} in {rec['period']}."
+            out.append(
+                Highlight(
+                    round(30 + min(abs(rec["change"]), 40), 2),
+                    "trend",
+                    text,
+                    rec["provider"],
+                    rec["period"],
+                )
+            )
+
+    for rec in result.continuity.to_dict("records"):
+        if rec["vanished"] or rec["changed"]:
+            parts = []
+            if rec["vanished"]:
+                parts.append(
+                    f"{rec['vanished']} of {rec['open']} cases open at the end of {rec['from_period']} are missing from the {rec['to_period']} return"
+                )
+            if rec["changed"]:
+                parts.append(f"{rec['changed']} carried-over cases changed their referral details")
+            text = f"{name(rec['provider'])}: " + "; ".join(parts) + f" (e.g. {rec['examples']})."
+            out.append(
+                Highlight(
+                    35 + min(rec["vanished"] + rec["changed"], 30),
+                    "continuity",
+                    text,
+                    rec["provider"],
+                    rec["to_period"],
+                )
+            )
+
+    out.extend(_field_trends(result, definition))
+    out = [
+        h
+        if h.period is None or h.kind in ("missing-return", "unexpected-return", "continuity")
+        else replace(h, text=f"{h.period}: {h.text}")
+        for h in out
+    ]
+    out.sort(key=lambda h: (-h.importance, h.kind, h.provider or "", h.text))
+    return out
+
+
+def _field_trends(result: AuditResult, definition: Definition) -> list[Highlight]:
+    """A provider's share of unknown, invalid, missing or non-standard values moving a lot."""
+    from lp_audit.audit import ALL, Highlight, _period_order
+
+    profile = result.profile
+    if profile.empty:
+        return []
+    labels = definition.labels()
+    name = result.config.provider_name
+    out = []
+    rows = profile[profile["provider"] != ALL]
+    for (provider, field_name), group in rows.groupby(["provider", "field"]):
+        group = group.sort_values("period", key=lambda s: s.map(_period_order))
+        if len(group) < 2 or group["rows"].min() < result.config.thresholds.min_rows:
+            continue
+        present = (group["applicable"] - group["missing"]).clip(lower=1)
+        for measure in ("non_standard", "unknown", "invalid", "missing"):
+            den = group["applicable"].clip(lower=1) if measure == "missing" else present
+            share = (group[measure] / den).tolist()
+            first, last = share[0], share[-1]
+            if abs(last - first) < 0.2:
+                continue
+            direction = "fell" if last < first else "rose"
+            steps = " → ".join(_pct(x) for x in share)
+            span = f"{group['period'].iloc[0]} to {group['period'].iloc[-1]}"
+            what = {
+                "non_standard": "non-standard",
+                "unknown": "not known",
+                "invalid": "invalid",
+                "missing": "blank",
+            }[measure]
+            label = labels.get(str(field_name), str(field_name))
+            text = f"{name(str(provider))}: the share of {label} values that are {what} {direction} from {span} ({steps})."
+            importance = 30 + min(100 * abs(last - first) / 4, 25)
+            out.append(
+                Highlight(round(importance, 2), "trend", text, str(provider), None, str(field_name))
+            )
+    return out

@@ -1,0 +1,226 @@
+"""Capture profiles: how each field of one return was filled in, and its drift metrics.
+
+Every cell of a field falls in exactly one class, the split NHS data quality dashboards use:
+
+- ``valid``: a real value that passed its checks (possibly after normalisation);
+- ``unknown``: one of the field's "not known" codes (a valid way of saying it was not captured);
+- ``invalid``: a value with an error finding (wrong code, type, date, range, form, …);
+- ``missing``: blank where the field is required (always, or because its condition holds), or
+  blank in an optional field;
+- ``not_applicable``: blank in a conditional field whose condition does not hold.
+
+``non_standard`` counts the valid or unknown values that were accepted only after normalisation
+(a code in the wrong case, a DD/MM/YYYY date). Rates use the applicable rows
+(``rows - not_applicable``):
+
+- completeness = (applicable - missing) / applicable
+- validity = (valid + unknown) / (applicable - missing)
+- field score = valid / applicable: the share of rows that hold a real, valid value, so
+  "not known" codes, invalid values and blanks all lower it
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lp_audit.definitions import Definition
+from lp_audit.schema import Context, evaluate
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from lp_audit.parsing import Parsed
+
+#: Error codes that make a value invalid (rule failures and missing values do not).
+INVALID_CODES = frozenset(
+    {
+        "invalid-code",
+        "invalid-type",
+        "invalid-date",
+        "out-of-range",
+        "pattern-mismatch",
+        "too-long",
+        "too-short",
+        "invalid-check-digit",
+        "exclusive-code",
+    }
+)
+NON_STANDARD_CODES = frozenset({"non-standard-code", "date-format"})
+CLASSES = ("valid", "unknown", "invalid", "missing", "not_applicable")
+PROFILE_COLUMNS = ("field", "rows", *CLASSES, "non_standard")
+
+
+@dataclass
+class Capture:
+    """The capture profile of one return."""
+
+    fields: pd.DataFrame  # PROFILE_COLUMNS, one row per field of the definition
+    categories: pd.DataFrame  # field, code, count: how often each code was used
+    metrics: pd.DataFrame  # metric, numerator, denominator, value
+    cases: pd.DataFrame | None  # continuity: the id field, the 'same' fields, and 'open'
+
+
+def capture(
+    definition: Definition,
+    parsed: Parsed,
+    findings: pd.DataFrame,
+    lines: np.ndarray,
+    context: Context,
+) -> Capture:
+    """Profile one validated return from its typed values and its findings."""
+    import numpy as np
+    import pandas as pd
+
+    typed = parsed.typed
+    n = len(typed)
+    row_of_line = pd.Series(np.arange(n), index=lines)
+    located = findings[findings["line"].notna() & findings["field"].notna()]
+    rows = row_of_line.reindex(located["line"].astype("int64").to_numpy()).to_numpy()
+    located = located.assign(_row=rows).dropna(subset=["_row"])
+
+    def rows_with(field: str, codes: frozenset[str], severity: str | None = None) -> np.ndarray:
+        hit = located[(located["field"] == field) & located["code"].isin(codes)]
+        if severity is not None:
+            hit = hit[hit["severity"] == severity]
+        mask = np.zeros(n, dtype=bool)
+        mask[hit["_row"].astype("int64").to_numpy()] = True
+        return mask
+
+    records = []
+    categories = []
+    for f in definition.fields:
+        if f.name not in typed.columns:
+            records.append(
+                {
+                    "field": f.name,
+                    "rows": n,
+                    "valid": 0,
+                    "unknown": 0,
+                    "invalid": 0,
+                    "missing": n,
+                    "not_applicable": 0,
+                    "non_standard": 0,
+                }
+            )
+            continue
+        blank = parsed.blank[f.name].to_numpy(dtype=bool)
+        invalid = rows_with(f.name, INVALID_CODES, "error") & ~blank
+        required_here = rows_with(f.name, frozenset({"missing-required"}))
+        if f.required_when is not None:
+            missing = blank & required_here
+            not_applicable = blank & ~required_here
+        else:
+            missing = blank
+            not_applicable = np.zeros(n, dtype=bool)
+        values = typed[f.name]
+        unknown = np.zeros(n, dtype=bool)
+        if f.type == "code" and f.unknown_codes:
+            unknown = values.isin(f.unknown_codes).to_numpy(dtype=bool) & ~invalid & ~blank
+        valid = ~blank & ~invalid & ~unknown
+        non_standard = rows_with(f.name, NON_STANDARD_CODES) & (valid | unknown)
+        records.append(
+            {
+                "field": f.name,
+                "rows": n,
+                "valid": int(valid.sum()),
+                "unknown": int(unknown.sum()),
+                "invalid": int(invalid.sum()),
+                "missing": int(missing.sum()),
+                "not_applicable": int(not_applicable.sum()),
+                "non_standard": int(non_standard.sum()),
+            }
+        )
+        if f.is_coded:
+            categories.append(
+                _category_counts(
+                    f.name, f.type, f.separator, values[valid | unknown], [c.value for c in f.codes]
+                )
+            )
+    fields = pd.DataFrame.from_records(records, columns=list(PROFILE_COLUMNS))
+    category_frame = (
+        pd.concat(categories, ignore_index=True)
+        if categories
+        else pd.DataFrame({"field": [], "code": [], "count": []})
+    )
+    return Capture(
+        fields,
+        category_frame,
+        _metrics(definition, typed, context),
+        _cases(definition, typed, context),
+    )
+
+
+def _category_counts(
+    name: str, ftype: str, separator: str, values: pd.Series, codes: list[str]
+) -> pd.DataFrame:
+    import pandas as pd
+
+    from lp_audit.parsing import split_codes
+
+    if ftype == "multi_code":
+        tokens = pd.Series(split_codes(values, separator).tokens, dtype="str")
+        counts = tokens.value_counts()
+    else:
+        counts = values.value_counts()
+    counts = counts.reindex(codes, fill_value=0)
+    return pd.DataFrame({"field": name, "code": codes, "count": counts.to_numpy(dtype="int64")})
+
+
+def _metrics(definition: Definition, typed: pd.DataFrame, context: Context) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    separators = {f.name: f.separator for f in definition.fields if f.type == "multi_code"}
+    records = []
+    for metric in definition.metrics:
+        if any(name not in typed.columns for name in metric.fields):
+            records.append(
+                {"metric": metric.id, "numerator": np.nan, "denominator": 0, "value": np.nan}
+            )
+            continue
+
+        def holds(cond: object, default: bool) -> np.ndarray:
+            if cond is None:
+                return np.full(len(typed), default)
+            return evaluate(cond, typed, context, separators).fillna(False).to_numpy(dtype=bool)  # type: ignore[arg-type]
+
+        where = holds(metric.where, True)
+        num: float
+        if metric.kind == "share":
+            denominator = holds(metric.of, True)
+            num, den = float((denominator & where).sum()), int(denominator.sum())
+            value = num / den if den else np.nan
+        elif metric.kind == "mean":
+            numbers = pd.to_numeric(typed[str(metric.field)], errors="coerce").to_numpy(
+                dtype="float64", na_value=np.nan
+            )
+            use = where & ~np.isnan(numbers)
+            num, den = float(numbers[use].sum()), int(use.sum())
+            value = num / den if den else np.nan
+        else:
+            days = (typed[str(metric.end)] - typed[str(metric.start)]).dt.days.to_numpy(
+                dtype="float64", na_value=np.nan
+            )
+            use = where & ~np.isnan(days)
+            den = int(use.sum())
+            value = float(np.median(days[use])) if den else np.nan
+            num = np.nan
+        records.append({"metric": metric.id, "numerator": num, "denominator": den, "value": value})
+    return pd.DataFrame.from_records(
+        records, columns=["metric", "numerator", "denominator", "value"]
+    )
+
+
+def _cases(definition: Definition, typed: pd.DataFrame, context: Context) -> pd.DataFrame | None:
+    c = definition.continuity
+    if c is None or any(
+        name not in typed.columns for name in (c.id_field, *c.same, *c.open_when.fields())
+    ):
+        return None
+    frame = typed[[c.id_field, *c.same]].copy()
+    frame["open"] = evaluate(c.open_when, typed, context).fillna(False).to_numpy(dtype=bool)
+    return (
+        frame[frame[c.id_field].notna()].drop_duplicates(subset=[c.id_field]).reset_index(drop=True)
+    )

@@ -1,0 +1,146 @@
+"""Comparing providers: funnel-plot limits for rates, and category mix against the network.
+
+Funnel limits follow Spiegelhalter (2005), "Funnel plots for comparing institutional
+performance", Statistics in Medicine 24:1185-1202. For a provider with ``n`` rows and a network
+(pooled) proportion ``p``, the limits are ``p ± z·sqrt(p(1-p)/n)`` with z = 1.96 (95%) and
+z = 3.09 (99.8%), clipped to [0, 1]. With overdispersion on, the standard error is multiplied
+by sqrt(φ), where φ is the mean squared z-score after winsorising the top and bottom 10%
+(only when φ > 1). With three or four providers φ is unstable, so it is off by default.
+
+Category mix: for a field's provider × code table, the adjusted (standardised) residual of
+each cell is ``(O - E) / sqrt(E (1 - r/N) (1 - c/N))``; when the expected count is under 5,
+a two-sided exact binomial test of the provider's count against the pooled share is used
+instead, and its p-value is turned into the equivalent z-score.
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+Z95 = NormalDist().inv_cdf(0.975)
+Z998 = NormalDist().inv_cdf(0.999)
+
+
+def overdispersion(z: np.ndarray) -> float:
+    """Spiegelhalter's multiplicative overdispersion factor φ (at least 1)."""
+    import numpy as np
+
+    z = np.asarray(z, dtype=float)
+    z = z[np.isfinite(z)]
+    if len(z) < 2:
+        return 1.0
+    lo, hi = np.quantile(z, [0.1, 0.9])
+    phi = float(np.mean(np.clip(z, lo, hi) ** 2))
+    return max(phi, 1.0)
+
+
+def funnel(numerator: np.ndarray, denominator: np.ndarray, *, adjust: bool = False) -> pd.DataFrame:
+    """Rates, the pooled rate, z-scores and 95% / 99.8% limits for each unit.
+
+    Returns:
+        Columns ``rate, pooled, z, lo95, hi95, lo998, hi998, phi`` in the input order.
+    """
+    import numpy as np
+    import pandas as pd
+
+    num = np.asarray(numerator, dtype=float)
+    den = np.asarray(denominator, dtype=float)
+    total = den.sum()
+    pooled = num.sum() / total if total else np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(den > 0, num / den, np.nan)
+        se = np.sqrt(pooled * (1 - pooled) / den)
+        z = np.where(se > 0, (rate - pooled) / se, 0.0)
+    phi = overdispersion(z) if adjust else 1.0
+    se = se * math.sqrt(phi)
+    with np.errstate(invalid="ignore"):
+        z = np.where(se > 0, (rate - pooled) / se, 0.0)
+    return pd.DataFrame(
+        {
+            "rate": rate,
+            "pooled": pooled,
+            "z": z,
+            "lo95": np.clip(pooled - Z95 * se, 0, 1),
+            "hi95": np.clip(pooled + Z95 * se, 0, 1),
+            "lo998": np.clip(pooled - Z998 * se, 0, 1),
+            "hi998": np.clip(pooled + Z998 * se, 0, 1),
+            "phi": phi,
+        }
+    )
+
+
+def binomial_two_sided(k: int, n: int, p: float) -> float:
+    """Exact two-sided binomial p-value: the probability of outcomes no likelier than ``k``."""
+    if n == 0:
+        return 1.0
+    if p <= 0:
+        return 1.0 if k == 0 else 0.0
+    if p >= 1:
+        return 1.0 if k == n else 0.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+
+    def pmf(i: int) -> float:
+        return math.exp(
+            math.lgamma(n + 1)
+            - math.lgamma(i + 1)
+            - math.lgamma(n - i + 1)
+            + i * log_p
+            + (n - i) * log_q
+        )
+
+    observed = pmf(k) * (1 + 1e-7)
+    return min(1.0, sum(pmf(i) for i in range(n + 1) if pmf(i) <= observed))
+
+
+def category_mix(counts: pd.DataFrame) -> pd.DataFrame:
+    """Compare each provider's use of each code with the pooled mix.
+
+    Args:
+        counts: columns ``provider, code, count`` for one field and period.
+
+    Returns:
+        One row per provider and code: ``count, total, share, pooled, expected, z, method``
+        (``z`` from the adjusted residual, or from an exact test when expected < 5).
+    """
+    import numpy as np
+    import pandas as pd
+
+    table = counts.pivot_table(
+        index="provider", columns="code", values="count", aggfunc="sum", fill_value=0
+    )
+    grand = table.to_numpy().sum()
+    rows = table.sum(axis=1).to_numpy()[:, None]
+    cols = table.sum(axis=0).to_numpy()[None, :]
+    observed = table.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = rows * cols / grand if grand else np.zeros_like(observed)
+        variance = expected * (1 - rows / grand) * (1 - cols / grand)
+        z = np.where(variance > 0, (observed - expected) / np.sqrt(variance), 0.0)
+        pooled = np.broadcast_to(cols / grand if grand else np.zeros_like(cols), observed.shape)
+        share = np.where(rows > 0, observed / rows, np.nan)
+    method = np.where(expected < 5, "exact", "residual")
+    small = np.argwhere(expected < 5)
+    for i, j in small:
+        n, k, p = int(rows[i, 0]), int(observed[i, j]), float(pooled[i, j])
+        p_value = binomial_two_sided(k, n, p)
+        magnitude = NormalDist().inv_cdf(1 - p_value / 2) if p_value < 1 else 0.0
+        z[i, j] = math.copysign(min(magnitude, 10.0), k - n * p) if k != n * p else 0.0
+    return pd.DataFrame(
+        {
+            "provider": np.repeat(table.index.to_numpy(), table.shape[1]),
+            "code": np.tile(table.columns.to_numpy(), table.shape[0]),
+            "count": observed.ravel().astype(int),
+            "total": np.repeat(rows[:, 0], table.shape[1]).astype(int),
+            "share": share.ravel(),
+            "pooled": pooled.ravel(),
+            "expected": expected.ravel(),
+            "z": z.ravel(),
+            "method": method.ravel(),
+        }
+    )
