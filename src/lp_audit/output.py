@@ -355,6 +355,10 @@ def audit_text(result: AuditResult, console: Console | None = None) -> str:
             )
     else:
         target.print("No differences big enough to discuss.")
+    target.print(
+        f"[dim]Limits: {escape(str(result.methods.get('control_limits', '')))}; "
+        f"overdispersion {escape(str(result.methods.get('overdispersion', '')))}.[/dim]"
+    )
     return buffer.getvalue()
 
 
