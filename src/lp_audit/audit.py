@@ -312,18 +312,25 @@ def _key(result: ReturnResult) -> tuple[str, str]:
     return (result.provider or "?", result.period or "?")
 
 
+def _stacked(results: list[ReturnResult], table: str) -> list[pd.DataFrame]:
+    """One capture table (``fields``, ``categories`` or ``metrics``) of every non-empty return,
+    labelled with its provider and period."""
+    frames = []
+    for r in results:
+        if r.capture is None or r.rows == 0:
+            continue
+        provider, period = _key(r)
+        frames.append(getattr(r.capture, table).assign(provider=provider, period=period))
+    return frames
+
+
 def _profile(
     definition: Definition, results: list[ReturnResult], settings: AuditConfig
 ) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    frames = []
-    for r in results:
-        if r.capture is None or r.rows == 0:
-            continue
-        provider, period = _key(r)
-        frames.append(r.capture.fields.assign(provider=provider, period=period))
+    frames = _stacked(results, "fields")
     columns = [
         "provider",
         "period",
@@ -550,12 +557,7 @@ def _flag(table: pd.DataFrame) -> pd.Series:
 def _metric_rows(results: list[ReturnResult]) -> pd.DataFrame:
     import pandas as pd
 
-    frames = []
-    for r in results:
-        if r.capture is None or r.rows == 0:
-            continue
-        provider, period = _key(r)
-        frames.append(r.capture.metrics.assign(provider=provider, period=period))
+    frames = _stacked(results, "metrics")
     if not frames:
         return pd.DataFrame(
             columns=["metric", "numerator", "denominator", "value", "provider", "period"]
@@ -606,12 +608,7 @@ def _categories(definition: Definition, results: list[ReturnResult]) -> pd.DataF
 
     from lp_audit.variance import category_mix
 
-    frames = []
-    for r in results:
-        if r.capture is None or r.rows == 0:
-            continue
-        provider, period = _key(r)
-        frames.append(r.capture.categories.assign(provider=provider, period=period))
+    frames = _stacked(results, "categories")
     columns = [
         "period",
         "field",
