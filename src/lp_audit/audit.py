@@ -533,10 +533,13 @@ def _funnels(
                 "lo998",
                 "hi998",
                 "phi",
+                "pooled_numerator",
                 "flag",
             ]
         )
     table = pd.concat(frames, ignore_index=True)
+    groups = table.groupby(["period", "subject", "kind", "measure"], sort=False)
+    table["pooled_numerator"] = groups["numerator"].transform("sum")
     table["flag"] = _flag(table)
     return table
 
@@ -618,6 +621,7 @@ def _categories(definition: Definition, results: list[ReturnResult]) -> pd.DataF
         "total",
         "share",
         "pooled",
+        "pooled_count",
         "expected",
         "z",
         "method",

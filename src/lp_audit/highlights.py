@@ -6,6 +6,7 @@ import math
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from lp_audit.config import Suppression
 from lp_audit.definitions import Definition
 
 if TYPE_CHECKING:
@@ -23,11 +24,35 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else f"{100 * x:.1f}%"
 
 
-def highlights(result: AuditResult, definition: Definition) -> list[Highlight]:
-    """Every difference worth raising, ordered by importance."""
+def _share(num: float, rate: float, suppression: Suppression | None) -> str:
+    """``23% of rows``, or ``fewer than 5 rows`` when the count is small enough to suppress."""
+    if suppression is not None and 1 <= num < suppression.min_count:
+        return f"fewer than {suppression.min_count} rows"
+    return f"{_pct(rate)} of rows"
+
+
+def _count(n: int, suppression: Suppression | None) -> str:
+    if suppression is not None and 1 <= n < suppression.min_count:
+        return f"fewer than {suppression.min_count}"
+    return str(n)
+
+
+def highlights(
+    result: AuditResult, definition: Definition, *, suppress: bool = True
+) -> list[Highlight]:
+    """Every difference worth raising, ordered by importance.
+
+    With ``suppress`` (the default), counts below the config's small-number threshold are not
+    stated, so highlights can be shared with the reports they appear in.
+    """
     from lp_audit.audit import ALL, Highlight
 
     config = result.config
+    policy = config.suppression if suppress else None
+
+    def share(num: float, rate: float) -> str:
+        return _share(num, rate, policy)
+
     name = config.provider_name
     labels = definition.labels()
     metric_labels = {m.id: m.label for m in definition.metrics}
@@ -80,7 +105,7 @@ def highlights(result: AuditResult, definition: Definition) -> list[Highlight]:
             if kind == "metric":
                 for r in recs:
                     what = metric_labels.get(r["subject"], r["subject"])
-                    text = f"{name(r['provider'])}: {what.lower()} is {_pct(r['rate'])}; across the network it is {_pct(r['pooled'])} (above the {limit} limit)."
+                    text = f"{name(r['provider'])}: {what.lower()} is {share(r['numerator'], r['rate'])}; across the network it is {share(r['pooled_numerator'], r['pooled'])} (above the {limit} limit)."
                     out.append(
                         Highlight(
                             round(importance, 2), "funnel-metric", text, str(provider), str(period)
@@ -90,11 +115,11 @@ def highlights(result: AuditResult, definition: Definition) -> list[Highlight]:
             verb = _MEASURE_WORDS[str(measure)]
             if len(recs) == 1:
                 r = recs[0]
-                text = f"{name(str(provider))} {verb.format(label=labels.get(r['subject'], r['subject']))} for {_pct(r['rate'])} of rows; across the network it is {_pct(r['pooled'])} (above the {limit} limit)."
+                text = f"{name(str(provider))} {verb.format(label=labels.get(r['subject'], r['subject']))} for {share(r['numerator'], r['rate'])}; across the network it is {share(r['pooled_numerator'], r['pooled'])} (above the {limit} limit)."
                 field: str | None = r["subject"]
             else:
                 detail = ", ".join(
-                    f"{labels.get(r['subject'], r['subject'])} {_pct(r['rate'])} against {_pct(r['pooled'])}"
+                    f"{labels.get(r['subject'], r['subject'])} {share(r['numerator'], r['rate'])} against {share(r['pooled_numerator'], r['pooled'])}"
                     for r in recs
                 )
                 text = f"{name(str(provider))} {verb.format(label=f'{len(recs)} fields')} far more often than the network (above the {limit} limit): {detail}."
@@ -125,11 +150,11 @@ def highlights(result: AuditResult, definition: Definition) -> list[Highlight]:
             code_label = f.code_label(rec["code"]) or rec["code"]
             who = name(rec["provider"])
             if rec["count"] == 0:
-                text = f"{who} never uses {f.label} {rec['code']} ({code_label}); across the network it is {_pct(rec['pooled'])} of rows."
+                text = f"{who} never uses {f.label} {rec['code']} ({code_label}); across the network it is {share(rec['pooled_count'], rec['pooled'])}."
                 kind = "never-used"
             else:
                 more = "more" if rec["z"] > 0 else "less"
-                text = f"{who} uses {f.label} {rec['code']} ({code_label}) for {_pct(rec['share'])} of rows, {more} than the {_pct(rec['pooled'])} across the network."
+                text = f"{who} uses {f.label} {rec['code']} ({code_label}) for {share(rec['count'], rec['share'])}, {more} than the {share(rec['pooled_count'], rec['pooled'])} across the network."
                 kind = "category-mix"
             out.append(
                 Highlight(
@@ -192,10 +217,12 @@ def highlights(result: AuditResult, definition: Definition) -> list[Highlight]:
             parts = []
             if rec["vanished"]:
                 parts.append(
-                    f"{rec['vanished']} of {rec['open']} cases open at the end of {rec['from_period']} are missing from the {rec['to_period']} return"
+                    f"{_count(rec['vanished'], policy)} of {_count(rec['open'], policy)} cases open at the end of {rec['from_period']} are missing from the {rec['to_period']} return"
                 )
             if rec["changed"]:
-                parts.append(f"{rec['changed']} carried-over cases changed their referral details")
+                parts.append(
+                    f"{_count(rec['changed'], policy)} carried-over cases changed their referral details"
+                )
             text = f"{name(rec['provider'])}: " + "; ".join(parts) + f" (e.g. {rec['examples']})."
             out.append(
                 Highlight(
@@ -207,7 +234,7 @@ def highlights(result: AuditResult, definition: Definition) -> list[Highlight]:
                 )
             )
 
-    out.extend(_field_trends(result, definition))
+    out.extend(_field_trends(result, definition, policy))
     out = [
         h
         if h.period is None or h.kind in ("missing-return", "unexpected-return", "continuity")
@@ -218,7 +245,9 @@ def highlights(result: AuditResult, definition: Definition) -> list[Highlight]:
     return out
 
 
-def _field_trends(result: AuditResult, definition: Definition) -> list[Highlight]:
+def _field_trends(
+    result: AuditResult, definition: Definition, policy: Suppression | None
+) -> list[Highlight]:
     """A provider's share of unknown, invalid, missing or non-standard values moving a lot."""
     from lp_audit.audit import ALL, Highlight, _period_order
 
@@ -241,7 +270,11 @@ def _field_trends(result: AuditResult, definition: Definition) -> list[Highlight
             if abs(last - first) < 0.2:
                 continue
             direction = "fell" if last < first else "rose"
-            steps = " → ".join(_pct(x) for x in share)
+            counts = group[measure].tolist()
+            steps = " → ".join(
+                _share(n, x, policy).removesuffix(" of rows")
+                for n, x in zip(counts, share, strict=True)
+            )
             span = f"{group['period'].iloc[0]} to {group['period'].iloc[-1]}"
             what = {
                 "non_standard": "non-standard",

@@ -105,7 +105,8 @@ def category_mix(counts: pd.DataFrame) -> pd.DataFrame:
         counts: columns ``provider, code, count`` for one field and period.
 
     Returns:
-        One row per provider and code: ``count, total, share, pooled, expected, z, method``
+        One row per provider and code: ``count, total, share, pooled, pooled_count, expected,
+        z, method``
         (``z`` from the adjusted residual, or from an exact test when expected < 5).
     """
     import numpy as np
@@ -139,6 +140,7 @@ def category_mix(counts: pd.DataFrame) -> pd.DataFrame:
             "total": np.repeat(rows[:, 0], table.shape[1]).astype(int),
             "share": share.ravel(),
             "pooled": pooled.ravel(),
+            "pooled_count": np.broadcast_to(cols, observed.shape).ravel().astype(int),
             "expected": expected.ravel(),
             "z": z.ravel(),
             "method": method.ravel(),
