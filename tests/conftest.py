@@ -1,4 +1,4 @@
-"""Shared fixtures: paths, a CLI runner, and small synthetic returns."""
+"""Shared fixtures: paths, a CLI runner, golden files, and small synthetic returns."""
 
 from __future__ import annotations
 
@@ -11,7 +11,36 @@ from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "hbyw"
+GOLDEN = Path(__file__).parent / "golden"
 TODAY = dt.date(2026, 1, 1)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite tests/golden/ from the current output (review the diff before committing).",
+    )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """Compare text with tests/golden/NAME, or rewrite it with --update-golden."""
+    update = bool(request.config.getoption("--update-golden"))
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if update:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        assert path.exists(), f"no golden file {path}: run pytest --update-golden"
+        assert text == path.read_text(encoding="utf-8"), (
+            f"{name} differs from its golden file; if the change is intended, run "
+            "pytest --update-golden and review the diff"
+        )
+
+    return check
 
 
 @pytest.fixture

@@ -233,6 +233,20 @@ def audit(
         str | None,
         typer.Option(help="Treat this date as today (YYYY-MM-DD), for reproducible runs."),
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Also write the variance report, e.g. --report report.html (or .md)."),
+    ] = None,
+    report_format: Annotated[
+        str | None, typer.Option(help="html or markdown (default: from the --report extension).")
+    ] = None,
+    no_suppression: Annotated[
+        bool,
+        typer.Option(
+            "--no-suppression",
+            help="Show small numbers in the report: for internal analysis only, marked not for sharing.",
+        ),
+    ] = False,
 ) -> None:
     """Audit every return under PATH: capture profiles, differences between providers, trends.
 
@@ -258,6 +272,18 @@ def audit(
         _fail(str(exc), exc)
     finally:
         _progress_done()
+    if report is not None:
+        from lp_audit.definitions import load_definition
+        from lp_audit.report import REPORT_FORMATS, render_report
+        from lp_audit.report import report_format as pick_format
+
+        kind = pick_format(str(report), report_format)
+        if kind not in REPORT_FORMATS:
+            _fail(f"--report-format must be html or markdown, not {kind!r}")
+        text = render_report(
+            result, load_definition(result.definition), kind, suppress=not no_suppression
+        )
+        _emit(text, report)
     if fmt == "text" and output is None:
         audit_text(result, Console(highlight=False))
     else:

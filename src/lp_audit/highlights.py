@@ -119,7 +119,7 @@ def highlights(
                 field: str | None = r["subject"]
             else:
                 detail = ", ".join(
-                    f"{labels.get(r['subject'], r['subject'])} {share(r['numerator'], r['rate'])} against {share(r['pooled_numerator'], r['pooled'])}"
+                    f"{labels.get(r['subject'], r['subject'])} {share(r['numerator'], r['rate']).removesuffix(' of rows')} against {share(r['pooled_numerator'], r['pooled']).removesuffix(' of rows')}"
                     for r in recs
                 )
                 text = f"{name(str(provider))} {verb.format(label=f'{len(recs)} fields')} far more often than the network (above the {limit} limit): {detail}."

@@ -43,6 +43,11 @@ def write_atomic(path: str | Path, text: str) -> None:
     except OSError as exc:
         raise OutputError(f"{target}: cannot write in {folder} ({exc.strerror})") from None
     try:
+        # mkstemp makes the file private; give it the mode a plain open() would have
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~umask
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         Path(tmp).replace(target)

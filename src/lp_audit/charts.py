@@ -1,0 +1,144 @@
+"""Charts for reports, drawn with matplotlib and returned as inline SVG text.
+
+matplotlib is imported only here, and this module only when a report is rendered. Output is
+reproducible (no date in the SVG metadata, fixed element ids), uses the Okabe-Ito palette and
+viridis (both colour-blind safe, and readable in greyscale through markers and luminance), and
+draws text as paths so the SVG needs no fonts. Values the small-number policy hides are never
+drawn.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update(
+        {
+            "svg.hashsalt": "lp-audit",
+            "svg.fonttype": "path",
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _svg(fig: Any, prefix: str) -> str:
+    """The figure as SVG text for inlining, its element ids prefixed to be unique in the page."""
+    plt = _pyplot()
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    text = buffer.getvalue()
+    text = text[text.index("<svg") :]  # drop the XML prolog and doctype: the SVG is inlined
+    # several charts share one document, and matplotlib numbers ids from 1 in each
+    text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)
+    return text.replace("url(#", f"url(#{prefix}-").replace('href="#', f'href="#{prefix}-')
+
+
+def funnel_chart(
+    providers: Sequence[str],
+    rates: Sequence[float],
+    denominators: Sequence[float],
+    pooled: float,
+    *,
+    ylabel: str,
+    prefix: str = "funnel",
+) -> str:
+    """A funnel plot: each provider's rate against its denominator, with 95% and 99.8% limits."""
+    import numpy as np
+
+    from lp_audit.variance import Z95, Z998
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.2, 3.2))
+    top = max([*denominators, 10]) * 1.15
+    n = np.linspace(max(min([*denominators, 10]) * 0.5, 2), top, 200)
+    se = np.sqrt(pooled * (1 - pooled) / n)
+    for z, style, label in ((Z95, "--", "95% limits"), (Z998, ":", "99.8% limits")):
+        ax.plot(n, np.clip(pooled + z * se, 0, 1), "k" + style, linewidth=0.8, label=label)
+        ax.plot(n, np.clip(pooled - z * se, 0, 1), "k" + style, linewidth=0.8)
+    ax.axhline(pooled, color="#555555", linewidth=0.8, label="network")
+    for i, (name, rate, den) in enumerate(zip(providers, rates, denominators, strict=True)):
+        ax.plot(
+            den,
+            rate,
+            MARKERS[i % len(MARKERS)],
+            color=OKABE_ITO[i % len(OKABE_ITO)],
+            markersize=7,
+            markeredgecolor="black",
+            label=name,
+        )
+    ax.set_xlabel("Rows (denominator)")
+    ax.set_ylabel(ylabel)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1, 0.5))
+    return _svg(fig, prefix)
+
+
+def heatmap_chart(
+    rows: Sequence[str], columns: Sequence[str], values: np.ndarray, *, prefix: str = "heatmap"
+) -> str:
+    """A provider x field grid of shares; NaN cells (hidden by policy or absent) are hatched."""
+    import numpy as np
+
+    plt = _pyplot()
+    height = 0.45 * len(rows) + 1.6
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.32 * len(columns) + 1.5), height))
+    masked = np.ma.masked_invalid(np.asarray(values, dtype=float))
+    cmap = plt.get_cmap("viridis").with_extremes(bad="#dddddd")
+    image = ax.imshow(masked, cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    for i, j in np.argwhere(masked.mask) if np.ndim(masked.mask) else []:
+        ax.add_patch(
+            plt.Rectangle(
+                (j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#999999", linewidth=0
+            )
+        )
+    ax.set_xticks(range(len(columns)), labels=list(columns), rotation=60, ha="right", fontsize=7)
+    ax.set_yticks(range(len(rows)), labels=list(rows), fontsize=8)
+    bar = fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01)
+    bar.ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    return _svg(fig, prefix)
+
+
+def trend_chart(
+    periods: Sequence[str],
+    series: dict[str, Sequence[float]],
+    *,
+    ylabel: str,
+    prefix: str = "trends",
+) -> str:
+    """One line per provider across periods (gaps where a return is missing)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.2, 3.0))
+    x = range(len(periods))
+    for i, (name, values) in enumerate(series.items()):
+        ax.plot(
+            x,
+            values,
+            marker=MARKERS[i % len(MARKERS)],
+            color=OKABE_ITO[i % len(OKABE_ITO)],
+            linestyle=("-", "--", "-.", ":")[i % 4],
+            label=name,
+        )
+    ax.set_xticks(list(x), labels=list(periods))
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1, 0.5))
+    return _svg(fig, prefix)
