@@ -24,8 +24,8 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Ruff lint and format check."""
     session.install("ruff")
-    session.run("ruff", "check", "src", "tests", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py")
 
 
 @nox.session
@@ -40,3 +40,10 @@ def demo(session: nox.Session) -> None:
     """The README's main job: audit the bundled example returns."""
     session.install(".")
     session.run("lp-audit", "audit", "examples/hbyw", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks as whole processes; writes benchmarks/RESULTS.md (not run in CI)."""
+    session.install(".")
+    session.run("python", "benchmarks/run.py", *session.posargs)

@@ -221,39 +221,51 @@ def build_context(
     profile = result.profile
     latest_profile = profile[(profile["period"] == latest) & (profile["provider"] != ALL)]
     fields = [f.name for f in definition.fields if f.name in set(latest_profile["field"])]
-    heat_rows = []
     import numpy as np
 
-    matrix = np.full((len(providers), len(fields)), np.nan)
+    split = ("valid", "unknown", "invalid", "missing")
+    heat_rows = []
+    matrix = np.full((len(providers) * len(split), len(fields)), np.nan)
     for i, provider in enumerate(providers):
-        cells = [Cell(name(provider))]
+        rows_for_provider: list[list[Cell]] = [
+            [Cell(f"{name(provider)}: {CLASS_LABELS[c].lower()}")] for c in split
+        ]
         for j, fname in enumerate(fields):
             rec = latest_profile[
                 (latest_profile["provider"] == provider) & (latest_profile["field"] == fname)
             ]
             if not len(rec):
-                cells.append(Cell("—", "hidden"))
+                for row in rows_for_provider:
+                    row.append(Cell("—", "hidden"))
                 continue
-            valid, applicable = int(rec["valid"].iloc[0]), int(rec["applicable"].iloc[0])
-            cells.append(policy.share(valid, applicable))
-            matrix[i, j] = policy.visible_share(valid, applicable)
-        heat_rows.append(tuple(cells))
+            counts = [int(rec[c].iloc[0]) for c in split]
+            applicable = int(rec["applicable"].iloc[0])
+            hidden = policy.row(counts)  # the four classes add up to the applicable rows
+            for k, (count, mark) in enumerate(zip(counts, hidden, strict=True)):
+                cell = mark if mark.kind == "suppressed" else policy.share(count, applicable)
+                rows_for_provider[k].append(cell)
+                if cell.kind == "num":
+                    matrix[i * len(split) + k, j] = count / applicable
+        heat_rows.extend(tuple(row) for row in rows_for_provider)
     heat_table = Table(
         "heatmap-table",
-        f"Share of applicable rows with a valid value, {latest}",
-        ("Provider", *(labels[f] for f in fields)),
+        f"How each field was captured, as a share of applicable rows, {latest}",
+        ("Provider and class", *(labels[f] for f in fields)),
         tuple(heat_rows),
     )
     heatmap = None
     if charts and providers and fields:
         from lp_audit.charts import heatmap_chart
 
-        svg = heatmap_chart([name(p) for p in providers], [labels[f] for f in fields], matrix)
+        row_labels = [f"{name(p)}: {CLASS_LABELS[c].lower()}" for p in providers for c in split]
+        svg = heatmap_chart(row_labels, [labels[f] for f in fields], matrix)
         heatmap = Figure(
             "heatmap",
-            f"Valid values by provider and field, {latest}",
-            Markup(svg),
-            "A grid of providers by fields, coloured by the share of valid values; the table below gives the same numbers.",
+            f"Valid, not known, invalid and missing values by provider and field, {latest}",
+            Markup(svg),  # safe: drawn by matplotlib, its text turned into paths
+            "A grid with four rows per provider (valid, not known, invalid, missing) and a "
+            "column per field, coloured by the share of applicable rows; the table below gives "
+            "the same numbers.",
             heat_table,
         )
 

@@ -1,0 +1,208 @@
+"""Benchmark lp_audit against the parse-only floor, as whole processes, and write RESULTS.md.
+
+Usage: python benchmarks/run.py [--sizes 10000 100000 1000000] [--runs 3] [--output RESULTS.md]
+
+Each command runs as its own process (start-up and imports included, as a user meets them);
+wall time and peak resident memory come from os.wait4. The figure reported is the median of
+the runs. Returns are synthetic HBYW returns with 1% defects, made by lp_audit.synthetic, and
+kept in benchmarks/data/ (not committed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+PY = sys.executable
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    wall: float
+    rss_mb: float
+
+
+def run_once(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        message = process.stderr.read().decode() if process.stderr else ""
+        raise RuntimeError(f"{' '.join(command)} failed: {message[-500:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def measure(name: str, command: list[str], runs: int) -> Measure:
+    results = [run_once(command) for _ in range(runs)]
+    return Measure(
+        name,
+        statistics.median(r[0] for r in results),
+        statistics.median(r[1] for r in results),
+    )
+
+
+def make_return(rows: int) -> Path:
+    path = DATA / f"hbyw-{rows}.csv"
+    if not path.exists():
+        from lp_audit.synthetic import make_return as generate
+
+        DATA.mkdir(exist_ok=True)
+        frame, _ = generate(rows, seed=rows % 997, defects=max(rows // 100, 1))
+        frame.to_csv(path, index=False)
+    return path
+
+
+def make_audit_folder(providers: int = 3, quarters: int = 4, rows: int = 5000) -> Path:
+    folder = DATA / f"audit-{providers}x{quarters}x{rows}"
+    if not folder.exists():
+        from lp_audit.synthetic import make_return as generate
+
+        folder.mkdir(parents=True)
+        periods = ["2025-26 Q1", "2025-26 Q2", "2025-26 Q3", "2025-26 Q4"][:quarters]
+        for p, provider in enumerate(("RTH", "SGT", "OAS")[:providers]):
+            for q, period in enumerate(periods):
+                frame, _ = generate(
+                    rows,
+                    provider=provider,
+                    period=period,
+                    seed=10 * p + q,
+                    defects=rows // 100,
+                    first_id=100_000 * q,
+                )
+                frame.to_csv(
+                    folder / f"{provider.lower()}-{period.replace(' ', '-').lower()}.csv",
+                    index=False,
+                )
+    return folder
+
+
+def floors(path: Path) -> list[tuple[str, list[str]]]:
+    return [
+        (
+            "pyarrow CSV read (floor)",
+            [PY, "-c", f"import pyarrow.csv as c; c.read_csv({str(path)!r})"],
+        ),
+        (
+            "pandas read_csv, pyarrow engine, as text",
+            [
+                PY,
+                "-c",
+                f"import pandas as pd; pd.read_csv({str(path)!r}, dtype=str, engine='pyarrow', keep_default_na=False)",
+            ],
+        ),
+    ]
+
+
+def lp_audit_validate(path: Path) -> list[str]:
+    return [PY, "-m", "lp_audit", "validate", str(path), "--format", "json", "--output", os.devnull]
+
+
+def machine() -> str:
+    """The machine and library versions, read in a child process to keep this one small."""
+    code = f"import sys; sys.path.insert(0, {str(HERE)!r}); import run; print(run._machine())"
+    return subprocess.run(
+        [PY, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import pandas
+    import pandera
+    import pyarrow
+
+    return (
+        f"{platform.system()} {platform.release()}, {os.cpu_count()} cores, {cpu}; Python "
+        f"{platform.python_version()}, pandas {pandas.__version__}, pyarrow {pyarrow.__version__}, "
+        f"pandera {pandera.__version__}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured with `python benchmarks/run.py --runs {args.runs}` (also `nox -s bench`) on: {machine()}.",
+        "Whole processes, start-up included; median of the runs; peak resident memory from `wait4`.",
+        "Returns: synthetic HBYW 1.0, 29 columns, 1% defects (`lp_audit.synthetic`).",
+        "",
+        "| rows | command | wall (s) | peak RSS (MB) | × floor |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    for rows in args.sizes:
+        path = make_return(rows)
+        results = [measure(name, cmd, args.runs) for name, cmd in floors(path)]
+        results.append(
+            measure("lp-audit validate --format json", lp_audit_validate(path), args.runs)
+        )
+        floor = results[0].wall
+        for m in results:
+            lines.append(
+                f"| {rows:,} | {m.name} | {m.wall:.2f} | {m.rss_mb:.0f} | {m.wall / floor:.1f} |"
+            )
+        print(f"{rows:,} rows done", file=sys.stderr)
+    folder = make_audit_folder()
+    audit = measure(
+        "lp-audit audit (3 providers × 4 quarters × 5,000 rows)",
+        [PY, "-m", "lp_audit", "audit", str(folder), "--format", "json", "--output", os.devnull],
+        args.runs,
+    )
+    report = measure(
+        "… with --report report.html",
+        [
+            PY,
+            "-m",
+            "lp_audit",
+            "audit",
+            str(folder),
+            "--report",
+            str(DATA / "report.html"),
+            "--output",
+            os.devnull,
+        ],
+        args.runs,
+    )
+    help_ = measure("lp-audit --help", [PY, "-m", "lp_audit", "--help"], max(args.runs, 5))
+    lines += [
+        "",
+        "| command | wall (s) | peak RSS (MB) |",
+        "|---|---:|---:|",
+        *(f"| {m.name} | {m.wall:.2f} | {m.rss_mb:.0f} |" for m in (audit, report, help_)),
+        "",
+        "Peers (frictionless, pointblank or pandera's YAML route given the same rules) are not yet",
+        "measured here: see the open performance issue.",
+        "",
+    ]
+    args.output.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
