@@ -1383,8 +1383,22 @@ def bundled_definitions_dir() -> Path:
 
 
 def _scan(folder: Path) -> list[DefinitionInfo]:
+    """Every definition file in ``folder``, remembered until a file changes."""
+    files = sorted(folder.rglob("*.yaml"))
+    stamps = []
+    for file in files:
+        try:
+            stat = file.stat()
+        except OSError:
+            continue
+        stamps.append((file, stat.st_size, stat.st_mtime_ns))
+    return list(_scan_files(tuple(stamps)))
+
+
+@functools.lru_cache(maxsize=16)
+def _scan_files(stamps: tuple[tuple[Path, int, int], ...]) -> tuple[DefinitionInfo, ...]:
     infos = []
-    for file in sorted(folder.rglob("*.yaml")):
+    for file, _, _ in stamps:
         try:
             located = load_located(_head(file.read_text(encoding="utf-8-sig")))
         except (OSError, UnicodeDecodeError, YamlProblem):
@@ -1403,7 +1417,7 @@ def _scan(folder: Path) -> list[DefinitionInfo]:
                 file,
             )
         )
-    return infos
+    return tuple(infos)
 
 
 def _head(text: str) -> str:

@@ -80,12 +80,24 @@ def capture(
     rows = row_of_line.reindex(located["line"].astype("int64").to_numpy()).to_numpy()
     located = located.assign(_row=rows).dropna(subset=["_row"])
 
+    # plain arrays per field: many small lookups are far cheaper in numpy than in pandas
+    by_field: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for key, group in located.groupby("field", sort=False):
+        by_field[str(key)] = (
+            group["code"].to_numpy(dtype=object),
+            group["severity"].to_numpy(dtype=object),
+            group["_row"].to_numpy(dtype="int64"),
+        )
+
     def rows_with(field: str, codes: frozenset[str], severity: str | None = None) -> np.ndarray:
-        hit = located[(located["field"] == field) & located["code"].isin(codes)]
-        if severity is not None:
-            hit = hit[hit["severity"] == severity]
         mask = np.zeros(n, dtype=bool)
-        mask[hit["_row"].astype("int64").to_numpy()] = True
+        if field not in by_field:
+            return mask
+        found_codes, severities, found_rows = by_field[field]
+        hit = np.isin(found_codes, list(codes))
+        if severity is not None:
+            hit &= severities == severity
+        mask[found_rows[hit]] = True
         return mask
 
     records = []

@@ -224,7 +224,7 @@ def build_context(
     import numpy as np
 
     split = ("valid", "unknown", "invalid", "missing")
-    heat_rows = []
+    heat_rows: list[tuple[Cell, ...]] = []
     matrix = np.full((len(providers) * len(split), len(fields)), np.nan)
     for i, provider in enumerate(providers):
         rows_for_provider: list[list[Cell]] = [
