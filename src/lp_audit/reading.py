@@ -14,7 +14,7 @@ import csv
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -301,6 +301,18 @@ def _read_csv_bytes(path: str, data: bytes, encoding: str, findings: list[Findin
             )
         )
         return empty_table
+    if not balanced and header_index == len(starts) - 1:
+        line = int(lines[header_index])
+        findings.append(
+            Finding(
+                "unterminated-quote",
+                "error",
+                f'A quote mark (") in the header on line {line} is never closed, so the file '
+                "could not be read. Remove the stray quote, or close it.",
+                line=line,
+            )
+        )
+        return replace(empty_table, header_line=line)
     header_text = data[starts[header_index] : ends[header_index]].decode("utf-8")
     delimiter = _sniff_delimiter(header_text)
     header = next(csv.reader(io.StringIO(header_text, newline=""), delimiter=delimiter), [])

@@ -1,0 +1,134 @@
+"""A catalogue of broken inputs: each gets a named finding or a one-line error, never a traceback."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lp_audit.cli import app
+from lp_audit.definitions import load_definition
+
+HEADER = ",".join(load_definition("hbyw-quarterly-return@1.0").field_names)
+
+
+def _xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    buffer = io.BytesIO()
+    wb = Workbook()
+    wb.active.append(["a", "b"])
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("notes.txt", "hello")
+    return buffer.getvalue()
+
+
+# name -> (file content, expected finding code or None for exit 2, text the output must contain)
+CATALOGUE: dict[str, tuple[Callable[[], bytes], str | None, str]] = {
+    "empty file": (lambda: b"", "empty-file", ""),
+    "header only": (lambda: (HEADER + "\n").encode(), "nil-return", ""),
+    "only blank lines": (lambda: b"\n\n\r\n\n", "empty-file", ""),
+    "BOM and nothing": (lambda: b"\xef\xbb\xbf", "empty-file", ""),
+    "UTF-16 without BOM": (lambda: (HEADER + "\n").encode("utf-16-le"), "encoding", ""),
+    "invalid UTF-8 late in a large file": (
+        lambda: (
+            (HEADER + "\n" + ("x," * 28 + "x\n") * 20000).encode()
+            + b"caf\xe9,"
+            + b"x," * 27
+            + b"x\n"
+        ),
+        "encoding",
+        "line 20002",
+    ),
+    "NUL bytes": (lambda: b"a,b\n1,\x002\n", None, "binary"),
+    "PNG named .csv": (lambda: b"\x89PNG\r\n\x1a\n" + bytes(64), None, "PNG image"),
+    "ZIP named .csv": (_zip, None, "ZIP archive"),
+    "workbook named .csv": (_xlsx, None, "Excel workbook saved with a .csv name"),
+    "5,000 columns": (
+        lambda: (",".join(f"c{i}" for i in range(5000)) + "\n1\n").encode(),
+        "too-many-columns",
+        "",
+    ),
+    "100 duplicate headers": (
+        lambda: (",".join(["ethnicity"] * 100) + "\n" + ",".join(["A"] * 100) + "\n").encode(),
+        "duplicate-column",
+        "",
+    ),
+    "unterminated quote at the start": (
+        lambda: b'"' + HEADER.encode() + b"\n1,2\n",
+        "unterminated-quote",
+        "",
+    ),
+    "only delimiters": (lambda: b",,,,\n,,,,\n", "empty-file", ""),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CATALOGUE))
+def test_validate_handles_bad_input(case: str, tmp_path: Path) -> None:
+    make, code, text = CATALOGUE[case]
+    path = tmp_path / "return.csv"
+    content = make()
+    path.write_bytes(content)
+    result = CliRunner().invoke(app, ["validate", str(path), "--format", "json"])
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    if code is None:
+        assert result.exit_code == 2
+        assert str(path) in result.stderr and text in result.stderr
+        assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1
+    else:
+        import json
+
+        findings = json.loads(result.stdout)["returns"][0]["findings"]
+        codes = {f["code"] for f in findings}
+        assert code in codes, codes
+        assert all(text in f["message"] for f in findings if f["code"] == code)
+    assert path.read_bytes() == content  # the input is never modified
+
+
+@pytest.mark.parametrize("case", sorted(CATALOGUE))
+def test_audit_and_report_handle_bad_input(case: str, tmp_path: Path) -> None:
+    make, _, _ = CATALOGUE[case]
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    (folder / "bad.csv").write_bytes(make())
+    from lp_audit.synthetic import make_return
+
+    frame, _ = make_return(12, seed=3)
+    frame.to_csv(folder / "good.csv", index=False)
+    report = tmp_path / "report.html"
+    result = CliRunner().invoke(app, ["audit", str(folder), "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert report.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_paths_that_are_not_files(tmp_path: Path) -> None:
+    runner = CliRunner()
+    for path in (tmp_path, tmp_path / "missing.csv"):
+        result = runner.invoke(app, ["validate", str(path)])
+        assert (
+            result.exit_code == 2
+            and str(path) in result.output
+            and "Traceback" not in result.output
+        )
+
+
+def test_a_definition_file_that_is_not_a_definition(tmp_path: Path) -> None:
+    bogus = tmp_path / "def.yaml"
+    bogus.write_text("- this is\n- a shopping list\n")
+    good = tmp_path / "r.csv"
+    good.write_text(HEADER + "\n")
+    result = CliRunner().invoke(app, ["validate", str(good), "--definition", str(bogus)])
+    assert result.exit_code == 2
+    assert f"{bogus}:1:" in result.output and "Traceback" not in result.output
