@@ -251,3 +251,27 @@ def test_config_problems_are_located(tmp_path: Path) -> None:
     messages = [str(p) for p in info.value.problems]
     assert any(":2:" in m and "2025 Q2" in m for m in messages)
     assert any(":3:" in m and "unknown setting 'threshold'" in m for m in messages)
+
+
+@pytest.mark.parametrize("adjust", [False, True])
+def test_grouped_funnels_equal_one_group_at_a_time(adjust: bool) -> None:
+    from lp_audit.variance import funnel_groups
+
+    frame = pd.DataFrame(
+        {
+            "g": ["a"] * 4 + ["b"] * 3 + ["c"],
+            "numerator": [40, 6, 8, 30, 1, 2, 9, 5],
+            "denominator": [100, 80, 120, 90, 10, 20, 30, 50],
+        }
+    )
+    grouped = funnel_groups(frame, ["g"], adjust=adjust)
+    assert set(grouped["g"]) == {"a", "b"}  # a group of one has nothing to compare with
+    for name, group in grouped.groupby("g"):
+        single = funnel(
+            group["numerator"].to_numpy(), group["denominator"].to_numpy(), adjust=adjust
+        )
+        for column in ("rate", "pooled", "z", "lo95", "hi95", "lo998", "hi998", "phi"):
+            assert group[column].to_numpy() == pytest.approx(single[column].to_numpy()), (
+                name,
+                column,
+            )

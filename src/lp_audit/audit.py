@@ -452,69 +452,49 @@ def _funnels(
 ) -> pd.DataFrame:
     import pandas as pd
 
-    from lp_audit.variance import funnel
+    from lp_audit.variance import funnel_groups
 
-    frames = []
     providers = profile[profile["provider"] != ALL]
-    for (period, name), group in providers.groupby(["period", "field"], sort=False):
-        present = group["applicable"] - group["missing"]
-        for rate in RATES:
-            num = group[rate]
-            den = group["applicable"] if rate == "missing" else present
-            if den.sum() == 0 or group["provider"].nunique() < 2:
-                continue
-            limits = funnel(num.to_numpy(), den.to_numpy(), adjust=settings.overdispersion)
-            frames.append(
-                pd.concat(
-                    [
-                        pd.DataFrame(
-                            {
-                                "period": period,
-                                "subject": name,
-                                "kind": "field",
-                                "measure": rate,
-                                "provider": group["provider"].to_numpy(),
-                                "numerator": num.to_numpy(),
-                                "denominator": den.to_numpy(),
-                            }
-                        ),
-                        limits,
-                    ],
-                    axis=1,
-                )
-            )
+    present = providers["applicable"] - providers["missing"]
+    frames = [
+        pd.DataFrame(
+            {
+                "period": providers["period"],
+                "subject": providers["field"],
+                "kind": "field",
+                "measure": rate,
+                "provider": providers["provider"],
+                "numerator": providers[rate],
+                "denominator": providers["applicable"] if rate == "missing" else present,
+            }
+        )
+        for rate in RATES
+    ]
     metric_rows = _metric_rows(results)
     shares = {m.id for m in definition.metrics if m.kind == "share"}
     if not metric_rows.empty:
-        for (period, metric_id), group in metric_rows[metric_rows["metric"].isin(shares)].groupby(
-            ["period", "metric"], sort=False
-        ):
-            if group["denominator"].sum() == 0 or len(group) < 2:
-                continue
-            limits = funnel(
-                group["numerator"].to_numpy(),
-                group["denominator"].to_numpy(),
-                adjust=settings.overdispersion,
+        chosen = metric_rows[metric_rows["metric"].isin(shares)]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "period": chosen["period"],
+                    "subject": chosen["metric"],
+                    "kind": "metric",
+                    "measure": "share",
+                    "provider": chosen["provider"],
+                    "numerator": chosen["numerator"],
+                    "denominator": chosen["denominator"],
+                }
             )
-            frames.append(
-                pd.concat(
-                    [
-                        pd.DataFrame(
-                            {
-                                "period": period,
-                                "subject": metric_id,
-                                "kind": "metric",
-                                "measure": "share",
-                                "provider": group["provider"].to_numpy(),
-                                "numerator": group["numerator"].to_numpy(),
-                                "denominator": group["denominator"].to_numpy(),
-                            }
-                        ),
-                        limits,
-                    ],
-                    axis=1,
-                )
-            )
+        )
+    frames = [
+        funnel_groups(
+            pd.concat(frames, ignore_index=True),
+            ["period", "subject", "kind", "measure"],
+            adjust=settings.overdispersion,
+        )
+    ]
+    frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(
             columns=[

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from lp_audit.profile import Capture
     from lp_audit.reading import RawReturn
 
+#: Below this many rows, all rules run in one pandera schema (measured: 22 separate runs cost
+#: about 0.3 s for a 5,000-row return); above it, each rule runs on its own columns.
+_COMBINE_RULES_BELOW = 100_000
 _CONSTRAINT_CODES = (
     "out-of-range",
     "pattern-mismatch",
@@ -258,9 +261,18 @@ def _validate_raw(
     schema = build_schema(definition, context)
 
     failures = [_failure_cases(schema.columns, typed)]
-    for rule in schema.rules:
-        if all(c in typed.columns for c in rule.columns):
-            failures.append(_failure_cases(rule.schema, typed[list(rule.columns)]))
+    runnable = [r for r in schema.rules if all(c in typed.columns for c in r.columns)]
+    if len(typed) <= _COMBINE_RULES_BELOW:
+        # one pandera run for all rules: its fixed cost per run dominates small returns, and
+        # the failing rows it reports once per column are few
+        import pandera.pandas as pa
+
+        columns = list(dict.fromkeys(c for r in runnable for c in r.columns))
+        checks = [check for r in runnable for check in r.schema.checks]
+        failures.append(_failure_cases(pa.DataFrameSchema(checks=checks), typed[columns]))
+    else:
+        # each rule on just its own columns, so a failing row is not reported per column
+        failures.extend(_failure_cases(r.schema, typed[list(r.columns)]) for r in runnable)
     cases = pd.concat(failures, ignore_index=True).drop_duplicates(["check", "index"])
 
     parts = [findings]

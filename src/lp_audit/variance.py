@@ -75,6 +75,51 @@ def funnel(numerator: np.ndarray, denominator: np.ndarray, *, adjust: bool = Fal
     )
 
 
+def funnel_groups(frame: pd.DataFrame, keys: list[str], *, adjust: bool = False) -> pd.DataFrame:
+    """:func:`funnel` for every group of ``frame`` at once (columns numerator, denominator).
+
+    Groups with fewer than two units or no denominator are dropped: there is nothing to
+    compare. The result keeps ``frame``'s columns and adds those of :func:`funnel`.
+    """
+    import numpy as np
+    import pandas as pd
+
+    groups = frame.groupby(keys, sort=False)
+    keep = (groups["denominator"].transform("sum") > 0) & (
+        groups["numerator"].transform("size") >= 2
+    )
+    frame = frame[keep].reset_index(drop=True)
+    if frame.empty:
+        return frame
+    groups = frame.groupby(keys, sort=False)
+    num = frame["numerator"].astype(float)
+    den = frame["denominator"].astype(float)
+    pooled = groups["numerator"].transform("sum") / groups["denominator"].transform("sum")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(den > 0, num / den, np.nan)
+        se = np.sqrt(pooled * (1 - pooled) / den)
+        z = np.where(se > 0, (rate - pooled) / se, 0.0)
+    phi = pd.Series(1.0, index=frame.index)
+    if adjust:  # the overdispersion factor differs per group
+        z_series = pd.Series(z, index=frame.index)
+        phi = z_series.groupby([frame[k] for k in keys], sort=False).transform(
+            lambda values: overdispersion(values.to_numpy())
+        )
+    se = se * np.sqrt(phi)
+    with np.errstate(invalid="ignore"):
+        z = np.where(se > 0, (rate - pooled) / se, 0.0)
+    return frame.assign(
+        rate=rate,
+        pooled=pooled,
+        z=z,
+        lo95=np.clip(pooled - Z95 * se, 0, 1),
+        hi95=np.clip(pooled + Z95 * se, 0, 1),
+        lo998=np.clip(pooled - Z998 * se, 0, 1),
+        hi998=np.clip(pooled + Z998 * se, 0, 1),
+        phi=phi,
+    )
+
+
 def binomial_two_sided(k: int, n: int, p: float) -> float:
     """Exact two-sided binomial p-value: the probability of outcomes no likelier than ``k``."""
     if n == 0:
