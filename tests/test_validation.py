@@ -237,3 +237,17 @@ def test_dataframe_input_and_finding_objects() -> None:
     [finding] = result.finding_objects()
     assert finding.code == "invalid-code" and finding.line == 2 and finding.value == "Q"
     assert result.to_dict()["counts"] == {"error": 1, "warning": 0}
+
+
+def test_the_version_in_force_for_the_returns_period_is_chosen(tmp_path: Path) -> None:
+    frame, _ = make_return(5, seed=7)
+    path = tmp_path / "r.csv"
+    frame.to_csv(path, index=False)
+    assert validate_return(path).definition == "hbyw-quarterly-return@1.0"
+    later = frame.assign(return_period="2027-28 Q1")
+    later.to_csv(path, index=False)
+    result = validate_return(path)
+    assert result.definition == "hbyw-quarterly-return@2.0"
+    assert "missing-column" in set(result.findings.code)  # 2.0 requires gender_identity
+    pinned = validate_return(path, "hbyw-quarterly-return@1.0")
+    assert pinned.definition == "hbyw-quarterly-return@1.0"
