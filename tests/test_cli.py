@@ -180,3 +180,14 @@ def test_header_case_and_spacing_variants_map_to_fields(tmp_path: Path) -> None:
     aliases = result.findings[result.findings.code == "header-alias"]
     assert sorted(aliases.field) == ["ethnicity", "home_la", "referral_date"]
     assert set(result.findings.code) == {"header-alias"}
+
+
+def test_output_onto_a_folder_is_a_clear_error(
+    runner: CliRunner, bad_return: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    result = runner.invoke(app, ["validate", str(bad_return), "-f", "json", "-o", str(folder)])
+    assert result.exit_code == 2
+    assert "cannot be written" in result.output and "Traceback" not in result.output
+    assert list(tmp_path.glob("out/*")) == [] and not list(tmp_path.glob(".out.*"))
