@@ -191,3 +191,31 @@ def test_output_onto_a_folder_is_a_clear_error(
     assert result.exit_code == 2
     assert "cannot be written" in result.output and "Traceback" not in result.output
     assert list(tmp_path.glob("out/*")) == [] and not list(tmp_path.glob(".out.*"))
+
+
+@pytest.mark.parametrize("signum", [2, 15])
+def test_interrupted_audit_leaves_old_or_new_report_never_a_partial_one(
+    tmp_path: Path, signum: int
+) -> None:
+    import time
+
+    report = tmp_path / "report.html"
+    report.write_text("<!DOCTYPE html>old</html>\n")
+    folder = ROOT / "examples" / "hbyw"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lp_audit", "audit", str(folder), "--report", str(report)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=60)
+    if process.returncode != 0:  # it was interrupted, not finished first
+        assert process.returncode == 128 + signum
+        assert "Interrupted" in err and "Traceback" not in err
+    text = report.read_text()
+    assert text == "<!DOCTYPE html>old</html>\n" or (
+        text.startswith("<!DOCTYPE html>") and text.endswith("</html>\n")
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]

@@ -421,13 +421,33 @@ def definitions_check(
         raise typer.Exit(ExitStatus.INPUT_ERROR)
 
 
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: stop, leaving outputs as they were (writes are atomic)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
+    # Our own exception, not KeyboardInterrupt, so that click does not turn it into
+    # "Aborted!" with exit status 1, which here means "findings".
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         app()
-    except KeyboardInterrupt:
-        stderr.print("[red]Interrupted.[/red]")
-        sys.exit(130)
+    except Interrupted as exc:
+        stderr.print(
+            "[red]Interrupted:[/red] stopped before finishing; any output file is as it was before."
+        )
+        sys.exit(128 + exc.signum)
     except LpAuditError as exc:  # pragma: no cover - commands catch their own
         stderr.print(f"[bold red]error:[/bold red] {_plain(str(exc))}")
         sys.exit(ExitStatus.INPUT_ERROR)

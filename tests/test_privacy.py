@@ -1,0 +1,67 @@
+"""Privacy as a property: values of sensitive fields never reach any output of any command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from lp_audit.cli import app
+from lp_audit.definitions import load_definition
+from lp_audit.output import FORMATS
+from lp_audit.synthetic import make_return
+
+SENSITIVE = [f.name for f in load_definition("hbyw-quarterly-return@1.0").fields if f.sensitive]
+marker = st.text(alphabet="QWXZJK", min_size=6, max_size=10).map(lambda s: f"M{s}")
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    markers=st.lists(marker, min_size=len(SENSITIVE), max_size=len(SENSITIVE), unique=True),
+    defects=st.integers(0, 8),
+    seed=st.integers(0, 1000),
+)
+def test_no_output_contains_a_sensitive_value(
+    tmp_path_factory: pytest.TempPathFactory, markers: list[str], defects: int, seed: int
+) -> None:
+    folder = tmp_path_factory.mktemp("returns")
+    for i, provider in enumerate(("RTH", "SGT")):
+        frame, _ = make_return(15, provider=provider, seed=seed + i, defects=defects)
+        for name, value in zip(SENSITIVE, markers, strict=True):
+            frame.loc[i::3, name] = value  # planted in some rows: valid or not, they must not leak
+        frame.to_csv(folder / f"{provider.lower()}.csv", index=False)
+    runner = CliRunner()
+    outputs = []
+    for fmt in FORMATS:
+        outputs.append(
+            runner.invoke(
+                app, ["validate", *map(str, sorted(folder.glob("*.csv"))), "--format", fmt]
+            ).output
+        )
+    outputs.append(runner.invoke(app, ["audit", str(folder)]).output)
+    audit_json = runner.invoke(app, ["audit", str(folder), "--format", "json"]).stdout
+    json.loads(audit_json)
+    outputs.append(audit_json)
+    for report in ("r.html", "r.md"):
+        target = folder.parent / report
+        runner.invoke(app, ["audit", str(folder), "--report", str(target), "--no-suppression"])
+        outputs.append(target.read_text())
+    for text in outputs:
+        for value in markers:
+            assert value not in text
+
+
+def test_markers_would_be_found_if_they_leaked(tmp_path: Path) -> None:
+    """The property above can fail: a non-sensitive field's values do appear."""
+    frame, _ = make_return(5, seed=1)
+    frame.loc[0, "ethnicity"] = "MQWXZJKQ"
+    path = tmp_path / "r.csv"
+    frame.to_csv(path, index=False)
+    output = CliRunner().invoke(app, ["validate", str(path), "--format", "json"]).stdout
+    assert "MQWXZJKQ" in output
