@@ -69,6 +69,11 @@ CATALOGUE: dict[str, tuple[Callable[[], bytes], str | None, str]] = {
         "unterminated-quote",
         "",
     ),
+    "a 50 MB single cell": (
+        lambda: ("return_period,notes\n2025-26 Q2," + "x" * (50 * 1024 * 1024) + "\n").encode(),
+        "cell-too-large",
+        "at most 100,000",
+    ),
     "only delimiters": (lambda: b",,,,\n,,,,\n", "empty-file", ""),
 }
 

@@ -343,11 +343,13 @@ def _read_csv_bytes(path: str, data: bytes, encoding: str, findings: list[Findin
     if len(empty_records) and empty_records[-1] == len(starts) - 1 and starts[-1] == len(data):
         empty_records = empty_records[:-1]
     cells = None
-    if balanced:
-        cells = _parse_with_pyarrow(data[body_start:], len(header), delimiter, len(data_records))
     lengths = ends[data_records] - starts[data_records]
-    may_be_blank: np.ndarray | None = None
     longest = int(lengths.max()) if len(lengths) else 0
+    if balanced:
+        cells = _parse_with_pyarrow(
+            data[body_start:], len(header), delimiter, len(data_records), longest
+        )
+    may_be_blank: np.ndarray | None = None
     if cells is not None:
         row_lines = lines[data_records].astype(np.int64)
         row_findings: list[Finding] = []
@@ -367,7 +369,7 @@ def _read_csv_bytes(path: str, data: bytes, encoding: str, findings: list[Findin
 
 
 def _parse_with_pyarrow(
-    body: bytes, ncols: int, delimiter: str, expected_rows: int
+    body: bytes, ncols: int, delimiter: str, expected_rows: int, longest: int
 ) -> pd.DataFrame | None:
     """Parse the body with pyarrow, or return None if it needs the row-by-row reader."""
     import pandas as pd
@@ -385,7 +387,10 @@ def _parse_with_pyarrow(
         table = pacsv.read_csv(
             io.BytesIO(body),
             read_options=pacsv.ReadOptions(
-                column_names=names, use_threads=True, block_size=1 << 24
+                column_names=names,
+                use_threads=True,
+                # a block must hold the longest record, or pyarrow refuses the file
+                block_size=max(1 << 24, 2 * longest + 1024),
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
@@ -420,6 +425,8 @@ def _parse_with_csv(
     import pandas as pd
 
     findings: list[Finding] = []
+    # cells larger than csv's default limit are read whole, then reported as cell-too-large
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     rows: list[list[str]] = []
     row_lines: list[int] = []
