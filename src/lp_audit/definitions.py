@@ -355,11 +355,13 @@ class _Parser:
             return None
         return str(value)
 
-    def boolean(self, data: Mapping[str, Any], key: str, path: Path_) -> bool:
-        value = data.get(key, False)
+    def boolean(
+        self, data: Mapping[str, Any], key: str, path: Path_, *, default: bool = False
+    ) -> bool:
+        value = data.get(key, default)
         if not isinstance(value, bool):
             self.problem((*path, key), f"expected true or false, found {_kind(value)}")
-            return False
+            return default
         return value
 
     def text_list(self, data: Mapping[str, Any], key: str, path: Path_) -> tuple[str, ...]:
@@ -598,9 +600,7 @@ class _Parser:
             constraints=self.constraints(data.get("constraints"), (*path, "constraints"), ftype),
             sensitive=self.boolean(data, "sensitive", path),
             example=self.text(data, "example", path),
-            compare=bool(data.get("compare", True))
-            if isinstance(data.get("compare", True), bool)
-            else self.boolean(data, "compare", path),
+            compare=self.boolean(data, "compare", path, default=True),
             line=self.located.line(path),
         )
 
