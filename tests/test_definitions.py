@@ -266,3 +266,14 @@ def test_broken_definitions_through_the_cli_exit_2_without_traceback(
     assert result.exit_code == 2
     assert BROKEN[case][2] in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_compare_flag_defaults_to_true_and_must_be_a_boolean(tmp_path: Path) -> None:
+    d = load_definition(f"{HBYW}@1.0")
+    assert d.field("site_code").compare is False
+    assert d.field("ethnicity").compare is True
+    path = tmp_path / "demo.yaml"
+    path.write_text(GOOD_HEAD + "    compare: maybe\n")
+    with pytest.raises(DefinitionError) as info:
+        load_definition_file(path)
+    assert "expected true or false" in str(info.value)
