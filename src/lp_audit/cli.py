@@ -386,6 +386,55 @@ def definitions_show(
     )
 
 
+@definitions_app.command("docs")
+def definitions_docs(
+    name: Annotated[
+        str, typer.Argument(help="NAME, NAME@VERSION or a path, e.g. hbyw-quarterly-return@1.0.")
+    ],
+    output: OutputOpt = None,
+) -> None:
+    """Write a data dictionary for providers: HTML, or Markdown for .md files and stdout.
+
+    Example: lp-audit definitions docs hbyw-quarterly-return@1.0 --output dictionary.html
+    """
+    from lp_audit.definitions import load_definition
+    from lp_audit.dictionary import render_dictionary
+
+    try:
+        definition = load_definition(name)
+    except LpAuditError as exc:
+        _fail(str(exc), exc)
+    html = output is not None and not str(output).lower().endswith((".md", ".markdown"))
+    _emit(render_dictionary(definition, "html" if html else "markdown"), output)
+
+
+@definitions_app.command("diff")
+def definitions_diff(
+    old: Annotated[
+        str, typer.Argument(help="The earlier version, e.g. hbyw-quarterly-return@1.0.")
+    ],
+    new: Annotated[str, typer.Argument(help="The later version, e.g. hbyw-quarterly-return@2.0.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text, markdown or json, e.g. --format markdown.")
+    ] = "text",
+    output: OutputOpt = None,
+) -> None:
+    """Say what changed between two versions of a definition, as release notes.
+
+    Example: lp-audit definitions diff hbyw-quarterly-return@1.0 hbyw-quarterly-return@2.0
+    """
+    from lp_audit.definitions import load_definition
+    from lp_audit.dictionary import render_diff
+
+    if fmt not in ("text", "markdown", "json"):
+        _fail(f"unknown format {fmt!r}: use text, markdown or json")
+    try:
+        before, after = load_definition(old), load_definition(new)
+    except LpAuditError as exc:
+        _fail(str(exc), exc)
+    _emit(render_diff(before, after, fmt), output)
+
+
 @definitions_app.command("check")
 def definitions_check(
     paths: Annotated[
