@@ -320,6 +320,34 @@ def _progress_done() -> None:
         progress.stop()  # type: ignore[attr-defined]
 
 
+@app.command()
+def template(
+    name: Annotated[
+        str, typer.Argument(help="NAME, NAME@VERSION or a path, e.g. hbyw-quarterly-return@1.0.")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="return.xlsx (a workbook) or return.csv (header only)."
+        ),
+    ],
+) -> None:
+    """Write a blank return for providers: drop-downs, notes and validation in Excel.
+
+    Example: lp-audit template hbyw-quarterly-return@1.0 --output hbyw-return.xlsx
+    """
+    from lp_audit.definitions import load_definition
+    from lp_audit.workbook import write_template
+
+    if output.suffix.lower() not in (".xlsx", ".csv"):
+        _fail(f"{output}: name a .xlsx or .csv file")
+    try:
+        write_template(load_definition(name), output)
+    except LpAuditError as exc:
+        _fail(str(exc), exc)
+    stderr.print(f"Wrote {_plain(str(output))}")
+
+
 @definitions_app.command("list")
 def definitions_list(
     folder: Annotated[

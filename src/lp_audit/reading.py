@@ -610,6 +610,10 @@ def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> RawTable:
     while rows and not any(c.strip() for c in rows[0]):
         rows.pop(0)
         lines.pop(0)
+    # empty rows at the end of a sheet are formatting (a template's styled rows), not data
+    while len(rows) > 1 and not any(c.strip() for c in rows[-1]):
+        rows.pop()
+        lines.pop()
     if not rows:
         findings.append(
             Finding("empty-file", "error", "The sheet is empty: it has no header row and no data.")

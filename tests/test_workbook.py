@@ -1,0 +1,99 @@
+"""The Excel return template: drop-downs, notes and validation from the definition; a round trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lp_audit import validate_return
+from lp_audit.cli import app
+from lp_audit.definitions import load_definition
+from lp_audit.findings import column_letter
+from lp_audit.synthetic import make_return
+
+V1 = "hbyw-quarterly-return@1.0"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "return.xlsx"
+    result = CliRunner().invoke(app, ["template", V1, "--output", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_template_has_the_fields_notes_and_sheets(template: Path) -> None:
+    from openpyxl import load_workbook
+
+    definition = load_definition(V1)
+    wb = load_workbook(template)
+    assert wb.sheetnames == ["Return", "Codes", "Guidance"]
+    ws = wb["Return"]
+    headers = [c.value for c in ws[1]]
+    assert headers == list(definition.field_names)
+    assert ws.freeze_panes == "A2"
+    ethnicity = ws.cell(row=1, column=headers.index("ethnicity") + 1)
+    assert ethnicity.comment is not None and "Ethnicity" in ethnicity.comment.text
+    assert (
+        "Required when Injury intent is ASSAULT"
+        in ws.cell(row=1, column=headers.index("injury_mechanism") + 1).comment.text
+    )
+
+
+def test_drop_downs_offer_exactly_the_definitions_codes(template: Path) -> None:
+    from openpyxl import load_workbook
+
+    definition = load_definition(V1)
+    wb = load_workbook(template)
+    ws, codes = wb["Return"], wb["Codes"]
+    validations = {str(dv.sqref).split(":")[0]: dv for dv in ws.data_validations.dataValidation}
+    for index, f in enumerate(definition.fields):
+        dv = validations.get(f"{column_letter(index)}2")
+        if f.type == "code":
+            assert dv is not None and dv.type == "list", f.name
+            sheet_range = dv.formula1.removeprefix("=Codes!").replace("$", "")
+            offered = [c.value for row in codes[sheet_range] for c in row]
+            assert offered == [c.value for c in f.codes], f.name
+        elif f.type == "date":
+            assert dv is not None and dv.type == "date"
+        elif f.type == "integer":
+            assert dv is not None and dv.type == "whole"
+    age = validations[f"{column_letter(definition.field_names.index('age_at_referral'))}2"]
+    assert (age.formula1, age.formula2) == ("5", "30")
+
+
+def test_filled_template_validates_with_no_findings(template: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    definition = load_definition(V1)
+    frame, _ = make_return(6, seed=77)
+    wb = load_workbook(template)
+    ws = wb["Return"]
+    for row_number, record in enumerate(frame.to_dict("records"), start=2):
+        for column, name in enumerate(definition.field_names, start=1):
+            value = record[name]
+            f = definition.field(name)
+            if value == "":
+                continue
+            if f.type == "date":
+                ws.cell(row=row_number, column=column, value=dt.date.fromisoformat(value))
+            elif f.type == "integer":
+                ws.cell(row=row_number, column=column, value=int(value))
+            else:
+                ws.cell(row=row_number, column=column, value=value)
+    filled = tmp_path / "filled.xlsx"
+    wb.save(filled)
+    result = validate_return(filled, V1, today=dt.date(2026, 1, 1))
+    assert result.rows == 6
+    assert result.findings.empty, result.findings[["code", "line", "field"]].to_dict("records")
+
+
+def test_csv_template_is_the_header_row(tmp_path: Path) -> None:
+    path = tmp_path / "return.csv"
+    assert CliRunner().invoke(app, ["template", V1, "-o", str(path)]).exit_code == 0
+    assert path.read_text() == ",".join(load_definition(V1).field_names) + "\n"
+    bad = CliRunner().invoke(app, ["template", V1, "-o", str(tmp_path / "x.pdf")])
+    assert bad.exit_code == 2
