@@ -48,6 +48,21 @@ def test_no_output_contains_a_sensitive_value(
     audit_json = runner.invoke(app, ["audit", str(folder), "--format", "json"]).stdout
     json.loads(audit_json)
     outputs.append(audit_json)
+    feedback = folder.parent / "feedback.xlsx"
+    runner.invoke(
+        app, ["validate", str(folder / "rth.csv"), "--format", "xlsx", "--output", str(feedback)]
+    )
+    from openpyxl import load_workbook
+
+    book = load_workbook(feedback)
+    outputs.append(
+        "\n".join(
+            f"{cell.value} {cell.comment.text if cell.comment else ''}"
+            for sheet in book.worksheets
+            for row in sheet.iter_rows()
+            for cell in row
+        )
+    )
     for report in ("r.html", "r.md"):
         target = folder.parent / report
         runner.invoke(app, ["audit", str(folder), "--report", str(target), "--no-suppression"])

@@ -97,3 +97,50 @@ def test_csv_template_is_the_header_row(tmp_path: Path) -> None:
     assert path.read_text() == ",".join(load_definition(V1).field_names) + "\n"
     bad = CliRunner().invoke(app, ["template", V1, "-o", str(tmp_path / "x.pdf")])
     assert bad.exit_code == 2
+
+
+def test_feedback_workbook_marks_each_problem_and_hides_sensitive_values(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    frame, _ = make_return(6, seed=78)
+    frame.loc[1, "ethnicity"] = "Q"  # line 3: an error
+    frame.loc[2, "gender"] = "x"  # line 4: a warning
+    frame.loc[3, "notes"] = '=HYPERLINK("http://example.invalid")'  # sensitive and formula-like
+    frame.loc[4, "referral_source"] = "=1+1"  # formula-like, not sensitive: an invalid code
+    frame.loc[:, "person_id"] = "PERSON-SECRET"
+    source = tmp_path / "return.csv"
+    frame.to_csv(source, index=False)
+    out = tmp_path / "feedback.xlsx"
+    result = CliRunner().invoke(
+        app, ["validate", str(source), "--format", "xlsx", "--output", str(out)]
+    )
+    assert result.exit_code == 1, result.output
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Summary", "Findings", "Your return"]
+    expected = validate_return(source)
+    findings = wb["Findings"]
+    assert findings.max_row - 1 == len(expected.findings)
+    rows = [[c.value for c in row] for row in findings.iter_rows(min_row=2)]
+    assert [3, "I", "Ethnicity", "error", "Invalid code"] in [r[:5] for r in rows]
+    copy = wb["Your return"]
+    headers = [c.value for c in copy[1]]
+    ethnicity = copy.cell(row=3, column=headers.index("ethnicity") + 1)
+    assert ethnicity.value == "Q" and ethnicity.fill.fgColor.rgb.endswith("F4B6B6")
+    assert "Ethnicity is not one of its codes" in ethnicity.comment.text
+    gender = copy.cell(row=4, column=headers.index("gender") + 1)
+    assert gender.fill.fgColor.rgb.endswith("FFE699") and "warning" in gender.comment.text
+    formula = copy.cell(row=6, column=headers.index("referral_source") + 1)
+    assert formula.value == "=1+1" and formula.data_type == "s"  # text, never a formula
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert "PERSON-SECRET" not in str(cell.value or "")
+                assert "HYPERLINK" not in str(cell.value or "")
+
+
+def test_feedback_needs_one_file_and_an_output(tmp_path: Path) -> None:
+    frame, _ = make_return(3, seed=79)
+    source = tmp_path / "r.csv"
+    frame.to_csv(source, index=False)
+    result = CliRunner().invoke(app, ["validate", str(source), "--format", "xlsx"])
+    assert result.exit_code == 2 and "one return" in result.output

@@ -58,7 +58,8 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="Output format: text, json, csv, junit, github or markdown, e.g. --format json.",
+        help="Output format: text, json, csv, junit, github, markdown, or xlsx (a feedback "
+        "workbook for one return, with --output), e.g. --format json.",
     ),
 ]
 OutputOpt = Annotated[
@@ -122,8 +123,10 @@ def validate(
     from lp_audit.output import FORMATS, render
     from lp_audit.periods import Period
 
-    if fmt not in FORMATS:
-        _fail(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if fmt not in (*FORMATS, "xlsx"):
+        _fail(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)} or xlsx")
+    if fmt == "xlsx" and (output is None or len(files) != 1):
+        _fail("--format xlsx writes a feedback workbook for one return: give one file and --output")
     if fail_on not in ("error", "warning", "never"):
         _fail(f"--fail-on must be error, warning or never, not {fail_on!r}")
     if period is not None:
@@ -132,7 +135,16 @@ def validate(
         except ValueError as exc:
             _fail(str(exc))
     results, unreadable = _validate_all(files, definition, provider, period, sheet)
-    if fmt == "text" and output is None:
+    if fmt == "xlsx" and output is not None:
+        if results:
+            from lp_audit.workbook import write_feedback
+
+            try:
+                write_feedback(files[0], results[0], output, sheet=sheet)
+            except LpAuditError as exc:
+                _fail(str(exc), exc)
+            stderr.print(f"Wrote {_plain(str(output))}")
+    elif fmt == "text" and output is None:
         from lp_audit.output import print_text
 
         print_text(results, Console(highlight=False))

@@ -1,4 +1,4 @@
-"""Excel workbooks for providers, built with openpyxl: a blank return template.
+"""Excel workbooks for providers, built with openpyxl: a blank return template and feedback.
 
 The template has the header row of field names (each with a note saying what it means), drop-down
 lists for coded fields (drawn from a Codes sheet, so long lists work), date and whole-number
@@ -16,6 +16,9 @@ from lp_audit.findings import column_letter
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
+
+    from lp_audit.reading import RawReturn
+    from lp_audit.validation import ReturnResult
 
 #: Rows of the template that carry drop-downs and validation.
 TEMPLATE_ROWS = 5000
@@ -140,3 +143,131 @@ def write_template(definition: Definition, path: str | Path) -> None:
     buffer = io.BytesIO()
     build_template(definition).save(buffer)
     write_atomic(target, buffer.getvalue())
+
+
+def _text(cell: object, value: object) -> None:
+    """Put a value in a cell; text that looks like a formula stays text, never a formula."""
+    cell.value = value  # type: ignore[attr-defined]
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        cell.data_type = "s"  # type: ignore[attr-defined]
+
+
+def build_feedback(result: ReturnResult, raw: RawReturn, definition: Definition) -> Workbook:
+    """A workbook a provider can act on: summary, findings, and their return with problems marked.
+
+    Sensitive fields are not copied: their column keeps its header, and its cells stay empty.
+    """
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    from lp_audit.findings import CATALOGUE
+
+    bold = Font(bold=True)
+    fills = {
+        "error": PatternFill("solid", fgColor="F4B6B6"),
+        "warning": PatternFill("solid", fgColor="FFE699"),
+    }
+    labels = definition.labels()
+    wb = Workbook()
+    summary = wb.active
+    summary.title = "Summary"
+    counts = result.counts
+    for row in (
+        ["Return", result.path],
+        ["Provider", result.provider or ""],
+        ["Period", result.period or ""],
+        ["Definition", result.definition or ""],
+        ["Rows", result.rows],
+        ["Errors", counts["error"]],
+        ["Warnings", counts["warning"]],
+    ):
+        summary.append([])
+        summary.cell(row=summary.max_row, column=1, value=row[0]).font = bold
+        _text(summary.cell(row=summary.max_row, column=2), row[1])
+    summary.append([])
+    summary.append(["Problem", "Severity", "Field", "Count"])
+    for cell in summary[summary.max_row]:
+        cell.font = bold
+    findings = result.findings
+    if len(findings):
+        grouped = findings.groupby(["code", "severity", "field"], dropna=False, sort=False).size()
+        for key, count in grouped.items():
+            parts: tuple[object, ...] = key if isinstance(key, tuple) else (key,)
+            code, severity, fname = (p if isinstance(p, str) else "" for p in parts)
+            title = CATALOGUE[code].title if code in CATALOGUE else code
+            summary.append([title, severity, labels.get(fname, ""), int(count)])
+    summary.column_dimensions["A"].width = 28
+    summary.column_dimensions["B"].width = 60
+
+    sheet = wb.create_sheet("Findings")
+    sheet.append(["Line", "Column", "Field", "Severity", "Problem", "What to do", "Value"])
+    for cell in sheet[1]:
+        cell.font = bold
+    for rec in result.finding_objects():
+        title = CATALOGUE[rec.code].title if rec.code in CATALOGUE else rec.code
+        next_row = sheet.max_row + 1
+        values = [
+            rec.line,
+            rec.column or "",
+            labels.get(rec.field or "", rec.field or ""),
+            rec.severity,
+            title,
+            rec.message,
+            rec.value or "",
+        ]
+        for column, value in enumerate(values, start=1):
+            _text(sheet.cell(row=next_row, column=column), value)
+    for letter, width in zip("ABCDEFG", (7, 8, 24, 9, 24, 90, 24), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+
+    copy = wb.create_sheet("Your return")
+    sensitive = {f.name for f in definition.fields if f.sensitive}
+    for index, header in enumerate(raw.headers, start=1):
+        copy.cell(row=1, column=index, value=header).font = bold
+    field_at = {position: name for name, position in raw.columns.items()}
+    data = raw.data
+    for position in range(len(raw.headers)):
+        name = field_at.get(position)
+        if name is None or name in sensitive or name not in data.columns:
+            continue
+        for i, value in enumerate(data[name].tolist(), start=2):
+            if value:
+                _text(copy.cell(row=i, column=position + 1), value)
+    row_of_line = {int(line): i + 2 for i, line in enumerate(raw.lines)}
+    notes: dict[tuple[int, int], list[str]] = {}
+    worst: dict[tuple[int, int], str] = {}
+    for rec in result.finding_objects():
+        if rec.line is None or rec.field is None or rec.field not in raw.columns:
+            continue
+        sheet_row = row_of_line.get(rec.line)
+        if sheet_row is None:
+            continue
+        key = (sheet_row, raw.columns[rec.field] + 1)
+        notes.setdefault(key, []).append(f"{rec.severity}: {rec.message}")
+        if worst.get(key) != "error":
+            worst[key] = rec.severity
+    for (sheet_row, column), messages in notes.items():
+        cell = copy.cell(row=sheet_row, column=column)
+        cell.fill = fills[worst[(sheet_row, column)]]
+        cell.comment = Comment("\n".join(messages)[:2000], "lp_audit")
+    copy.freeze_panes = "A2"
+    return wb
+
+
+def write_feedback(
+    path: str | Path, result: ReturnResult, output: str | Path, *, sheet: str | None = None
+) -> None:
+    """Re-read ``path`` and write the feedback workbook for ``result`` to ``output``."""
+    import io
+
+    from lp_audit.definitions import load_definition
+    from lp_audit.output import write_atomic
+    from lp_audit.reading import read_return
+
+    definition = load_definition(result.definition or "")
+    raw = read_return(path, definition, sheet=sheet)
+    buffer = io.BytesIO()
+    build_feedback(result, raw, definition).save(buffer)
+    write_atomic(output, buffer.getvalue())
