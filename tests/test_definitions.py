@@ -6,6 +6,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lp_audit import DefinitionError, load_definition
 from lp_audit.cli import app
@@ -277,3 +279,19 @@ def test_compare_flag_defaults_to_true_and_must_be_a_boolean(tmp_path: Path) -> 
     with pytest.raises(DefinitionError) as info:
         load_definition_file(path)
     assert "expected true or false" in str(info.value)
+
+
+yaml_text = st.text(alphabet=list("abcdefgnrstuvy:-_ \n'\"{}[],&*!|>#@%0123456789."), max_size=300)
+
+
+@settings(max_examples=300, deadline=None)
+@given(head=yaml_text, tail=yaml_text)
+def test_definition_loader_never_fails_except_with_definition_error(
+    tmp_path_factory: pytest.TempPathFactory, head: str, tail: str
+) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "def.yaml"
+    path.write_text(head + GOOD_HEAD + tail)
+    try:
+        load_definition_file(path)
+    except DefinitionError as exc:
+        assert exc.problems and all(str(p).startswith(str(path)) for p in exc.problems)
