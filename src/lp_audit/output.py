@@ -81,9 +81,11 @@ def to_csv(results: Sequence[ReturnResult]) -> str:
 
 
 def _csv_safe(value: Any) -> Any:
-    """Keep spreadsheet programs from running a value as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """No control characters (terminal escapes), and no value a spreadsheet would run as a formula."""
+    if isinstance(value, str):
+        value = terminal_safe(value)
+        if value[:1] in ("=", "+", "-", "@"):
+            return "'" + value
     return "" if value is None else value
 
 
@@ -169,7 +171,7 @@ def to_markdown(results: Sequence[ReturnResult]) -> str:
 def _md(text: str) -> str:
     """Escape text for a Markdown table cell."""
     return (
-        str(text)
+        terminal_safe(str(text).replace("\n", " "))
         .replace("\\", "\\\\")
         .replace("|", "\\|")
         .replace("\r", " ")
@@ -195,7 +197,8 @@ def to_github(results: Sequence[ReturnResult]) -> str:
 
 
 def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return terminal_safe(text)
 
 
 def _gh_prop(text: str) -> str:
@@ -223,9 +226,10 @@ def to_junit(results: Sequence[ReturnResult]) -> str:
                 + (f" {g['field']}" if g["field"] else "")
             )
             case = ET.SubElement(suite, "testcase", classname=result.path, name=name)
-            body = f"{g['message']} ({g['count']} × {_lines_text(g['lines'], 20)})"
+            message = terminal_safe(g["message"])  # XML 1.0 cannot hold most control characters
+            body = f"{message} ({g['count']} × {_lines_text(g['lines'], 20)})"
             if g["severity"] == "error":
-                ET.SubElement(case, "failure", message=g["message"], type=g["code"]).text = body
+                ET.SubElement(case, "failure", message=message, type=g["code"]).text = body
             else:
                 ET.SubElement(case, "system-out").text = "warning: " + body
     ET.indent(suites)
