@@ -137,3 +137,37 @@ def test_a_definition_file_that_is_not_a_definition(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["validate", str(good), "--definition", str(bogus)])
     assert result.exit_code == 2
     assert f"{bogus}:1:" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("case", "limit_mb"),
+    [("a 50 MB single cell", 1200), ("5,000 columns", 400)],
+)
+def test_memory_stays_bounded_on_huge_cells_and_wide_files(
+    case: str, limit_mb: int, tmp_path: Path
+) -> None:
+    """Peak memory of a whole validate process, from wait4; the bounds are generous on purpose."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "return.csv"
+    path.write_bytes(CATALOGUE[case][0]())
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lp_audit",
+            "validate",
+            str(path),
+            "--format",
+            "json",
+            "--output",
+            os.devnull,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 1  # findings, not a crash
+    assert usage.ru_maxrss / 1024 < limit_mb
