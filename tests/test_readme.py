@@ -67,3 +67,14 @@ def test_readme_sample_output_is_the_real_output(command: str) -> None:
     )
     actual = "\n".join(line.rstrip() for line in out.stdout.splitlines())
     assert actual.strip() == block.strip()
+
+
+def test_readme_bad_input_table_matches_the_catalogue() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_bad_inputs import CATALOGUE
+
+    for name, (_, code, text) in CATALOGUE.items():
+        outcome = f"finding `{code}`" if code else f'exit 2, one line: "…{text}…"'
+        assert f"| {name} | {outcome} |" in README, name
