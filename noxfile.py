@@ -47,3 +47,19 @@ def bench(session: nox.Session) -> None:
     """Benchmarks as whole processes; writes benchmarks/RESULTS.md (not run in CI)."""
     session.install(".")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The reader and definition-loader fuzz targets with a large budget (not run in CI)."""
+    session.install(".[test]")
+    examples = session.posargs[0] if session.posargs else "20000"
+    session.env["LP_AUDIT_FUZZ_EXAMPLES"] = examples
+    session.run(
+        "pytest",
+        "-q",
+        "-k",
+        "never_crashes or never_fails",
+        "tests/test_reading.py",
+        "tests/test_definitions.py",
+    )

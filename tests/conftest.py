@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "hbyw"
 GOLDEN = Path(__file__).parent / "golden"
 TODAY = dt.date(2026, 1, 1)
+#: Examples per fuzz target: a short bounded run in CI, a long one with `nox -s fuzz`.
+FUZZ_EXAMPLES = int(os.environ.get("LP_AUDIT_FUZZ_EXAMPLES", "200"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import FUZZ_EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -284,7 +285,7 @@ def test_compare_flag_defaults_to_true_and_must_be_a_boolean(tmp_path: Path) -> 
 yaml_text = st.text(alphabet=list("abcdefgnrstuvy:-_ \n'\"{}[],&*!|>#@%0123456789."), max_size=300)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
 @given(head=yaml_text, tail=yaml_text)
 def test_definition_loader_never_fails_except_with_definition_error(
     tmp_path_factory: pytest.TempPathFactory, head: str, tail: str

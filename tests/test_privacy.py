@@ -80,3 +80,29 @@ def test_markers_would_be_found_if_they_leaked(tmp_path: Path) -> None:
     frame.to_csv(path, index=False)
     output = CliRunner().invoke(app, ["validate", str(path), "--format", "json"]).stdout
     assert "MQWXZJKQ" in output
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    markers=st.lists(marker, min_size=len(SENSITIVE), max_size=len(SENSITIVE), unique=True),
+    defects=st.integers(0, 4),
+    seed=st.integers(0, 10_000),
+    rows=st.integers(1, 8),
+)
+def test_no_validation_output_contains_a_sensitive_value(
+    markers: list[str], defects: int, seed: int, rows: int
+) -> None:
+    """The fast half of the property, run 200 times: every validate format, through the library."""
+    from lp_audit.output import render, to_text
+    from lp_audit.validation import validate_return
+
+    frame, _ = make_return(rows + 1, seed=seed, defects=min(defects, rows))
+    for name, value in zip(SENSITIVE, markers, strict=True):
+        frame.loc[seed % (rows + 1), name] = value
+        frame.loc[0, name] = value[:3] + " " + value  # also in an invalid form
+    result = validate_return(frame, "hbyw-quarterly-return@1.0")
+    outputs = [render([result], fmt) for fmt in FORMATS if fmt != "text"] + [to_text([result])]
+    outputs.append(repr(result.findings.to_dict("records")))
+    for text in outputs:
+        for value in markers:
+            assert value not in text

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import FUZZ_EXAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -188,7 +189,7 @@ def test_reader_round_trips_random_csv_with_physical_lines(
     assert table.lines.tolist() == lines
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
 @given(content=st.binary(max_size=300))
 def test_reader_never_crashes_on_arbitrary_bytes(
     tmp_path_factory: pytest.TempPathFactory, content: bytes
