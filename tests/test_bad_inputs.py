@@ -106,7 +106,8 @@ def test_audit_and_report_handle_bad_input(case: str, tmp_path: Path) -> None:
     make, _, _ = CATALOGUE[case]
     folder = tmp_path / "returns"
     folder.mkdir()
-    (folder / "bad.csv").write_bytes(make())
+    content = make()
+    (folder / "bad.csv").write_bytes(content)
     from lp_audit.synthetic import make_return
 
     frame, _ = make_return(12, seed=3)
@@ -116,6 +117,7 @@ def test_audit_and_report_handle_bad_input(case: str, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert report.read_text().startswith("<!DOCTYPE html>")
+    assert (folder / "bad.csv").read_bytes() == content  # the input is never modified
 
 
 def test_paths_that_are_not_files(tmp_path: Path) -> None:
@@ -171,3 +173,49 @@ def test_memory_stays_bounded_on_huge_cells_and_wide_files(
     _, status, usage = os.wait4(process.pid, 0)
     assert os.waitstatus_to_exitcode(status) == 1  # findings, not a crash
     assert usage.ru_maxrss / 1024 < limit_mb
+
+
+def test_a_file_that_cannot_be_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI runs as root, which can read anything: the permission error is simulated."""
+    path = tmp_path / "locked.csv"
+    path.write_text(HEADER + "\n")
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self == path:
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}: permission denied" in result.stderr and "Traceback" not in result.output
+
+
+def test_hostile_labels_in_a_definition_are_inert(tmp_path: Path) -> None:
+    """Labels come from definitions, which are provider-facing text too."""
+    definition = tmp_path / "hostile.yaml"
+    definition.write_text(
+        'name: hostile\nversion: "1.0"\ntitle: "<script>alert(1)</script> | {{ 7*7 }}"\n'
+        "fields:\n"
+        '  - name: status\n    label: "<img src=x onerror=alert(2)> | \\u001b[31mred"\n'
+        "    type: code\n    required: true\n    codes: {OPEN: \"=cmd|' /c calc'!A1\"}\n"
+    )
+    source = tmp_path / "r.csv"
+    source.write_text("status\nSHUT\n")
+    runner = CliRunner()
+    for fmt in ("text", "csv", "markdown", "github", "junit", "json"):
+        out = runner.invoke(app, ["validate", str(source), "-d", str(definition), "-f", fmt]).stdout
+        assert "\x1b" not in out, fmt
+        if fmt == "markdown":
+            assert "<img" not in out
+    for suffix in (".html", ".md"):
+        target = tmp_path / f"dictionary{suffix}"
+        assert (
+            runner.invoke(
+                app, ["definitions", "docs", str(definition), "-o", str(target)]
+            ).exit_code
+            == 0
+        )
+        text = target.read_text()
+        assert "<script>" not in text and "<img" not in text and "49" not in text
