@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lp_audit.config import Suppression
 from lp_audit.definitions import Definition
 
 if TYPE_CHECKING:
     from lp_audit.audit import AuditResult, Highlight
+    from lp_audit.disclosure import Key, Plan
 
 _MEASURE_WORDS = {
     "missing": "leaves {label} blank",
@@ -20,15 +22,36 @@ _MEASURE_WORDS = {
 }
 
 
+#: what a highlight says in place of a share the disclosure plan hides
+HIDDEN = "a share not shown (small numbers)"
+_HIDDEN_NOTE = "the shares are not shown, to protect small numbers"
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else f"{100 * x:.1f}%"
 
 
-def _share(num: float, rate: float, suppression: Suppression | None) -> str:
-    """``23% of rows``, or ``fewer than 5 rows`` when the count is small enough to suppress."""
+def _share(
+    num: float,
+    rate: float,
+    suppression: Suppression | None,
+    plan: Plan | None = None,
+    keys: tuple[Key, ...] = (),
+) -> str:
+    """``23% of rows``, or ``fewer than 5 rows`` when the count is small enough to suppress.
+
+    With a disclosure ``plan``, a share whose counts (``keys``) the plan hides is not given.
+    """
     if suppression is not None and 1 <= num < suppression.min_count:
         return f"fewer than {suppression.min_count} rows"
+    if plan is not None and not plan.shown(*keys):
+        return HIDDEN
     return f"{_pct(rate)} of rows"
+
+
+def _short(share: str) -> str:
+    """A share for a list: ``23%``, ``fewer than 5 rows`` or ``not shown``."""
+    return "not shown" if share == HIDDEN else share.removesuffix(" of rows")
 
 
 def _count(n: int, suppression: Suppression | None) -> str:
@@ -38,20 +61,40 @@ def _count(n: int, suppression: Suppression | None) -> str:
 
 
 def highlights(
-    result: AuditResult, definition: Definition, *, suppress: bool = True
+    result: AuditResult,
+    definition: Definition,
+    *,
+    suppress: bool = True,
+    plan: Plan | None = None,
 ) -> list[Highlight]:
     """Every difference worth raising, ordered by importance.
 
     With ``suppress`` (the default), counts below the config's small-number threshold are not
-    stated, so highlights can be shared with the reports they appear in.
+    stated. With a disclosure ``plan`` (as the report passes), neither is any share or score the
+    plan hides so that a small count elsewhere cannot be worked out.
     """
     from lp_audit.audit import ALL, Highlight
 
     config = result.config
     policy = config.suppression if suppress else None
+    if not suppress:
+        plan = None
 
-    def share(num: float, rate: float) -> str:
-        return _share(num, rate, policy)
+    def share(num: float, rate: float, *keys: Key) -> str:
+        return _share(num, rate, policy, plan, keys)
+
+    def field_keys(r: Mapping[Any, Any], provider: str) -> tuple[Key, Key]:
+        base = ("class", provider, str(r["period"]), str(r["subject"]))
+        den = "applicable" if r["measure"] == "missing" else "present"
+        return (*base, str(r["measure"])), (*base, den)
+
+    def code_keys(r: Mapping[Any, Any], provider: str) -> tuple[Key, Key]:
+        where = (provider, str(r["period"]), str(r["field"]))
+        return ("code", *where, str(r["code"])), ("codes", *where)
+
+    def metric_keys(r: Mapping[Any, Any], provider: str) -> tuple[Key, Key]:
+        base = ("metric", provider, str(r["period"]), str(r["subject"]))
+        return (*base, "num"), (*base, "den")
 
     name = config.provider_name
     labels = definition.labels()
@@ -105,7 +148,13 @@ def highlights(
             if kind == "metric":
                 for r in recs:
                     what = metric_labels.get(r["subject"], r["subject"])
-                    text = f"{name(r['provider'])}: {what.lower()} is {share(r['numerator'], r['rate'])}; across the network it is {share(r['pooled_numerator'], r['pooled'])} (above the {limit} limit)."
+                    mine = share(r["numerator"], r["rate"], *metric_keys(r, r["provider"]))
+                    theirs = share(r["pooled_numerator"], r["pooled"], *metric_keys(r, ALL))
+                    text = (
+                        f"{name(r['provider'])}: {what.lower()} is far higher than across the network (above the {limit} limit; {_HIDDEN_NOTE})."
+                        if HIDDEN in (mine, theirs)
+                        else f"{name(r['provider'])}: {what.lower()} is {mine}; across the network it is {theirs} (above the {limit} limit)."
+                    )
                     out.append(
                         Highlight(
                             round(importance, 2), "funnel-metric", text, str(provider), str(period)
@@ -115,11 +164,18 @@ def highlights(
             verb = _MEASURE_WORDS[str(measure)]
             if len(recs) == 1:
                 r = recs[0]
-                text = f"{name(str(provider))} {verb.format(label=labels.get(r['subject'], r['subject']))} for {share(r['numerator'], r['rate'])}; across the network it is {share(r['pooled_numerator'], r['pooled'])} (above the {limit} limit)."
+                mine = share(r["numerator"], r["rate"], *field_keys(r, r["provider"]))
+                theirs = share(r["pooled_numerator"], r["pooled"], *field_keys(r, ALL))
+                doing = verb.format(label=labels.get(r["subject"], r["subject"]))
+                text = (
+                    f"{name(str(provider))} {doing} far more often than the network (above the {limit} limit; {_HIDDEN_NOTE})."
+                    if HIDDEN in (mine, theirs)
+                    else f"{name(str(provider))} {doing} for {mine}; across the network it is {theirs} (above the {limit} limit)."
+                )
                 field: str | None = r["subject"]
             else:
                 detail = ", ".join(
-                    f"{labels.get(r['subject'], r['subject'])} {share(r['numerator'], r['rate']).removesuffix(' of rows')} against {share(r['pooled_numerator'], r['pooled']).removesuffix(' of rows')}"
+                    f"{labels.get(r['subject'], r['subject'])} {_short(share(r['numerator'], r['rate'], *field_keys(r, r['provider'])))} against {_short(share(r['pooled_numerator'], r['pooled'], *field_keys(r, ALL)))}"
                     for r in recs
                 )
                 text = f"{name(str(provider))} {verb.format(label=f'{len(recs)} fields')} far more often than the network (above the {limit} limit): {detail}."
@@ -150,11 +206,11 @@ def highlights(
             code_label = f.code_label(rec["code"]) or rec["code"]
             who = name(rec["provider"])
             if rec["count"] == 0:
-                text = f"{who} never uses {f.label} {rec['code']} ({code_label}); across the network it is {share(rec['pooled_count'], rec['pooled'])}."
+                text = f"{who} never uses {f.label} {rec['code']} ({code_label}); across the network it is {share(rec['pooled_count'], rec['pooled'], *code_keys(rec, ALL))}."
                 kind = "never-used"
             else:
                 more = "more" if rec["z"] > 0 else "less"
-                text = f"{who} uses {f.label} {rec['code']} ({code_label}) for {share(rec['count'], rec['share'])}, {more} than the {share(rec['pooled_count'], rec['pooled'])} across the network."
+                text = f"{who} uses {f.label} {rec['code']} ({code_label}) for {share(rec['count'], rec['share'], *code_keys(rec, rec['provider']))}, {more} than the {share(rec['pooled_count'], rec['pooled'], *code_keys(rec, ALL))} across the network."
                 kind = "category-mix"
             out.append(
                 Highlight(
@@ -202,6 +258,11 @@ def highlights(
                 continue
             direction = "rose" if rec["change"] > 0 else "fell"
             text = f"{name(rec['provider'])}'s data quality score {direction} from {rec['previous']:.0f} to {rec['score']:.0f} in {rec['period']}."
+            previous = _previous_period(scores, rec["provider"], rec["period"])
+            if plan is not None and not plan.shown(
+                ("score", rec["provider"], rec["period"]), ("score", rec["provider"], previous)
+            ):
+                text = f"{name(rec['provider'])}'s data quality score {direction} by 5 points or more in {rec['period']} (scores not shown: small numbers)."
             out.append(
                 Highlight(
                     round(30 + min(abs(rec["change"]), 40), 2),
@@ -234,7 +295,7 @@ def highlights(
                 )
             )
 
-    out.extend(_field_trends(result, definition, policy))
+    out.extend(_field_trends(result, definition, policy, plan))
     out = [
         h
         if h.period is None or h.kind in ("missing-return", "unexpected-return", "continuity")
@@ -245,8 +306,19 @@ def highlights(
     return out
 
 
+def _previous_period(scores: Any, provider: str, period: str) -> str:
+    from lp_audit.audit import _period_order
+
+    earlier = sorted(
+        (str(p) for p in scores.loc[scores["provider"] == provider, "period"]),
+        key=_period_order,
+    )
+    index = earlier.index(period)
+    return earlier[index - 1] if index else ""
+
+
 def _field_trends(
-    result: AuditResult, definition: Definition, policy: Suppression | None
+    result: AuditResult, definition: Definition, policy: Suppression | None, plan: Plan | None
 ) -> list[Highlight]:
     """A provider's share of unknown, invalid, missing or non-standard values moving a lot."""
     from lp_audit.audit import ALL, Highlight, _period_order
@@ -271,9 +343,21 @@ def _field_trends(
                 continue
             direction = "fell" if last < first else "rose"
             counts = group[measure].tolist()
+            den_class = "applicable" if measure == "missing" else "present"
             steps = " → ".join(
-                _share(n, x, policy).removesuffix(" of rows")
-                for n, x in zip(counts, share, strict=True)
+                _short(
+                    _share(
+                        n,
+                        x,
+                        policy,
+                        plan,
+                        (
+                            ("class", str(provider), str(period), str(field_name), measure),
+                            ("class", str(provider), str(period), str(field_name), den_class),
+                        ),
+                    )
+                )
+                for n, x, period in zip(counts, share, group["period"], strict=True)
             )
             span = f"{group['period'].iloc[0]} to {group['period'].iloc[-1]}"
             what = {

@@ -1,20 +1,21 @@
 """The variance report: an audit result as a typed context, rendered by Jinja to HTML or Markdown.
 
 All computation happens here; templates only format. Every number passes through the
-small-number policy (:class:`Disclosure`) before it reaches a table, a chart or a sentence:
-counts from 1 to ``min_count - 1`` become ``<5``, percentages with a denominator under
-``min_denominator`` are hidden, and where a row of counts adds up to a total that is shown, a
-second cell is hidden too so the first cannot be worked out (secondary suppression).
+small-number policy before it reaches a table, a chart or a sentence: :mod:`lp_audit.disclosure`
+plans, once for the whole report, which counts are hidden (small counts, and the counts that would
+let a reader work them out from any total shown anywhere), and :class:`Disclosure` turns those
+decisions into cells.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from lp_audit.config import Suppression
+from lp_audit.disclosure import PRIMARY, Key, Plan
 
 if TYPE_CHECKING:
     from markupsafe import Markup
@@ -105,45 +106,60 @@ class ReportContext:
 
 
 class Disclosure:
-    """The small-number policy applied to every number in a report."""
+    """The small-number policy as the report applies it: every number asks the plan.
 
-    def __init__(self, policy: Suppression, enabled: bool = True) -> None:
+    The plan (:mod:`lp_audit.disclosure`) has already decided, across every table, which of the
+    audit's counts are hidden; here those decisions become cells: ``<5`` for a small count,
+    ``*`` for a count hidden so that another cannot be worked out, ``—`` for a percentage whose
+    denominator is too small to mean much.
+    """
+
+    def __init__(self, policy: Suppression, plan: Plan) -> None:
         self.min_count = policy.min_count
         self.min_denominator = policy.min_denominator
-        self.enabled = enabled
+        self.plan = plan
+        self.enabled = plan.enabled
 
     def small(self, n: float) -> bool:
         return self.enabled and 1 <= n < self.min_count
 
-    def count(self, n: float) -> Cell:
+    def _hidden(self, *keys: Key) -> Cell | None:
+        for key in keys:
+            why = self.plan.why(key)
+            if why == PRIMARY:
+                return Cell(f"<{self.min_count}", "suppressed")
+            if why is not None:
+                return Cell("*", "suppressed")
+        return None
+
+    def count(self, n: float, key: Key | None = None) -> Cell:
+        """A count: hidden when small, or when the plan hides ``key``."""
+        hidden = self._hidden(key) if key is not None else None
+        if hidden is not None:
+            return hidden
         if self.small(n):
             return Cell(f"<{self.min_count}", "suppressed")
         return Cell(f"{int(n):,}", "num")
 
-    def share(self, num: float, den: float, *, digits: int = 0) -> Cell:
+    def share(
+        self,
+        num: float,
+        den: float,
+        *,
+        digits: int = 0,
+        keys: tuple[Key, ...] = (),
+    ) -> Cell:
+        """``num / den`` as a percentage; ``keys`` are the counts it reveals (numerator first)."""
         if den <= 0 or (isinstance(num, float) and math.isnan(num)):
             return Cell("—", "hidden")
+        hidden = self._hidden(*keys)
+        if hidden is not None:
+            return hidden
         if self.enabled and den < self.min_denominator:
             return Cell("—", "hidden")
         if self.small(num):
             return Cell(f"<{self.min_count}", "suppressed")
         return Cell(f"{100 * num / den:.{digits}f}%", "num")
-
-    def visible_share(self, num: float, den: float) -> float:
-        """The share for a chart, or NaN where the policy hides it."""
-        cell = self.share(num, den)
-        return num / den if cell.kind == "num" else math.nan
-
-    def row(self, counts: Sequence[int]) -> list[Cell]:
-        """Counts that add up to a shown total: primary and secondary suppression."""
-        cells = [self.count(n) for n in counts]
-        hidden = [i for i, c in enumerate(cells) if c.kind == "suppressed"]
-        if self.enabled and len(hidden) == 1:
-            others = [(n, i) for i, n in enumerate(counts) if i not in hidden and n > 0]
-            if others:
-                _, j = min(others)
-                cells[j] = Cell("*", "suppressed")
-        return cells
 
     def describe(self) -> str:
         if not self.enabled:
@@ -152,11 +168,15 @@ class Disclosure:
                 "only and must not be shared."
             )
         return (
-            f"Counts from 1 to {self.min_count - 1} are shown as <{self.min_count}. Percentages "
-            f"whose denominator is under {self.min_denominator} are not shown (—), nor are those "
-            f"of fewer than {self.min_count} rows. Where a hidden count could be worked out from "
-            "a total, a second count in the same row is hidden too (*). Charts leave out what the "
-            "tables hide."
+            f"Counts from 1 to {self.min_count - 1} are shown as <{self.min_count}, and so are "
+            "percentages built on them. Percentages whose denominator is under "
+            f"{self.min_denominator} are not shown (—). The report's numbers are tied together by "
+            "totals a reader can see: the classes of a field add up to its rows, the providers add "
+            "up to the network, the codes add up to the coded rows, the scores are built from the "
+            "valid shares. So where a hidden count could be worked out from them, in this table "
+            "or any other, further counts are hidden too (*), and the whole report is checked so "
+            "that no hidden count can be worked out exactly. A score is hidden (*) when it would "
+            "pin down a hidden count. Charts leave out what the tables hide."
         )
 
 
@@ -171,9 +191,10 @@ def build_context(
     from markupsafe import Markup
 
     from lp_audit.audit import ALL, _period_order
+    from lp_audit.disclosure import plan_for
     from lp_audit.highlights import highlights
 
-    policy = Disclosure(result.config.suppression, suppress)
+    policy = Disclosure(result.config.suppression, plan_for(result, definition, enabled=suppress))
     name = result.config.provider_name
     labels = definition.labels()
     periods = sorted({str(p) for p in result.coverage["period"]}, key=_period_order)
@@ -196,27 +217,43 @@ def build_context(
         cells = [Cell(name(provider) if provider != ALL else ALL)]
         for period in periods:
             hit = scores[(scores["provider"] == provider) & (scores["period"] == period)]
-            if len(hit):
-                cells.append(Cell(f"{hit['score'].iloc[0]:.1f}", "num"))
-            else:
+            if not len(hit):
                 cells.append(Cell("no return", "hidden"))
+            elif not policy.plan.shown(("score", provider, period)):
+                cells.append(Cell("*", "suppressed"))
+            else:
+                cells.append(Cell(f"{hit['score'].iloc[0]:.0f}", "num"))
         last = scores[(scores["provider"] == provider) & (scores["period"] == latest)]
-        change = last["change"].iloc[0] if len(last) else math.nan
-        cells.append(
-            Cell("—", "hidden")
-            if change != change
-            else Cell(f"{round(change, 1) + 0.0:+.1f}", "num")
+        # the change between the whole numbers shown, so the table adds up
+        change = (
+            round(last["score"].iloc[0]) - round(last["previous"].iloc[0])
+            if len(last) and last["change"].notna().iloc[0]
+            else math.nan
         )
-        cells.append(policy.count(int(last["rows"].iloc[0])) if len(last) else Cell("—", "hidden"))
+        before = periods[-2] if len(periods) > 1 else ""
+        if change != change:
+            cells.append(Cell("—", "hidden"))
+        elif not policy.plan.shown(("score", provider, latest), ("score", provider, before)):
+            cells.append(Cell("*", "suppressed"))
+        else:
+            cells.append(Cell(f"{change:+.0f}" if change else "0", "num"))
+        cells.append(
+            policy.count(int(last["rows"].iloc[0]), ("rows", provider, latest))
+            if len(last)
+            else Cell("—", "hidden")
+        )
         score_rows.append(tuple(cells))
     score_table = Table(
         "scores",
-        "Data quality score by provider and quarter (0-100: the weighted share of valid values)",
+        "Data quality score by provider and quarter (0-100: the weighted share of valid values, "
+        "to the nearest whole number)",
         ("Provider", *periods, f"Change in {latest}", f"Rows in {latest}"),
         tuple(score_rows),
     )
 
-    texts = tuple(h.text for h in highlights(result, definition, suppress=suppress))
+    texts = tuple(
+        h.text for h in highlights(result, definition, suppress=suppress, plan=policy.plan)
+    )
 
     profile = result.profile
     latest_profile = profile[(profile["period"] == latest) & (profile["provider"] != ALL)]
@@ -238,11 +275,17 @@ def build_context(
                 for row in rows_for_provider:
                     row.append(Cell("—", "hidden"))
                 continue
-            counts = [int(rec[c].iloc[0]) for c in split]
             applicable = int(rec["applicable"].iloc[0])
-            hidden = policy.row(counts)  # the four classes add up to the applicable rows
-            for k, (count, mark) in enumerate(zip(counts, hidden, strict=True)):
-                cell = mark if mark.kind == "suppressed" else policy.share(count, applicable)
+            for k, cls in enumerate(split):
+                count = int(rec[cls].iloc[0])
+                cell = policy.share(
+                    count,
+                    applicable,
+                    keys=(
+                        ("class", provider, latest, fname, cls),
+                        ("class", provider, latest, fname, "applicable"),
+                    ),
+                )
                 rows_for_provider[k].append(cell)
                 if cell.kind == "num":
                     matrix[i * len(split) + k, j] = count / applicable
@@ -254,11 +297,13 @@ def build_context(
         tuple(heat_rows),
     )
     heatmap = None
-    if charts and providers and fields:
-        from lp_audit.charts import heatmap_chart
+    if providers and fields:
+        svg = ""
+        if charts:
+            from lp_audit.charts import heatmap_chart
 
-        row_labels = [f"{name(p)}: {CLASS_LABELS[c].lower()}" for p in providers for c in split]
-        svg = heatmap_chart(row_labels, [labels[f] for f in fields], matrix)
+            row_labels = [f"{name(p)}: {CLASS_LABELS[c].lower()}" for p in providers for c in split]
+            svg = heatmap_chart(row_labels, [labels[f] for f in fields], matrix)
         heatmap = Figure(
             "heatmap",
             f"Valid, not known, invalid and missing values by provider and field, {latest}",
@@ -282,7 +327,9 @@ def build_context(
             values = []
             for period in periods:
                 hit = scores[(scores["provider"] == provider) & (scores["period"] == period)]
-                values.append(float(hit["score"].iloc[0]) if len(hit) else math.nan)
+                shown = len(hit) and policy.plan.shown(("score", provider, period))
+                # as the table shows it: an SVG's coordinates are as exact as its data
+                values.append(float(round(hit["score"].iloc[0])) if shown else math.nan)
             series[name(provider)] = values
         trends = Figure(
             "trends",
@@ -356,6 +403,8 @@ def _funnel_figures(
 ) -> tuple[Figure, ...]:
     from markupsafe import Markup
 
+    from lp_audit.audit import ALL
+
     funnels = result.funnels
     if funnels.empty:
         return ()
@@ -384,15 +433,23 @@ def _funnel_figures(
         )
         rows = []
         shown_names, shown_rates, shown_dens = [], [], []
+        network_num, network_den = _funnel_keys(rec, ALL, latest)
+        network_shown = policy.plan.shown(network_num, network_den)
         for r in group.to_dict("records"):
-            share = policy.share(r["numerator"], r["denominator"], digits=1)
+            num, den = _funnel_keys(rec, r["provider"], latest)
+            share = policy.share(r["numerator"], r["denominator"], digits=1, keys=(num, den))
+            limits = [
+                Cell(f"{_pct(r[lo])} – {_pct(r[hi])}", "num")
+                if network_shown and policy.plan.shown(den)
+                else Cell("*", "suppressed")  # the limits would give the network rate away
+                for lo, hi in (("lo95", "hi95"), ("lo998", "hi998"))
+            ]
             rows.append(
                 (
                     Cell(name(r["provider"])),
-                    policy.count(r["denominator"]),
+                    policy.count(r["denominator"], den),
                     share,
-                    Cell(f"{_pct(r['lo95'])} – {_pct(r['hi95'])}", "num"),
-                    Cell(f"{_pct(r['lo998'])} – {_pct(r['hi998'])}", "num"),
+                    *limits,
                     Cell(r["flag"] or "within limits", "flag" if r["flag"] else ""),
                 )
             )
@@ -403,12 +460,14 @@ def _funnel_figures(
         pooled = float(group["pooled"].iloc[0])
         table = Table(
             f"funnel-{rec['subject']}-{rec['measure']}",
-            f"{title}: each provider against the network rate of {_pct(pooled)}",
+            f"{title}: each provider against the network rate of {_pct(pooled)}"
+            if network_shown
+            else f"{title}: each provider against the network rate (not shown: small numbers)",
             ("Provider", "Rows", "Rate", "95% limits", "99.8% limits", "Position"),
             tuple(rows),
         )
         svg = ""
-        if charts:
+        if charts and network_shown:
             from lp_audit.charts import funnel_chart
 
             svg = funnel_chart(
@@ -431,9 +490,24 @@ def _funnel_figures(
     return tuple(figures)
 
 
+def _funnel_keys(rec: Mapping[Any, Any], provider: str, period: str) -> tuple[Key, Key]:
+    """The disclosure keys of a funnel row's numerator and denominator."""
+    if rec["kind"] == "metric":
+        base = ("metric", provider, period, str(rec["subject"]))
+        return (*base, "num"), (*base, "den")
+    measure = str(rec["measure"])
+    field_key = ("class", provider, period, str(rec["subject"]))
+    return (*field_key, measure), (
+        *field_key,
+        "applicable" if measure == "missing" else "present",
+    )
+
+
 def _category_tables(
     result: AuditResult, definition: Definition, policy: Disclosure, latest: str
 ) -> tuple[Table, ...]:
+    from lp_audit.audit import ALL
+
     categories = result.categories
     if categories.empty:
         return ()
@@ -452,19 +526,32 @@ def _category_tables(
         rows = []
         for provider in sorted(set(group["provider"])):
             sub = group[group["provider"] == provider].set_index("code")
-            counts = [int(sub.loc[c, "count"]) for c in codes]
             total = int(sub["total"].iloc[0])
-            suppressed = policy.row(counts)
+            total_key = ("codes", provider, latest, fname)
             cells = [Cell(name(provider))]
-            for count, cell in zip(counts, suppressed, strict=True):
-                cells.append(cell if cell.kind == "suppressed" else policy.share(count, total))
-            cells.append(policy.count(total))
+            for c in codes:
+                cells.append(
+                    policy.share(
+                        int(sub.loc[c, "count"]),
+                        total,
+                        keys=(("code", provider, latest, fname, c), total_key),
+                    )
+                )
+            cells.append(policy.count(total, total_key))
             rows.append(tuple(cells))
-        pooled = group.drop_duplicates("code").set_index("code")["pooled"].astype(float).to_dict()
+        pooled = group.drop_duplicates("code").set_index("code")["pooled_count"].astype(int)
+        grand = int(group.drop_duplicates("provider")["total"].sum())
         rows.append(
             (
                 Cell("Network"),
-                *(Cell(_pct(pooled[c]), "num") for c in codes),
+                *(
+                    policy.share(
+                        int(pooled[c]),
+                        grand,
+                        keys=(("code", ALL, latest, fname, c), ("codes", ALL, latest, fname)),
+                    )
+                    for c in codes
+                ),
                 Cell("", ""),
             )
         )
@@ -482,6 +569,8 @@ def _category_tables(
 def _drift_table(
     result: AuditResult, definition: Definition, policy: Disclosure, latest: str
 ) -> Table:
+    from lp_audit.audit import ALL
+
     name = result.config.provider_name
     metrics = result.metrics
     now = metrics[metrics["period"] == latest] if len(metrics) else metrics
@@ -490,11 +579,15 @@ def _drift_table(
         group = now[now["metric"] == m.id] if len(now) else now
         for rec in group.to_dict("records"):
             n = int(rec["n"])
+            base = ("metric", str(rec["provider"]), latest, m.id)
+            num_key, den_key = (*base, "num"), (*base, "den")
             if policy.enabled and n < policy.min_denominator:
                 value = Cell("—", "hidden")
             elif m.kind == "share":
                 value = policy.share(
-                    rec["value"] * n if rec["value"] == rec["value"] else math.nan, n
+                    rec["value"] * n if rec["value"] == rec["value"] else math.nan,
+                    n,
+                    keys=(num_key, den_key),
                 )
             else:
                 value = (
@@ -503,18 +596,19 @@ def _drift_table(
                     else Cell("—", "hidden")
                 )
             network = rec["network"]
-            shown_network = (
-                _pct(network)
-                if m.kind == "share"
-                else (f"{network:.1f}" if network == network else "—")
-            )
+            if m.kind != "share":
+                network_cell = Cell(f"{network:.1f}" if network == network else "—", "num")
+            elif policy.plan.shown(("metric", ALL, latest, m.id, "num")):
+                network_cell = Cell(_pct(network), "num")
+            else:
+                network_cell = Cell("*", "suppressed")
             rows.append(
                 (
                     Cell(m.label),
                     Cell(name(rec["provider"])),
                     value,
-                    policy.count(n),
-                    Cell(shown_network, "num"),
+                    policy.count(n, den_key if m.kind == "share" else None),
+                    network_cell,
                 )
             )
     return Table(
@@ -536,9 +630,15 @@ def _provider_part(
         field_rows = mine[mine["field"] == f.name]
         if not len(field_rows):
             continue
-        counts = [int(field_rows[c].iloc[0]) for c in PROFILE_CLASSES]
         rows.append(
-            (Cell(f.label), *policy.row(counts), policy.count(int(field_rows["rows"].iloc[0])))
+            (
+                Cell(f.label),
+                *(
+                    policy.count(int(field_rows[c].iloc[0]), ("class", provider, latest, f.name, c))
+                    for c in PROFILE_CLASSES
+                ),
+                policy.count(int(field_rows["rows"].iloc[0]), ("rows", provider, latest)),
+            )
         )
     capture = Table(
         f"capture-{provider}",
@@ -563,7 +663,17 @@ def _provider_part(
                     Cell(str(rec["severity"])),
                     Cell(str(rec["code"])),
                     Cell(definition.labels().get(fname, fname) if fname else "file"),
-                    policy.count(int(rec["count"])),
+                    policy.count(
+                        int(rec["count"]),
+                        (
+                            "finding",
+                            provider,
+                            latest,
+                            fname,
+                            str(rec["severity"]),
+                            str(rec["code"]),
+                        ),
+                    ),
                     Cell(", ".join(str(x) for x in rec["lines"]) or "—"),
                 )
             )
@@ -577,11 +687,12 @@ def _provider_part(
     score = result.scores[
         (result.scores["provider"] == provider) & (result.scores["period"] == latest)
     ]
-    summary_text = (
-        f"Score {score['score'].iloc[0]:.1f} in {latest}."
-        if len(score)
-        else f"No return for {latest}."
-    )
+    if not len(score):
+        summary_text = f"No return for {latest}."
+    elif not policy.plan.shown(("score", provider, latest)):
+        summary_text = f"Score not shown for {latest} (small numbers)."
+    else:
+        summary_text = f"Score {score['score'].iloc[0]:.0f} in {latest}."
     return ProviderPart(provider, name, summary_text, capture, findings)
 
 
