@@ -45,7 +45,7 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks as whole processes; writes benchmarks/RESULTS.md (not run in CI)."""
-    session.install(".")
+    session.install(".", "pointblank", "polars", "frictionless")
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 

@@ -115,6 +115,14 @@ def validate(
     fail_on: Annotated[
         str, typer.Option(help="Exit 1 when findings reach this severity: error, warning or never.")
     ] = "error",
+    chunk_rows: Annotated[
+        int | None,
+        typer.Option(
+            help="Check a CSV file this many rows at a time, in memory that does not grow with "
+            "the file (the same findings). Default: chunks of 100,000 rows for files over "
+            "256 MB; 0 reads the whole file."
+        ),
+    ] = None,
 ) -> None:
     """Check provider returns against a data definition and list what to fix.
 
@@ -134,7 +142,9 @@ def validate(
             Period.parse(period)
         except ValueError as exc:
             _fail(str(exc))
-    results, unreadable = _validate_all(files, definition, provider, period, sheet)
+    if chunk_rows is not None and chunk_rows < 0:
+        _fail(f"--chunk-rows must be 0 or more, not {chunk_rows}")
+    results, unreadable = _validate_all(files, definition, provider, period, sheet, chunk_rows)
     if fmt == "xlsx" and output is not None:
         if results:
             from lp_audit.workbook import write_feedback
@@ -162,6 +172,7 @@ def _validate_all(
     provider: str | None,
     period: str | None,
     sheet: str | None,
+    chunk_rows: int | None = None,
 ) -> tuple[list[ReturnResult], int]:
     from lp_audit.definitions import load_definition
     from lp_audit.validation import validate_return
@@ -176,7 +187,12 @@ def _validate_all(
     for file in files:
         try:
             result = validate_return(
-                file, definition, provider=provider, period=period, sheet=sheet
+                file,
+                definition,
+                provider=provider,
+                period=period,
+                sheet=sheet,
+                chunk_rows=chunk_rows,
             )
         except ReturnReadError as exc:
             unreadable += 1

@@ -14,6 +14,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -278,7 +279,14 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> RawTable:
     return _read_csv_bytes(str(path), data, encoding, findings)
 
 
-def _read_csv_bytes(path: str, data: bytes, encoding: str, findings: list[Finding]) -> RawTable:
+def _read_csv_bytes(
+    path: str,
+    data: bytes,
+    encoding: str,
+    findings: list[Finding],
+    *,
+    chunk: _Chunk | None = None,
+) -> RawTable:
     import numpy as np
     import pandas as pd
 
@@ -287,6 +295,8 @@ def _read_csv_bytes(path: str, data: bytes, encoding: str, findings: list[Findin
         # CRLF and old Mac CR endings become LF, as editors and pyarrow count them as line breaks
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     starts, ends, lines, balanced = _record_starts(data)
+    if chunk is not None:
+        lines = lines + chunk.line_offset  # physical lines of the whole file
     nonempty = ends > starts
     header_index = int(np.argmax(nonempty)) if nonempty.any() else -1
     empty_table = RawTable(
@@ -355,6 +365,8 @@ def _read_csv_bytes(path: str, data: bytes, encoding: str, findings: list[Findin
         row_findings: list[Finding] = []
         # only short records can be blank (delimiters, spaces, quotes): check just those
         may_be_blank = lengths < 3 * len(header)
+    elif chunk is not None:
+        raise NotChunkable("rows pyarrow cannot take are reported for the whole file at once")
     else:
         cells, row_lines, row_findings = _parse_with_csv(
             data.decode("utf-8"), delimiter, len(header), header_line, balanced, lines, data_records
@@ -362,7 +374,13 @@ def _read_csv_bytes(path: str, data: bytes, encoding: str, findings: list[Findin
     findings.extend(row_findings)
     table = RawTable(path, header, cells, row_lines, header_line, encoding, delimiter, findings)
     blank_lines = [int(x) for x in lines[empty_records]]
-    _drop_blank_and_totals(table, blank_lines, may_be_blank)
+    if chunk is None:
+        _drop_blank_and_totals(table, blank_lines, may_be_blank)
+    else:
+        _drop_blank_and_totals(
+            table, blank_lines, may_be_blank, totals=chunk.last, report_blank=False
+        )
+        chunk.blank_lines.extend(blank_lines)
     if longest > MAX_CELL_CHARS:  # no cell can be larger than its record
         _check_cell_sizes(table)
     return table
@@ -494,7 +512,12 @@ def _parse_with_csv(
 
 
 def _drop_blank_and_totals(
-    table: RawTable, blank_lines: list[int], may_be_blank: np.ndarray | None = None
+    table: RawTable,
+    blank_lines: list[int],
+    may_be_blank: np.ndarray | None = None,
+    *,
+    totals: bool = True,
+    report_blank: bool = True,
 ) -> None:
     import numpy as np
 
@@ -511,18 +534,9 @@ def _drop_blank_and_totals(
             keep = ~blank
             table.cells = cells[keep].reset_index(drop=True)
             table.lines = table.lines[keep]
-    if blank_lines:
-        blank_lines.sort()
-        table.findings.append(
-            Finding(
-                "blank-rows",
-                "warning",
-                f"{len(blank_lines)} blank row(s) were ignored (lines "
-                f"{shorten([str(x) for x in blank_lines])}). Delete empty rows before sending.",
-                line=blank_lines[0],
-            )
-        )
-    if len(table.cells):
+    if blank_lines and report_blank:
+        table.findings.append(blank_rows_finding(blank_lines))
+    if totals and len(table.cells):
         last = table.cells.iloc[-1]
         if any(_TOTALS_RE.match(str(v)) for v in last):
             line = int(table.lines[-1])
@@ -537,6 +551,18 @@ def _drop_blank_and_totals(
                     line=line,
                 )
             )
+
+
+def blank_rows_finding(blank_lines: list[int]) -> Finding:
+    """One warning for every blank row of a file."""
+    blank_lines.sort()
+    return Finding(
+        "blank-rows",
+        "warning",
+        f"{len(blank_lines)} blank row(s) were ignored (lines "
+        f"{shorten([str(x) for x in blank_lines])}). Delete empty rows before sending.",
+        line=blank_lines[0],
+    )
 
 
 def _check_cell_sizes(table: RawTable) -> None:
@@ -647,6 +673,118 @@ def _read_xlsx(path: Path, raw: bytes, sheet: str | None) -> RawTable:
 
 # --------------------------------------------------------------------------------------------
 # Header to fields
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a large CSV file in chunks
+
+
+class NotChunkable(Exception):
+    """This file must be read whole (not UTF-8, rows of the wrong length, a workbook…)."""
+
+
+@dataclass
+class _Chunk:
+    """Where a chunk sits in its file, and what it must leave to the whole-file summary."""
+
+    line_offset: int  # add to a line of the chunk's bytes to get the file's physical line
+    last: bool  # only the file's last row can be a totals row
+    blank_lines: list[int] = field(default_factory=list)
+
+
+#: bytes read at a time while looking for chunk boundaries
+_BLOCK = 1 << 23
+
+
+def iter_chunks(path: str | Path, chunk_rows: int, blank_lines: list[int]) -> Iterator[RawTable]:
+    """Read a CSV file as tables of about ``chunk_rows`` records each, in constant memory.
+
+    Every table has the file's header and physical line numbers; blank rows are dropped and
+    their lines added to ``blank_lines`` (for one :func:`blank_rows_finding` at the end); only
+    the last table can end with a totals row. Chunks
+    are cut at record boundaries found by the same quote-aware scan as the whole-file reader.
+
+    Raises:
+        NotChunkable: if the file needs the whole-file reader (its findings are about the file
+            as a whole): a workbook, a binary or UTF-16 file, bytes that are not UTF-8, old Mac
+            line endings, or rows pyarrow cannot take. Raised before the first table when it
+            can be known then, else part way: callers start again with the whole-file reader.
+        ReturnReadError: if the file cannot be opened.
+    """
+    import numpy as np
+
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise NotChunkable("workbooks are read whole")
+    try:
+        handle = path.open("rb")
+    except OSError:
+        raise NotChunkable("let the whole-file reader explain") from None
+    with handle:
+        buf = handle.read(_BLOCK)
+        if (
+            not buf
+            or buf.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+            or _describe_binary(buf, path) is not None
+            or _utf16_without_bom(buf) is not None
+            or (b"\r" in buf and b"\n" not in buf)
+        ):
+            raise NotChunkable("empty, or not a UTF-8 text file")
+        header: bytes | None = None  # the header record, repeated at the top of every chunk
+        first_line = 1  # physical line where buf starts
+        inside_quotes = False  # whether buf starts inside a quoted value
+        eof = len(buf) < _BLOCK
+        while buf:
+            cut = None
+            while cut is None:
+                data = np.frombuffer(buf, dtype=np.uint8)
+                newlines = np.flatnonzero(data == 10)
+                quotes = np.flatnonzero(data == 34)
+                before = np.searchsorted(quotes, newlines) + int(inside_quotes)
+                ends = newlines[(before & 1) == 0]
+                wanted = chunk_rows + (1 if header is None else 0)
+                if len(ends) > wanted:
+                    cut = int(ends[wanted - 1]) + 1
+                elif eof:
+                    cut = len(buf)
+                else:
+                    more = handle.read(_BLOCK)
+                    eof = len(more) < _BLOCK
+                    buf += more
+            body, buf = buf[:cut], buf[cut:]
+            if not buf and not eof:
+                buf = handle.read(_BLOCK)
+                eof = len(buf) < _BLOCK
+            last = eof and not buf
+            if b"\x00" in body or _is_utf8(body) is not None:
+                raise NotChunkable("not UTF-8 throughout")
+            if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
+                raise NotChunkable("line endings other than LF and CRLF")
+            lines_in_body = body.count(b"\n")
+            quotes_in_body = body.count(b'"')
+            if header is None:
+                chunk = _Chunk(0, last, blank_lines)
+                table = _read_csv_bytes(str(path), body, "UTF-8", [], chunk=chunk)
+                header = _header_bytes(table)
+                yield table
+                if header is None:  # no usable header: the first chunk said all there is
+                    return
+            else:
+                # the header's own lines come first in the chunk's bytes
+                chunk = _Chunk(first_line - 1 - header.count(b"\n"), last, blank_lines)
+                table = _read_csv_bytes(str(path), header + body, "UTF-8", [], chunk=chunk)
+                yield table
+            first_line += lines_in_body
+            inside_quotes ^= bool(quotes_in_body & 1)
+
+
+def _header_bytes(table: RawTable) -> bytes | None:
+    """The header record as CSV bytes ending in a newline, or None when there is no header."""
+    if not table.headers or table.delimiter is None or len(table.headers) > MAX_COLUMNS:
+        return None
+    out = io.StringIO()
+    csv.writer(out, delimiter=table.delimiter, lineterminator="\n").writerow(table.headers)
+    return out.getvalue().encode("utf-8")
 
 
 def map_columns(table: RawTable, definition: Definition) -> RawReturn:

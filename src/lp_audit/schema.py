@@ -53,6 +53,8 @@ class RuleSchema:
 
     columns: tuple[str, ...]
     schema: pa.DataFrameSchema
+    #: "row" rules look at one row at a time; "return" rules (unique keys) at the whole return
+    kind: str = "row"
 
 
 @dataclass(frozen=True)
@@ -353,7 +355,7 @@ class _Builder:
 
             code = "rule-failed"
         check = self.check(passes, code, rule.severity, rule.message, field=same[0], rule=rule.id)
-        return RuleSchema(tuple(same + differ), pa.DataFrameSchema(checks=[check]))
+        return RuleSchema(tuple(same + differ), pa.DataFrameSchema(checks=[check]), "return")
 
 
 def _isin_or_blank(allowed: list[str]) -> Callable[[pd.Series], pd.Series]:

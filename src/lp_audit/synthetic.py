@@ -139,7 +139,11 @@ def make_return(
         "NONE_IDENTIFIED",
         pd.Series(_choice(rng, _NEEDS, n)) + np.where(rng.random(n) < 0.4, "|EDUCATION", ""),
     )
-    needs = np.char.replace(needs.astype(str), "EDUCATION|EDUCATION", "EDUCATION")
+    needs = (
+        pd.Series(needs, dtype=object)
+        .str.replace("EDUCATION|EDUCATION", "EDUCATION", regex=False)
+        .to_numpy()
+    )
     nhs = np.where(rng.random(n) < 0.7, _nhs_numbers(rng, n), "")
 
     def dates(values: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:

@@ -6,7 +6,7 @@ cannot be read at all, or a definition that cannot be loaded, raises an :class:`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,6 +143,7 @@ def validate_return(
     today: date | None = None,
     sheet: str | None = None,
     capture: bool = False,
+    chunk_rows: int | None = None,
 ) -> ReturnResult:
     """Validate one return against a definition.
 
@@ -156,6 +157,11 @@ def validate_return(
         today: the date to treat as today (for "not in the future" rules).
         sheet: for workbooks, the sheet to read (default: the first).
         capture: also profile how each field was captured (see :mod:`lp_audit.profile`).
+        chunk_rows: read and check a CSV file this many rows at a time, in memory that does not
+            grow with the file; the findings are the same as a whole-file run. By default, files
+            over :data:`AUTO_CHUNK_BYTES` are read in chunks of :data:`DEFAULT_CHUNK_ROWS`;
+            ``0`` always reads the whole file. Files that must be read whole (workbooks,
+            encodings other than UTF-8, rows of the wrong length) are, whatever this says.
 
     Returns:
         The result, with every problem as a row of ``result.findings``.
@@ -185,11 +191,21 @@ def validate_return(
             [],
         )
     else:
-        table = read_table(source, sheet=sheet)
-        raw = map_columns(table, chosen)
         pinned = isinstance(definition, Definition) or (
             definition is not None and (is_path_spec(definition) or "@" in str(definition))
         )
+        rows = chunk_rows if chunk_rows is not None else _auto_chunk_rows(source)
+        if rows and not capture:
+            from lp_audit.reading import NotChunkable
+
+            try:
+                return _validate_in_chunks(
+                    Path(source), definition, chosen, pinned, rows, provider, wanted, today
+                )
+            except NotChunkable:
+                pass  # read the whole file, which reports what made chunks impossible
+        table = read_table(source, sheet=sheet)
+        raw = map_columns(table, chosen)
         in_force = wanted or _period_in(raw, chosen)
         if not pinned and in_force is not None and not chosen.in_force_for(in_force):
             # the header was matched with the latest version; the period asks for another
@@ -198,6 +214,202 @@ def validate_return(
     return _validate_raw(
         raw, chosen, provider=provider, period=wanted, today=today, capture=capture
     )
+
+
+#: Files larger than this are validated in chunks unless ``chunk_rows`` says otherwise.
+AUTO_CHUNK_BYTES = 256 * 1024 * 1024
+#: Rows per chunk when chunking was not asked for but the file is large.
+DEFAULT_CHUNK_ROWS = 100_000
+
+
+def _auto_chunk_rows(source: str | Path) -> int:
+    try:
+        size = Path(source).stat().st_size
+    except OSError:
+        return 0  # the reader explains
+    return DEFAULT_CHUNK_ROWS if size > AUTO_CHUNK_BYTES else 0
+
+
+def _finding_key(f: Finding) -> tuple[Any, ...]:
+    return (f.code, f.severity, f.message, f.line, f.column, f.field, f.value, f.rule)
+
+
+def _validate_in_chunks(
+    path: Path,
+    spec: Definition | str | Path | None,
+    initial: Definition,
+    pinned: bool,
+    chunk_rows: int,
+    provider: str | None,
+    period: Period | None,
+    today: date | None,
+    *,
+    chosen: Definition | None = None,
+    assumed: tuple[str | None, str | None] | None = None,
+    reruns: int = 0,
+) -> ReturnResult:
+    """Validate a CSV file chunk by chunk: the same findings as a whole-file run.
+
+    Per chunk: the column checks and row rules. Across chunks: the header's findings once, one
+    blank-rows finding, a nil return, and the return rules (unique IDs, double counts), which run
+    at the end on the few columns they need, kept from every chunk in compact form. The
+    definition version, period and provider every row is checked against are taken from the
+    first chunk; if the whole file's turn out different, it is checked again with those.
+
+    Raises:
+        NotChunkable: if the file must be read whole after all.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from lp_audit.reading import RawReturn, blank_rows_finding, iter_chunks, map_columns
+    from lp_audit.schema import Context, build_schema
+
+    blank_lines: list[int] = []
+    seen: set[tuple[Any, ...]] = set()
+    parts: list[pd.DataFrame] = []
+    kept: list[dict[str, Any]] = []
+    first: RawReturn | None = None
+    first_result: ReturnResult | None = None
+    rows = 0
+    header_line = 1
+    for table in iter_chunks(path, chunk_rows, blank_lines):
+        if first is None:
+            if chosen is None:  # a first guess, checked against the whole file at the end
+                chosen = initial
+                in_force = period or _period_in(map_columns(table, chosen), chosen)
+                if not pinned and in_force is not None and not chosen.in_force_for(in_force):
+                    chosen = _resolve_definition(spec, in_force)
+            raw = map_columns(table, chosen)
+        else:
+            # the header's findings name its line in the file, as the first chunk's did
+            assert chosen is not None
+            raw = map_columns(replace(table, header_line=header_line), chosen)
+        fresh = [f for f in raw.findings if _finding_key(f) not in seen]
+        seen.update(_finding_key(f) for f in fresh)
+        raw.findings = fresh
+        if assumed is not None:
+            chunk_period, chunk_provider = _parsed_period(assumed[0]), assumed[1]
+        elif first_result is not None:
+            chunk_period = _parsed_period(first_result.period)
+            chunk_provider = first_result.provider
+        else:
+            chunk_period, chunk_provider = None, None
+        result = _validate_raw(
+            raw,
+            chosen,
+            provider=provider or chunk_provider,
+            period=period or chunk_period,
+            today=today,
+            whole=False,
+            kept=kept,
+        )
+        if first is None:
+            first, first_result, header_line = raw, result, table.header_line
+        rows += result.rows
+        parts.append(result.findings)
+    assert first is not None and first_result is not None and chosen is not None
+
+    # the version, period and provider a whole-file run would take, from every chunk's counts
+    def whole_mode(name: str) -> str | None:
+        counts = [k["tallies"][name] for k in kept if name in k["tallies"]]
+        if not counts:
+            return None
+        return _mode_of(pd.concat(counts).groupby(level=0, sort=False).sum())
+
+    in_force = period or _parsed_period(whole_mode("text_period"))
+    expected = initial
+    if not pinned and in_force is not None and not initial.in_force_for(in_force):
+        expected = _resolve_definition(spec, in_force)
+    modes = (whole_mode("period"), whole_mode("provider"))
+    if reruns < 2 and (
+        expected.ref != chosen.ref
+        or (period is None and modes[0] not in (None, first_result.period))
+        or (provider is None and modes[1] not in (None, first_result.provider))
+    ):
+        return _validate_in_chunks(
+            path,
+            spec,
+            initial,
+            pinned,
+            chunk_rows,
+            provider,
+            period,
+            today,
+            chosen=expected,
+            assumed=modes if expected.ref == chosen.ref else None,
+            reruns=reruns + 1,
+        )
+
+    extra: list[Finding] = []
+    if blank_lines:
+        extra.append(blank_rows_finding(blank_lines))
+    if first.headers and rows == 0:
+        extra.append(_nil_return())
+    parts.append(findings_frame(extra))
+    effective = _parsed_period(first_result.period)
+    context = Context(effective, first_result.provider, today)
+    schema = build_schema(chosen, context)
+    return_rules = [r for r in schema.rules if r.kind == "return"]
+    if return_rules and rows:
+        keys = _kept_frame(kept, "typed")
+        texts = _kept_frame(kept, "text")
+        lines = np.concatenate([k["lines"] for k in kept])
+        whole = RawReturn(
+            first.path,
+            texts,
+            lines,
+            first.columns,
+            first.headers,
+            first.encoding,
+            first.delimiter,
+            [],
+        )
+        runnable = [r for r in return_rules if all(c in keys.columns for c in r.columns)]
+        failures = [_failure_cases(r.schema, keys[list(r.columns)]) for r in runnable]
+        cases = pd.concat(failures, ignore_index=True).drop_duplicates(["check", "index"])
+        if len(cases):
+            parts.append(_check_findings(cases, schema.specs, whole, pd.DataFrame()))
+    nonempty = [p for p in parts if len(p)]
+    findings = pd.concat(nonempty, ignore_index=True) if nonempty else empty_findings()
+    return ReturnResult(
+        path=first.path,
+        definition=chosen.ref,
+        provider=first_result.provider,
+        period=first_result.period,
+        rows=rows,
+        findings=_order(findings, first),
+        encoding=first.encoding or None,
+    )
+
+
+def _parsed_period(text: str | None) -> Period | None:
+    try:
+        return Period.parse(text) if text else None
+    except ValueError:
+        return None
+
+
+def _mode_of(counts: pd.Series | None) -> str | None:
+    """The most common value from counts in order of first appearance, as :func:`_mode` takes it."""
+    if counts is None or counts.empty:
+        return None
+    return str(counts.index[int(counts.to_numpy().argmax())])
+
+
+def _nil_return() -> Finding:
+    return Finding(
+        "nil-return",
+        "warning",
+        "The return has a header but no data rows (a nil return). If you had no referrals this quarter, this is expected.",
+    )
+
+
+def _kept_frame(kept: list[dict[str, Any]], part: str) -> pd.DataFrame:
+    import pandas as pd
+
+    frame: pd.DataFrame = pd.concat([k[part] for k in kept], ignore_index=True)
+    return frame
 
 
 def _period_in(raw: RawReturn, definition: Definition) -> Period | None:
@@ -219,7 +431,14 @@ def _validate_raw(
     period: Period | None,
     today: date | None,
     capture: bool = False,
+    whole: bool = True,
+    kept: list[dict[str, Any]] | None = None,
 ) -> ReturnResult:
+    """Validate a return's text values; with ``whole=False``, a chunk of one.
+
+    A chunk's result leaves out what only the whole return can tell (a nil return, the return
+    rules); instead, what those need is appended to ``kept``.
+    """
     import pandas as pd
 
     from lp_audit.parsing import parse_return
@@ -227,22 +446,8 @@ def _validate_raw(
 
     findings = findings_frame(raw.findings)
     has_header = bool(raw.headers)
-    if has_header and raw.rows == 0:
-        findings = pd.concat(
-            [
-                findings,
-                findings_frame(
-                    [
-                        Finding(
-                            "nil-return",
-                            "warning",
-                            "The return has a header but no data rows (a nil return). If you had no referrals this quarter, this is expected.",
-                        )
-                    ]
-                ),
-            ],
-            ignore_index=True,
-        )
+    if whole and has_header and raw.rows == 0:
+        findings = pd.concat([findings, findings_frame([_nil_return()])], ignore_index=True)
     parsed = parse_return(raw.data, definition)
     typed = parsed.typed
     period_text = str(period) if period else None
@@ -262,6 +467,10 @@ def _validate_raw(
 
     failures = [_failure_cases(schema.columns, typed)]
     runnable = [r for r in schema.rules if all(c in typed.columns for c in r.columns)]
+    if not whole:
+        assert kept is not None
+        kept.append(_keep(raw, typed, definition, [r for r in runnable if r.kind == "return"]))
+        runnable = [r for r in runnable if r.kind != "return"]
     if len(typed) <= _COMBINE_RULES_BELOW:
         # one pandera run for all rules: its fixed cost per run dominates small returns, and
         # the failing rows it reports once per column are few
@@ -314,6 +523,35 @@ def _validate_raw(
         encoding=raw.encoding or None,
         capture=profile,
     )
+
+
+def _keep(
+    raw: RawReturn, typed: pd.DataFrame, definition: Definition, rules: list[Any]
+) -> dict[str, Any]:
+    """What the whole return's checks need from a chunk, as compactly as pandas allows."""
+
+    def compact(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.astype(
+            {c: "string[pyarrow]" for c in frame.columns if frame[c].dtype == object}
+        )
+
+    columns = list(dict.fromkeys(c for r in rules for c in r.columns))
+    tallies = {}
+    for name, field_name in (
+        ("period", definition.period_field),
+        ("provider", definition.provider_field),
+    ):
+        if field_name in typed.columns:
+            tallies[name] = typed[field_name].value_counts(sort=False, dropna=True)
+    if definition.period_field in raw.data.columns:  # as _period_in reads it
+        text = raw.data[definition.period_field].str.strip().replace("", None)
+        tallies["text_period"] = text.value_counts(sort=False, dropna=True)
+    return {
+        "typed": compact(typed[columns].reset_index(drop=True)),
+        "text": compact(raw.data[[c for c in columns if c in raw.data.columns]]),
+        "lines": raw.lines,
+        "tallies": tallies,
+    }
 
 
 def _failure_cases(schema: Any, frame: pd.DataFrame) -> pd.DataFrame:
