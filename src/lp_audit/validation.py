@@ -204,6 +204,10 @@ def validate_return(
                 )
             except NotChunkable:
                 pass  # read the whole file, which reports what made chunks impossible
+        if _size(source) > EAGER_MEMORY_BYTES:  # big enough for peak memory to matter
+            from lp_audit.reading import return_memory_eagerly
+
+            return_memory_eagerly()
         table = read_table(source, sheet=sheet)
         raw = map_columns(table, chosen)
         in_force = wanted or _period_in(raw, chosen)
@@ -220,14 +224,20 @@ def validate_return(
 AUTO_CHUNK_BYTES = 256 * 1024 * 1024
 #: Rows per chunk when chunking was not asked for but the file is large.
 DEFAULT_CHUNK_ROWS = 100_000
+#: Above this size a whole-file read trades some speed for a lower peak (see
+#: :func:`lp_audit.reading.return_memory_eagerly`).
+EAGER_MEMORY_BYTES = 32 * 1024 * 1024
+
+
+def _size(source: str | Path) -> int:
+    try:
+        return Path(source).stat().st_size
+    except OSError:
+        return 0  # the reader explains
 
 
 def _auto_chunk_rows(source: str | Path) -> int:
-    try:
-        size = Path(source).stat().st_size
-    except OSError:
-        return 0  # the reader explains
-    return DEFAULT_CHUNK_ROWS if size > AUTO_CHUNK_BYTES else 0
+    return DEFAULT_CHUNK_ROWS if _size(source) > AUTO_CHUNK_BYTES else 0
 
 
 def _finding_key(f: Finding) -> tuple[Any, ...]:
@@ -262,9 +272,16 @@ def _validate_in_chunks(
     import numpy as np
     import pandas as pd
 
-    from lp_audit.reading import RawReturn, blank_rows_finding, iter_chunks, map_columns
+    from lp_audit.reading import (
+        RawReturn,
+        blank_rows_finding,
+        iter_chunks,
+        map_columns,
+        return_memory_eagerly,
+    )
     from lp_audit.schema import Context, build_schema
 
+    return_memory_eagerly()
     blank_lines: list[int] = []
     seen: set[tuple[Any, ...]] = set()
     parts: list[pd.DataFrame] = []
@@ -305,9 +322,12 @@ def _validate_in_chunks(
             kept=kept,
         )
         if first is None:
-            first, first_result, header_line = raw, result, table.header_line
+            # keep what the end needs of the first chunk, not its rows
+            first = replace(raw, data=raw.data.iloc[:0], lines=raw.lines[:0])
+            first_result, header_line = result, table.header_line
         rows += result.rows
         parts.append(result.findings)
+        del table, raw, result  # free this chunk before the next is read
     assert first is not None and first_result is not None and chosen is not None
 
     # the version, period and provider a whole-file run would take, from every chunk's counts
@@ -528,14 +548,26 @@ def _validate_raw(
 def _keep(
     raw: RawReturn, typed: pd.DataFrame, definition: Definition, rules: list[Any]
 ) -> dict[str, Any]:
-    """What the whole return's checks need from a chunk, as compactly as pandas allows."""
+    """What the whole return's checks need from a chunk, in about 40 bytes a row.
 
-    def compact(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.astype(
-            {c: "string[pyarrow]" for c in frame.columns if frame[c].dtype == object}
-        )
+    The return rules only compare values, so each value is kept as a 64-bit hash (blank stays
+    blank); the text is kept only for the fields whose values findings show. Two different
+    values share a hash with probability about n² / 2⁶⁵: for a million rows, 3 in 100 million.
+    """
+    import pandas as pd
 
     columns = list(dict.fromkeys(c for r in rules for c in r.columns))
+    hashed = {}
+    for c in columns:
+        values = typed[c].reset_index(drop=True)
+        codes = pd.util.hash_pandas_object(values, index=False).to_numpy()
+        hashed[c] = pd.array(codes, dtype="UInt64")
+        hashed[c][values.isna().to_numpy()] = pd.NA
+    shown = [
+        c
+        for c in dict.fromkeys(r.columns[0] for r in rules)
+        if c in raw.data.columns and not definition.field(c).sensitive
+    ]
     tallies = {}
     for name, field_name in (
         ("period", definition.period_field),
@@ -547,8 +579,8 @@ def _keep(
         text = raw.data[definition.period_field].str.strip().replace("", None)
         tallies["text_period"] = text.value_counts(sort=False, dropna=True)
     return {
-        "typed": compact(typed[columns].reset_index(drop=True)),
-        "text": compact(raw.data[[c for c in columns if c in raw.data.columns]]),
+        "typed": pd.DataFrame(hashed, index=pd.RangeIndex(len(typed))),
+        "text": raw.data[shown].astype("string[pyarrow]").reset_index(drop=True),
         "lines": raw.lines,
         "tallies": tallies,
     }
