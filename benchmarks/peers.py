@@ -126,7 +126,9 @@ def run_frictionless(rules: dict[str, Any], path: Path) -> int:
             field["constraints"] = constraints
         fields.append(field)
     schema = Schema.from_descriptor({"fields": fields, "missingValues": [""]})
-    report = validate(Resource(path=str(path), schema=schema), limit_errors=10**9)
+    # frictionless refuses absolute paths as unsafe: name the file from its folder
+    resource = Resource(path=path.name, basepath=str(path.parent.resolve()), schema=schema)
+    report = validate(resource, limit_errors=10**9)
     return int(report.stats["errors"])
 
 

@@ -9,14 +9,17 @@ plan whether a count may be shown:
 1. **Primary suppression**: every count from 1 to ``min_count - 1`` is hidden.
 2. **Secondary suppression**: the counts are tied together by the sums a reader can see (the
    classes of a field add up to its rows, the providers add up to the network, the codes add up
-   to the coded rows, the fields' valid shares make the score). Where a hidden count could be
-   worked out from one of those sums, the smallest other count in it is hidden too (or, if it has
-   none, its total).
+   to the coded rows, the findings add up to the invalid values). Where a small hidden count
+   could be worked out from one of those sums, the cheapest other count in it is hidden too
+   (see ``Plan._cost``: a provider's valid count before its other counts, before the network's).
 3. **Audit**: the heuristic of step 2 looks at one sum at a time, so it is then checked against
    all the sums together: a hidden count is exactly recoverable when the system of every sum is
    solved for it alone (a unit vector in the row space of the hidden part of the system, i.e.
-   a zero row of its null space). Any such count gets another count hidden beside it, and the
-   check repeats until none is recoverable.
+   a zero column of its null space). Any such count gets another count hidden in the sums it
+   was worked out from, and the check repeats until none is recoverable.
+4. **Rounded totals**: a score (a weighted mean of valid shares, shown as a whole number) pins
+   its counts only to within its rounding. It is hidden when that would narrow a hidden count
+   to fewer values than the suppressed band.
 
 What it does not do: bounds. A reader can still narrow a hidden count to a range (it is at least
 1, at most the row's total less the counts shown); statistical agencies' tools (tau-argus)
@@ -109,16 +112,14 @@ class Plan:
     def _cost(self, key: Key) -> tuple[int, int, bool, float, Key]:
         """What hiding ``key`` costs the reader, lowest first.
 
-        A score (not a count) first; then a provider's valid count (the complement of the
-        classes worth discussing); then other counts of a provider; then the network's (the
-        benchmark every comparison needs); a quarter's rows last. Then counts in few sums (a
-        count in many drags them all along), non-zero before zero, the smallest.
+        A provider's valid count first (the complement of the classes worth discussing); then
+        other counts of a provider; then the network's (the benchmark every comparison needs);
+        a quarter's rows last. Then counts in few sums (a count in many drags them all along),
+        non-zero before zero, the smallest.
         """
         from lp_audit.audit import ALL
 
-        if key[0] == "score":
-            rank = 0
-        elif key[0] == "rows":
+        if key[0] == "rows":
             rank = 4
         elif key[1] == ALL:
             rank = 3
