@@ -38,7 +38,7 @@ class Measure:
 
 
 def run_once(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one process.
+    """Wall seconds and peak RSS (MiB: ru_maxrss is in KiB) of one process.
 
     lp-audit exits 1 when it finds errors (the benchmark returns have them); anything else
     must exit 0, so a peer that failed is not timed as if it had run.
@@ -192,7 +192,7 @@ def main() -> None:
         "`× floor` divides by the pyarrow read of the same file in the same run; `× fastest peer`",
         "divides lp-audit's time by the fastest peer's (below 1.0: lp-audit is faster).",
         "",
-        "| rows | command | wall (s) | peak RSS (MB) | × floor | × fastest peer |",
+        "| rows | command | wall (s) | peak RSS (MiB) | × floor | × fastest peer |",
         "|---:|---|---:|---:|---:|---:|",
     ]
     for rows in args.sizes:
@@ -246,7 +246,7 @@ def main() -> None:
     help_ = measure("lp-audit --help", [PY, "-m", "lp_audit", "--help"], max(args.runs, 5))
     lines += [
         "",
-        "| command | wall (s) | peak RSS (MB) |",
+        "| command | wall (s) | peak RSS (MiB) |",
         "|---|---:|---:|",
         *(f"| {m.name} | {m.wall:.2f} | {m.rss_mb:.0f} |" for m in (audit, report, help_)),
         "",

@@ -780,13 +780,13 @@ def return_memory_eagerly() -> None:
 
     Measured on a million-row return validated in chunks of 100,000: pyarrow's default
     allocator (mimalloc) and glibc's growing mmap threshold keep what each chunk freed, so the
-    peak grew from chunk to chunk (643 MB, 10.6 s); with pyarrow on jemalloc returning freed
-    pages at once and a fixed threshold, it stays near the first chunk's (471 MB, 12.1 s).
+    peak grew from chunk to chunk (643 MiB, 10.6 s); with pyarrow on jemalloc returning freed
+    pages at once and a fixed threshold, it stays near the first chunk's (471 MiB, 12.1 s).
     Both are process-wide settings of the allocators, not of results; without jemalloc,
-    pyarrow's system allocator does nearly as well (493 MB); without glibc, the threshold is
+    pyarrow's system allocator does nearly as well (493 MiB); without glibc, the threshold is
     left alone. The price is time spent giving pages back: a whole-file read of the same
-    return peaks at 1,188 MB instead of 1,317 MB but takes 10.3 s instead of 8.5 s (a decay of
-    100 ms instead of 0: 1,209 MB and 8.9 s; chunked, 426 MB).
+    return peaks at 1,188 MiB instead of 1,317 MiB but takes 10.3 s instead of 8.5 s (a decay of
+    100 ms instead of 0: 1,209 MiB and 8.9 s; chunked, 426 MiB).
     """
     import ctypes
     import ctypes.util
