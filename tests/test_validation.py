@@ -251,3 +251,22 @@ def test_the_version_in_force_for_the_returns_period_is_chosen(tmp_path: Path) -
     assert "missing-column" in set(result.findings.code)  # 2.0 requires gender_identity
     pinned = validate_return(path, "hbyw-quarterly-return@1.0")
     assert pinned.definition == "hbyw-quarterly-return@1.0"
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_large_returns_evaluate_pandera_checks_directly_with_the_same_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Above 100,000 rows the checks skip pandera's bookkeeping; nothing else may change."""
+    import lp_audit.validation as validation
+
+    frame, _ = make_return(3_000, provider="SGT", seed=seed, defects=300)
+    frame.loc[100, "referral_id"] = frame.loc[7, "referral_id"]
+    frame.loc[200:210, "return_period"] = "2024-25 Q4"
+    path = tmp_path / "return.csv"
+    frame.to_csv(path, index=False)
+    by_pandera = validate_return(path, today=TODAY, chunk_rows=0)
+    monkeypatch.setattr(validation, "_PANDERA_UP_TO", 0)
+    direct = validate_return(path, today=TODAY, chunk_rows=0)
+    assert direct.to_dict() == by_pandera.to_dict()
+    assert len(direct.findings["code"].unique()) >= 10
