@@ -270,3 +270,18 @@ def test_large_returns_evaluate_pandera_checks_directly_with_the_same_findings(
     direct = validate_return(path, today=TODAY, chunk_rows=0)
     assert direct.to_dict() == by_pandera.to_dict()
     assert len(direct.findings["code"].unique()) >= 10
+
+
+def test_columns_parsed_in_threads_give_the_same_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lp_audit.parsing as parsing
+
+    frame, _ = make_return(2_000, provider="RTH", seed=5, defects=200)
+    path = tmp_path / "return.csv"
+    frame.to_csv(path, index=False)
+    serial = validate_return(path, today=TODAY, chunk_rows=0)
+    monkeypatch.setattr(parsing, "_THREADS_FROM_ROWS", 0)
+    threaded = validate_return(path, today=TODAY, chunk_rows=0)
+    assert threaded.to_dict() == serial.to_dict()
+    assert len(threaded.findings) > 100
