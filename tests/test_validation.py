@@ -253,35 +253,29 @@ def test_the_version_in_force_for_the_returns_period_is_chosen(tmp_path: Path) -
     assert pinned.definition == "hbyw-quarterly-return@1.0"
 
 
-@pytest.mark.parametrize("seed", [3, 4])
-def test_large_returns_evaluate_pandera_checks_directly_with_the_same_findings(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+@pytest.mark.parametrize(
+    ("module", "threshold", "seed"),
+    [
+        # above 100,000 rows the checks skip pandera's bookkeeping
+        ("lp_audit.validation", "_PANDERA_UP_TO", 3),
+        ("lp_audit.validation", "_PANDERA_UP_TO", 4),
+        # from 200,000 rows the columns are parsed in threads
+        ("lp_audit.parsing", "_THREADS_FROM_ROWS", 5),
+    ],
+)
+def test_the_large_return_paths_give_the_same_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, threshold: str, seed: int
 ) -> None:
-    """Above 100,000 rows the checks skip pandera's bookkeeping; nothing else may change."""
-    import lp_audit.validation as validation
+    """What large returns do differently for speed may change nothing a user sees."""
+    import importlib
 
     frame, _ = make_return(3_000, provider="SGT", seed=seed, defects=300)
     frame.loc[100, "referral_id"] = frame.loc[7, "referral_id"]
     frame.loc[200:210, "return_period"] = "2024-25 Q4"
     path = tmp_path / "return.csv"
     frame.to_csv(path, index=False)
-    by_pandera = validate_return(path, today=TODAY, chunk_rows=0)
-    monkeypatch.setattr(validation, "_PANDERA_UP_TO", 0)
-    direct = validate_return(path, today=TODAY, chunk_rows=0)
-    assert direct.to_dict() == by_pandera.to_dict()
-    assert len(direct.findings["code"].unique()) >= 10
-
-
-def test_columns_parsed_in_threads_give_the_same_findings(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import lp_audit.parsing as parsing
-
-    frame, _ = make_return(2_000, provider="RTH", seed=5, defects=200)
-    path = tmp_path / "return.csv"
-    frame.to_csv(path, index=False)
-    serial = validate_return(path, today=TODAY, chunk_rows=0)
-    monkeypatch.setattr(parsing, "_THREADS_FROM_ROWS", 0)
-    threaded = validate_return(path, today=TODAY, chunk_rows=0)
-    assert threaded.to_dict() == serial.to_dict()
-    assert len(threaded.findings) > 100
+    small = validate_return(path, today=TODAY, chunk_rows=0)
+    monkeypatch.setattr(importlib.import_module(module), threshold, 0)
+    large = validate_return(path, today=TODAY, chunk_rows=0)
+    assert large.to_dict() == small.to_dict()
+    assert len(large.findings["code"].unique()) >= 10
