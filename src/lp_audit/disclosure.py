@@ -29,9 +29,9 @@ protect intervals too. Step 3 guarantees that no hidden count can be worked out 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lp_audit.config import Suppression
 
@@ -248,6 +248,31 @@ class Plan:
             used = np.flatnonzero(np.abs(combinations[:, j]) > 1e-9)
             out[unknowns[i]] = [relations[r] for r in used]
         return out
+
+
+def class_keys(provider: str, period: str, field: str, measure: str) -> tuple[Key, Key]:
+    """A capture rate's count and the count it is a share of (applicable rows for blanks,
+    present values for the rest), as funnels and highlights state them."""
+    base = ("class", provider, period, field)
+    return (*base, measure), (*base, "applicable" if measure == "missing" else "present")
+
+
+def metric_keys(provider: str, period: str, metric: str) -> tuple[Key, Key]:
+    """A share metric's numerator and denominator."""
+    base = ("metric", provider, period, metric)
+    return (*base, "num"), (*base, "den")
+
+
+def code_keys(provider: str, period: str, field: str, code: str) -> tuple[Key, Key]:
+    """How often a code was used, and the coded rows it is a share of."""
+    return ("code", provider, period, field, code), ("codes", provider, period, field)
+
+
+def funnel_keys(rec: Mapping[Any, Any], provider: str, period: str) -> tuple[Key, Key]:
+    """The keys of a funnel row's numerator and denominator."""
+    if rec["kind"] == "metric":
+        return metric_keys(provider, period, str(rec["subject"]))
+    return class_keys(provider, period, str(rec["subject"]), str(rec["measure"]))
 
 
 def plan_for(result: AuditResult, definition: Definition, *, enabled: bool = True) -> Plan:

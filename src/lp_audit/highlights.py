@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from lp_audit.config import Suppression
 from lp_audit.definitions import Definition
+from lp_audit.disclosure import class_keys, code_keys, metric_keys
 
 if TYPE_CHECKING:
     from lp_audit.audit import AuditResult, Highlight
@@ -84,17 +85,13 @@ def highlights(
         return _share(num, rate, policy, plan, keys)
 
     def field_keys(r: Mapping[Any, Any], provider: str) -> tuple[Key, Key]:
-        base = ("class", provider, str(r["period"]), str(r["subject"]))
-        den = "applicable" if r["measure"] == "missing" else "present"
-        return (*base, str(r["measure"])), (*base, den)
+        return class_keys(provider, str(r["period"]), str(r["subject"]), str(r["measure"]))
 
-    def code_keys(r: Mapping[Any, Any], provider: str) -> tuple[Key, Key]:
-        where = (provider, str(r["period"]), str(r["field"]))
-        return ("code", *where, str(r["code"])), ("codes", *where)
+    def code_keys_of(r: Mapping[Any, Any], provider: str) -> tuple[Key, Key]:
+        return code_keys(provider, str(r["period"]), str(r["field"]), str(r["code"]))
 
-    def metric_keys(r: Mapping[Any, Any], provider: str) -> tuple[Key, Key]:
-        base = ("metric", provider, str(r["period"]), str(r["subject"]))
-        return (*base, "num"), (*base, "den")
+    def metric_keys_of(r: Mapping[Any, Any], provider: str) -> tuple[Key, Key]:
+        return metric_keys(provider, str(r["period"]), str(r["subject"]))
 
     name = config.provider_name
     labels = definition.labels()
@@ -148,8 +145,8 @@ def highlights(
             if kind == "metric":
                 for r in recs:
                     what = metric_labels.get(r["subject"], r["subject"])
-                    mine = share(r["numerator"], r["rate"], *metric_keys(r, r["provider"]))
-                    theirs = share(r["pooled_numerator"], r["pooled"], *metric_keys(r, ALL))
+                    mine = share(r["numerator"], r["rate"], *metric_keys_of(r, r["provider"]))
+                    theirs = share(r["pooled_numerator"], r["pooled"], *metric_keys_of(r, ALL))
                     text = (
                         f"{name(r['provider'])}: {what.lower()} is far higher than across the network (above the {limit} limit; {_HIDDEN_NOTE})."
                         if HIDDEN in (mine, theirs)
@@ -206,11 +203,11 @@ def highlights(
             code_label = f.code_label(rec["code"]) or rec["code"]
             who = name(rec["provider"])
             if rec["count"] == 0:
-                text = f"{who} never uses {f.label} {rec['code']} ({code_label}); across the network it is {share(rec['pooled_count'], rec['pooled'], *code_keys(rec, ALL))}."
+                text = f"{who} never uses {f.label} {rec['code']} ({code_label}); across the network it is {share(rec['pooled_count'], rec['pooled'], *code_keys_of(rec, ALL))}."
                 kind = "never-used"
             else:
                 more = "more" if rec["z"] > 0 else "less"
-                text = f"{who} uses {f.label} {rec['code']} ({code_label}) for {share(rec['count'], rec['share'], *code_keys(rec, rec['provider']))}, {more} than the {share(rec['pooled_count'], rec['pooled'], *code_keys(rec, ALL))} across the network."
+                text = f"{who} uses {f.label} {rec['code']} ({code_label}) for {share(rec['count'], rec['share'], *code_keys_of(rec, rec['provider']))}, {more} than the {share(rec['pooled_count'], rec['pooled'], *code_keys_of(rec, ALL))} across the network."
                 kind = "category-mix"
             out.append(
                 Highlight(
@@ -343,7 +340,6 @@ def _field_trends(
                 continue
             direction = "fell" if last < first else "rose"
             counts = group[measure].tolist()
-            den_class = "applicable" if measure == "missing" else "present"
             steps = " → ".join(
                 _short(
                     _share(
@@ -351,10 +347,7 @@ def _field_trends(
                         x,
                         policy,
                         plan,
-                        (
-                            ("class", str(provider), str(period), str(field_name), measure),
-                            ("class", str(provider), str(period), str(field_name), den_class),
-                        ),
+                        class_keys(str(provider), str(period), str(field_name), measure),
                     )
                 )
                 for n, x, period in zip(counts, share, group["period"], strict=True)

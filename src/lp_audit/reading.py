@@ -239,18 +239,11 @@ def _record_starts(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, boo
     """Byte offsets where records start and end, their start lines, and whether quotes balance."""
     import numpy as np
 
-    buf = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(buf == 10)
-    quotes = np.flatnonzero(buf == 34)
-    # a newline ends a record when an even number of quotes comes before it
-    terminators = (
-        newlines[(np.searchsorted(quotes, newlines) & 1) == 0] if len(quotes) else newlines
-    )
+    newlines, terminators, quoted = _scan(data, False)
     starts = np.concatenate(([0], terminators + 1))
-    ends = np.concatenate((terminators, [len(buf)]))
+    ends = np.concatenate((terminators, [len(data)]))
     lines = np.searchsorted(newlines, starts) + 1
-    balanced = len(quotes) % 2 == 0
-    return starts, ends, lines, balanced
+    return starts, ends, lines, not quoted
 
 
 def read_table(path: str | Path, *, sheet: str | None = None) -> RawTable:
@@ -809,13 +802,23 @@ def return_memory_eagerly() -> None:
 
 def _record_ends(block: bytes, quoted: bool) -> tuple[np.ndarray, bool]:
     """Offsets of the newlines in ``block`` that end a record, and whether it ends quoted."""
+    _, ends, quoted = _scan(block, quoted)
+    return ends, quoted
+
+
+def _scan(block: bytes, quoted: bool) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The newlines of ``block``, those that end a record, and whether it ends quoted.
+
+    A newline ends a record when an even number of quotes comes before it (counting from a
+    block that starts inside a quoted value when ``quoted``).
+    """
     import numpy as np
 
     data = np.frombuffer(block, dtype=np.uint8)
     newlines = np.flatnonzero(data == 10)
     quotes = np.flatnonzero(data == 34)
     before = np.searchsorted(quotes, newlines) + int(quoted)
-    return newlines[(before & 1) == 0], quoted ^ bool(len(quotes) & 1)
+    return newlines, newlines[(before & 1) == 0], quoted ^ bool(len(quotes) & 1)
 
 
 def _header_bytes(table: RawTable) -> bytes | None:

@@ -10,12 +10,12 @@ decisions into cells.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from lp_audit.config import Suppression
-from lp_audit.disclosure import PRIMARY, Key, Plan
+from lp_audit.disclosure import PRIMARY, Key, Plan, code_keys, funnel_keys, metric_keys
 
 if TYPE_CHECKING:
     from markupsafe import Markup
@@ -433,10 +433,10 @@ def _funnel_figures(
         )
         rows = []
         shown_names, shown_rates, shown_dens = [], [], []
-        network_num, network_den = _funnel_keys(rec, ALL, latest)
+        network_num, network_den = funnel_keys(rec, ALL, latest)
         network_shown = policy.plan.shown(network_num, network_den)
         for r in group.to_dict("records"):
-            num, den = _funnel_keys(rec, r["provider"], latest)
+            num, den = funnel_keys(rec, r["provider"], latest)
             share = policy.share(r["numerator"], r["denominator"], digits=1, keys=(num, den))
             limits = [
                 Cell(f"{_pct(r[lo])} – {_pct(r[hi])}", "num")
@@ -490,19 +490,6 @@ def _funnel_figures(
     return tuple(figures)
 
 
-def _funnel_keys(rec: Mapping[Any, Any], provider: str, period: str) -> tuple[Key, Key]:
-    """The disclosure keys of a funnel row's numerator and denominator."""
-    if rec["kind"] == "metric":
-        base = ("metric", provider, period, str(rec["subject"]))
-        return (*base, "num"), (*base, "den")
-    measure = str(rec["measure"])
-    field_key = ("class", provider, period, str(rec["subject"]))
-    return (*field_key, measure), (
-        *field_key,
-        "applicable" if measure == "missing" else "present",
-    )
-
-
 def _category_tables(
     result: AuditResult, definition: Definition, policy: Disclosure, latest: str
 ) -> tuple[Table, ...]:
@@ -527,17 +514,11 @@ def _category_tables(
         for provider in sorted(set(group["provider"])):
             sub = group[group["provider"] == provider].set_index("code")
             total = int(sub["total"].iloc[0])
-            total_key = ("codes", provider, latest, fname)
             cells = [Cell(name(provider))]
             for c in codes:
-                cells.append(
-                    policy.share(
-                        int(sub.loc[c, "count"]),
-                        total,
-                        keys=(("code", provider, latest, fname, c), total_key),
-                    )
-                )
-            cells.append(policy.count(total, total_key))
+                keys = code_keys(provider, latest, fname, c)
+                cells.append(policy.share(int(sub.loc[c, "count"]), total, keys=keys))
+            cells.append(policy.count(total, code_keys(provider, latest, fname, "")[1]))
             rows.append(tuple(cells))
         pooled = group.drop_duplicates("code").set_index("code")["pooled_count"].astype(int)
         grand = int(group.drop_duplicates("provider")["total"].sum())
@@ -548,7 +529,7 @@ def _category_tables(
                     policy.share(
                         int(pooled[c]),
                         grand,
-                        keys=(("code", ALL, latest, fname, c), ("codes", ALL, latest, fname)),
+                        keys=code_keys(ALL, latest, fname, c),
                     )
                     for c in codes
                 ),
@@ -579,8 +560,7 @@ def _drift_table(
         group = now[now["metric"] == m.id] if len(now) else now
         for rec in group.to_dict("records"):
             n = int(rec["n"])
-            base = ("metric", str(rec["provider"]), latest, m.id)
-            num_key, den_key = (*base, "num"), (*base, "den")
+            num_key, den_key = metric_keys(str(rec["provider"]), latest, m.id)
             if policy.enabled and n < policy.min_denominator:
                 value = Cell("—", "hidden")
             elif m.kind == "share":
@@ -598,7 +578,7 @@ def _drift_table(
             network = rec["network"]
             if m.kind != "share":
                 network_cell = Cell(f"{network:.1f}" if network == network else "—", "num")
-            elif policy.plan.shown(("metric", ALL, latest, m.id, "num")):
+            elif policy.plan.shown(metric_keys(ALL, latest, m.id)[0]):
                 network_cell = Cell(_pct(network), "num")
             else:
                 network_cell = Cell("*", "suppressed")

@@ -213,11 +213,10 @@ def validate_return(
             return_memory_eagerly()
         table = read_table(source, sheet=sheet)
         raw = map_columns(table, chosen)
-        in_force = wanted or _period_in(raw, chosen)
-        if not pinned and in_force is not None and not chosen.in_force_for(in_force):
+        version = _version_for(wanted or _period_in(raw, chosen), chosen, definition, pinned)
+        if version is not chosen:
             # the header was matched with the latest version; the period asks for another
-            chosen = _resolve_definition(definition, in_force)
-            raw = map_columns(table, chosen)
+            chosen, raw = version, map_columns(table, version)
     return _validate_raw(
         raw, chosen, provider=provider, period=wanted, today=today, capture=capture
     )
@@ -237,6 +236,19 @@ def _size(source: str | Path) -> int:
         return Path(source).stat().st_size
     except OSError:
         return 0  # the reader explains
+
+
+def _version_for(
+    in_force: Period | None,
+    chosen: Definition,
+    spec: Definition | str | Path | None,
+    pinned: bool,
+) -> Definition:
+    """The definition version for a return of period ``in_force``: ``chosen`` unless the user
+    left the version open and another is in force then."""
+    if pinned or in_force is None or chosen.in_force_for(in_force):
+        return chosen
+    return _resolve_definition(spec, in_force)
 
 
 def _auto_chunk_rows(source: str | Path) -> int:
@@ -296,10 +308,8 @@ def _validate_in_chunks(
     for table in iter_chunks(path, chunk_rows, blank_lines):
         if first is None:
             if chosen is None:  # a first guess, checked against the whole file at the end
-                chosen = initial
-                in_force = period or _period_in(map_columns(table, chosen), chosen)
-                if not pinned and in_force is not None and not chosen.in_force_for(in_force):
-                    chosen = _resolve_definition(spec, in_force)
+                in_force = period or _period_in(map_columns(table, initial), initial)
+                chosen = _version_for(in_force, initial, spec, pinned)
             raw = map_columns(table, chosen)
         else:
             # the header's findings name its line in the file, as the first chunk's did
@@ -341,9 +351,7 @@ def _validate_in_chunks(
         return _mode_of(pd.concat(counts).groupby(level=0, sort=False).sum())
 
     in_force = period or _parsed_period(whole_mode("text_period"))
-    expected = initial
-    if not pinned and in_force is not None and not initial.in_force_for(in_force):
-        expected = _resolve_definition(spec, in_force)
+    expected = _version_for(in_force, initial, spec, pinned)
     modes = (whole_mode("period"), whole_mode("provider"))
     if reruns < 2 and (
         expected.ref != chosen.ref
