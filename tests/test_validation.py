@@ -254,17 +254,23 @@ def test_the_version_in_force_for_the_returns_period_is_chosen(tmp_path: Path) -
 
 
 @pytest.mark.parametrize(
-    ("module", "threshold", "seed"),
+    ("module", "settings", "seed"),
     [
         # above 100,000 rows the checks skip pandera's bookkeeping
-        ("lp_audit.validation", "_PANDERA_UP_TO", 3),
-        ("lp_audit.validation", "_PANDERA_UP_TO", 4),
+        ("lp_audit.validation", {"_PANDERA_UP_TO": 0}, 3),
+        ("lp_audit.validation", {"_PANDERA_UP_TO": 0}, 4),
         # from 200,000 rows the columns are parsed in threads
-        ("lp_audit.parsing", "_THREADS_FROM_ROWS", 5),
+        ("lp_audit.parsing", {"_THREADS_FROM_ROWS": 0}, 5),
+        # the reverse: every column parsed row by row, none through its distinct values
+        ("lp_audit.parsing", {"_ENCODED_TYPES": frozenset(), "_FEW_DISTINCT": -1.0}, 6),
     ],
 )
 def test_the_large_return_paths_give_the_same_findings(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, threshold: str, seed: int
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    module: str,
+    settings: dict[str, object],
+    seed: int,
 ) -> None:
     """What large returns do differently for speed may change nothing a user sees."""
     import importlib
@@ -272,10 +278,13 @@ def test_the_large_return_paths_give_the_same_findings(
     frame, _ = make_return(3_000, provider="SGT", seed=seed, defects=300)
     frame.loc[100, "referral_id"] = frame.loc[7, "referral_id"]
     frame.loc[200:210, "return_period"] = "2024-25 Q4"
+    frame.loc[300:305, "ethnicity"] = [" a ", "a", "0A", "", "  ", "Z9"]
+    frame.loc[400:403, "nhs_number"] = ["943 476 5919", "943\t476\t5918", " ", "94347659"]
     path = tmp_path / "return.csv"
     frame.to_csv(path, index=False)
     small = validate_return(path, today=TODAY, chunk_rows=0)
-    monkeypatch.setattr(importlib.import_module(module), threshold, 0)
+    for name, value in settings.items():
+        monkeypatch.setattr(importlib.import_module(module), name, value)
     large = validate_return(path, today=TODAY, chunk_rows=0)
     assert large.to_dict() == small.to_dict()
     assert len(large.findings["code"].unique()) >= 10

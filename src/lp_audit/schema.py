@@ -376,22 +376,26 @@ def modulus11_ok(s: pd.Series) -> pd.Series:
     """NHS number check digit (Modulus 11), vectorised; values not of 10 digits pass here."""
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    ten = s.str.fullmatch(r"\d{10}").fillna(False).astype(bool)
-    result = pd.Series(True, index=s.index)
-    if not ten.any():
-        return result
-    values = s[ten]
-    digits = (
-        np.frombuffer("".join(values.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 10) - 48
-    )
-    weights = np.arange(10, 1, -1)
-    remainder = (digits[:, :9].astype(np.int64) * weights).sum(axis=1) % 11
-    check = 11 - remainder
-    check = np.where(check == 11, 0, check)
-    ok = (check != 10) & (check == digits[:, 9])
-    result[ten] = ok
-    return result
+    text = pa.array(s, type=pa.large_string(), from_pandas=True)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    ten = pc.match_substring_regex(text, r"^[0-9]{10}$").fill_null(False)
+    result = np.ones(len(s), dtype=bool)
+    tens = pc.filter(text, ten)
+    if len(tens):
+        # ten ASCII digits each, so the values' bytes are a table of n rows by 10 columns
+        offsets = np.frombuffer(tens.buffers()[1], dtype=np.int64)
+        offsets = offsets[tens.offset : tens.offset + len(tens) + 1]
+        data = np.frombuffer(tens.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        digits = data.reshape(-1, 10).astype(np.int64) - 48
+        remainder = (digits[:, :9] @ np.arange(10, 1, -1)) % 11
+        check = 11 - remainder
+        check = np.where(check == 11, 0, check)
+        result[ten.to_numpy(zero_copy_only=False)] = (check != 10) & (check == digits[:, 9])
+    return pd.Series(result, index=s.index)
 
 
 def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> Any:

@@ -17,8 +17,11 @@ from lp_audit.findings import FINDING_COLUMNS, Finding, column_letter
 from lp_audit.periods import Period
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import pandas as pd
 
+    from lp_audit.parsing import Distinct
     from lp_audit.profile import Capture
     from lp_audit.reading import RawReturn
 
@@ -496,7 +499,7 @@ def _validate_raw(
     context = Context(effective_period, provider_text, today)
     schema = build_schema(definition, context)
 
-    failures = [_cases(schema.columns, typed)]
+    failures = [_cases(schema.columns, typed, parsed.distinct)]
     runnable = [r for r in schema.rules if all(c in typed.columns for c in r.columns)]
     if not whole:
         assert kept is not None
@@ -597,20 +600,27 @@ def _keep(
     }
 
 
-def _cases(schema: Any, frame: pd.DataFrame) -> pd.DataFrame:
+def _cases(
+    schema: Any, frame: pd.DataFrame, distinct: Mapping[str, Distinct] | None = None
+) -> pd.DataFrame:
     """The failing rows of each check: by pandera, or for a large frame by its checks directly."""
     if len(frame) <= _PANDERA_UP_TO:
         return _failure_cases(schema, frame)
-    return _evaluate_checks(schema, frame)
+    return _evaluate_checks(schema, frame, distinct or {})
 
 
-def _evaluate_checks(schema: Any, frame: pd.DataFrame) -> pd.DataFrame:
+def _evaluate_checks(
+    schema: Any, frame: pd.DataFrame, distinct: Mapping[str, Distinct]
+) -> pd.DataFrame:
     """Run a pandera schema's checks as pandera would, in its order, without its bookkeeping.
 
     Every lp_audit check is vectorised and has ``ignore_na=False``: its function takes the
     column (or the frame, for rules) and returns a boolean Series; a row fails where it is
     not True. Failures come out as pandera lists them: by column in schema order, then by
     check in column order, then by row; frame-level checks after.
+
+    A column check looks at one value at a time, so for a column of few distinct values
+    (``distinct``) it runs on those values and its result is spread to the rows.
     """
     import numpy as np
     import pandas as pd
@@ -620,20 +630,25 @@ def _evaluate_checks(schema: Any, frame: pd.DataFrame) -> pd.DataFrame:
     names: list[np.ndarray] = []
     rows: list[np.ndarray] = []
 
-    def run(check: Any, data: pd.Series | pd.DataFrame) -> None:
+    def run(check: Any, data: pd.Series | pd.DataFrame, spread: np.ndarray | None = None) -> None:
         try:
             result = check._check_fn(data)
         except Exception as exc:  # a bug in a check, reported as pandera would
             raise LpAuditError(f"internal error in check {check.name}: {exc}") from None
         passed = pd.Series(result, index=data.index).fillna(False).to_numpy(dtype=bool)
-        failing = data.index.to_numpy()[~passed]
+        if spread is not None:
+            passed = passed[spread]
+        failing = frame.index.to_numpy()[~passed]
         rows.append(failing.astype("int64"))
         names.append(np.full(len(failing), check.name, dtype=object))
 
     for name, column in schema.columns.items():
         if name in frame.columns:
             for check in column.checks:
-                run(check, frame[name])
+                if name in distinct:
+                    run(check, distinct[name].values, distinct[name].rows)
+                else:
+                    run(check, frame[name])
     for check in schema.checks:
         run(check, frame)
     if not rows:
@@ -686,7 +701,8 @@ def _rows_to_findings(
             "line": pd.array(raw.lines[rows.to_numpy()], dtype="Int64"),
             "column": raw.column_of(field) if field else None,
             "field": field,
-            "value": raw.data[field].to_numpy()[rows.to_numpy()]
+            # take the few failing rows first: converting a whole text column costs ~40 ms
+            "value": raw.data[field].take(rows.to_numpy()).to_numpy(dtype=object)
             if field and show_value and field in raw.data.columns
             else None,
             "rule": rule,
