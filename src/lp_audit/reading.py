@@ -143,7 +143,8 @@ def to_utf8(raw: bytes, path: Path) -> tuple[bytes, str, list[Finding]]:
         not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
         and _describe_binary(raw, path) is None
     ):
-        bad = _is_utf8(raw) if b"\x00" not in raw else 0
+        # ASCII is UTF-8, and saying so costs 15 ms a 200 MB file against 0.3 s to decode it
+        bad = 0 if b"\x00" in raw else None if raw.isascii() else _is_utf8(raw)
         if bad is None:
             return raw.removeprefix(codecs.BOM_UTF8), "UTF-8", []
     text, encoding, findings = decode(raw, path)
@@ -242,7 +243,10 @@ def _record_starts(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, boo
     newlines, terminators, quoted = _scan(data, False)
     starts = np.concatenate(([0], terminators + 1))
     ends = np.concatenate((terminators, [len(data)]))
-    lines = np.searchsorted(newlines, starts) + 1
+    if len(terminators) == len(newlines):  # no newline inside a value: a record is a line
+        lines = np.arange(1, len(starts) + 1)
+    else:
+        lines = np.searchsorted(newlines, starts) + 1
     return starts, ends, lines, not quoted
 
 
@@ -350,7 +354,12 @@ def _read_csv_bytes(
     longest = int(lengths.max()) if len(lengths) else 0
     if balanced:
         cells = _parse_with_pyarrow(
-            memoryview(data)[body_start:], len(header), delimiter, len(data_records), longest
+            memoryview(data)[body_start:],
+            len(header),
+            delimiter,
+            len(data_records),
+            longest,
+            quotes=b'"' in data,
         )
     may_be_blank: np.ndarray | None = None
     if cells is not None:
@@ -380,9 +389,17 @@ def _read_csv_bytes(
 
 
 def _parse_with_pyarrow(
-    body: bytes | memoryview, ncols: int, delimiter: str, expected_rows: int, longest: int
+    body: bytes | memoryview,
+    ncols: int,
+    delimiter: str,
+    expected_rows: int,
+    longest: int,
+    quotes: bool = True,
 ) -> pd.DataFrame | None:
-    """Parse the body with pyarrow, or return None if it needs the row-by-row reader."""
+    """Parse the body with pyarrow, or return None if it needs the row-by-row reader.
+
+    ``quotes``: whether the body may hold a quote mark.
+    """
     import pandas as pd
     import pyarrow as pa
     from pyarrow import csv as pacsv
@@ -406,7 +423,11 @@ def _parse_with_pyarrow(
                 block_size=max(1 << 20, 2 * longest + 1024),
             ),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+                delimiter=delimiter,
+                # only a quoted value can hold a newline; without quotes, pyarrow need not look
+                # for them (measured: 0.1 s of 0.55 s for a million rows)
+                newlines_in_values=quotes,
+                invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.large_string() for n in names},
@@ -520,11 +541,12 @@ def _drop_blank_and_totals(
     cells = table.cells
     if len(cells.columns) and len(cells):
         rows = np.flatnonzero(may_be_blank) if may_be_blank is not None else np.arange(len(cells))
-        subset = cells.iloc[rows]
         blank = np.zeros(len(cells), dtype=bool)
-        blank[rows] = np.logical_and.reduce(
-            [(subset[c].str.strip() == "").to_numpy() for c in cells.columns]
-        )
+        if len(rows):  # taking no rows from a column of many chunks still costs a copy
+            subset = cells.iloc[rows]
+            blank[rows] = np.logical_and.reduce(
+                [(subset[c].str.strip() == "").to_numpy() for c in cells.columns]
+            )
         if blank.any():
             blank_lines.extend(int(x) for x in table.lines[blank])
             keep = ~blank
@@ -748,7 +770,7 @@ def iter_chunks(path: str | Path, chunk_rows: int, blank_lines: list[int]) -> It
                 eof = len(buf) < _BLOCK
                 ends, quoted = _record_ends(buf, quoted)
             last = eof and not buf
-            if b"\x00" in body or _is_utf8(body) is not None:
+            if b"\x00" in body or (not body.isascii() and _is_utf8(body) is not None):
                 raise NotChunkable("not UTF-8 throughout")
             if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
                 raise NotChunkable("line endings other than LF and CRLF")
@@ -815,10 +837,25 @@ def _scan(block: bytes, quoted: bool) -> tuple[np.ndarray, np.ndarray, bool]:
     import numpy as np
 
     data = np.frombuffer(block, dtype=np.uint8)
-    newlines = np.flatnonzero(data == 10)
-    quotes = np.flatnonzero(data == 34)
+    newlines = _positions(data, 10)
+    if b'"' not in block:  # a quick search, and files without quotes are common
+        return newlines, newlines, quoted
+    quotes = _positions(data, 34)
     before = np.searchsorted(quotes, newlines) + int(quoted)
     return newlines, newlines[(before & 1) == 0], quoted ^ bool(len(quotes) & 1)
+
+
+def _positions(data: np.ndarray, byte: int) -> np.ndarray:
+    """Where ``byte`` occurs in ``data``, found 64 KiB at a time.
+
+    Comparing a whole 200 MB file at once takes a 200 MB temporary, whose fresh pages cost
+    more than the comparison (measured: 0.23 s against 0.08 s in small steps).
+    """
+    import numpy as np
+
+    step = 1 << 16
+    found = [np.flatnonzero(data[at : at + step] == byte) + at for at in range(0, len(data), step)]
+    return np.concatenate(found) if found else np.array([], dtype=np.int64)
 
 
 def _header_bytes(table: RawTable) -> bytes | None:
