@@ -48,22 +48,69 @@ class Context:
 
 
 @dataclass(frozen=True)
+class CheckFn:
+    """One check: its unique name and its vectorised function, which takes a column (or, for
+    a rule, a frame) and returns a boolean Series, True where the value passes.
+
+    The function is what pandera runs; building the pandera objects (and importing pandera,
+    0.2 s) waits until a schema is asked for, so large returns, whose checks are evaluated
+    directly, need neither.
+    """
+
+    name: str
+    fn: Callable[[Any], Any]
+
+    def to_pandera(self) -> pa.Check:
+        import pandera.pandas as pa
+
+        return pa.Check(self.fn, name=self.name, ignore_na=False)
+
+
+@dataclass(frozen=True)
 class RuleSchema:
-    """A one-check schema for a rule, and the columns it is run on."""
+    """The check of a rule, and the columns it is run on."""
 
     columns: tuple[str, ...]
-    schema: pa.DataFrameSchema
+    checks: tuple[CheckFn, ...]
     #: "row" rules look at one row at a time; "return" rules (unique keys) at the whole return
     kind: str = "row"
+
+    @property
+    def schema(self) -> pa.DataFrameSchema:
+        """The rule as a pandera schema of frame-level checks."""
+        import pandera.pandas as pa
+
+        return pa.DataFrameSchema(checks=[c.to_pandera() for c in self.checks])
 
 
 @dataclass(frozen=True)
 class ReturnSchema:
     """Everything needed to check one return's typed frame."""
 
-    columns: pa.DataFrameSchema
+    column_checks: dict[str, tuple[CheckFn, ...]]
     rules: tuple[RuleSchema, ...]
     specs: dict[str, CheckSpec]
+    name: str | None = None
+
+    @property
+    def columns(self) -> pa.DataFrameSchema:
+        """The column checks as a pandera schema (columns optional, never coerced)."""
+        import pandera.pandas as pa
+
+        return pa.DataFrameSchema(
+            {
+                name: pa.Column(
+                    nullable=True,
+                    checks=[c.to_pandera() for c in checks],
+                    required=False,
+                    coerce=False,
+                )
+                for name, checks in self.column_checks.items()
+            },
+            strict=False,
+            coerce=False,
+            name=self.name,
+        )
 
 
 def describe_codes(f: Field) -> str:
@@ -90,9 +137,7 @@ class _Builder:
         *,
         field: str | None = None,
         rule: str | None = None,
-    ) -> pa.Check:
-        import pandera.pandas as pa
-
+    ) -> CheckFn:
         name = f"{code}:{field or ''}:{rule or ''}:{len(self.specs)}"
         sensitive = (
             field is not None and self.definition.field(field).sensitive
@@ -102,14 +147,12 @@ class _Builder:
         self.specs[name] = CheckSpec(
             name, code, severity, message, field, rule, show_value=not sensitive
         )
-        return pa.Check(fn, name=name, ignore_na=False)
+        return CheckFn(name, fn)
 
     # -- columns ---------------------------------------------------------------------------------
 
-    def column(self, f: Field) -> pa.Column:
-        import pandera.pandas as pa
-
-        checks: list[pa.Check] = []
+    def column(self, f: Field) -> tuple[CheckFn, ...]:
+        checks: list[CheckFn] = []
         label = f.label
         if f.required:
             checks.append(
@@ -158,9 +201,9 @@ class _Builder:
                     field=f.name,
                 )
             )
-        return pa.Column(nullable=True, checks=checks, required=False, coerce=False)
+        return tuple(checks)
 
-    def _multi_code_checks(self, f: Field) -> list[pa.Check]:
+    def _multi_code_checks(self, f: Field) -> list[CheckFn]:
         import numpy as np
         import pandas as pd
         import pyarrow as pa
@@ -227,7 +270,7 @@ class _Builder:
             )
         return checks
 
-    def _constraint(self, f: Field, c: Constraint) -> pa.Check:
+    def _constraint(self, f: Field, c: Constraint) -> CheckFn:
         label = f.label
         advice = c.message or f"It must be {c.describe()}."
         lead = f"{label}: "
@@ -286,8 +329,6 @@ class _Builder:
     # -- rules -----------------------------------------------------------------------------------
 
     def rule(self, rule: Rule) -> RuleSchema:
-        import pandera.pandas as pa
-
         when = rule.when
 
         def passes(frame: pd.DataFrame) -> pd.Series:
@@ -304,11 +345,9 @@ class _Builder:
         check = self.check(
             passes, "rule-failed", rule.severity, rule.message, field=first, rule=rule.id
         )
-        return RuleSchema(rule.fields, pa.DataFrameSchema(checks=[check]))
+        return RuleSchema(rule.fields, (check,))
 
     def required_when(self, f: Field) -> RuleSchema:
-        import pandera.pandas as pa
-
         condition = f.required_when
         assert condition is not None
         labels = self.definition.labels()
@@ -327,11 +366,9 @@ class _Builder:
             field=f.name,
         )
         columns = tuple(dict.fromkeys((f.name, *condition.fields())))
-        return RuleSchema(columns, pa.DataFrameSchema(checks=[check]))
+        return RuleSchema(columns, (check,))
 
     def return_rule(self, rule: ReturnRule) -> RuleSchema:
-        import pandera.pandas as pa
-
         same = list(rule.fields)
         differ = list(rule.differ)
         if rule.kind == "unique":
@@ -355,7 +392,7 @@ class _Builder:
 
             code = "rule-failed"
         check = self.check(passes, code, rule.severity, rule.message, field=same[0], rule=rule.id)
-        return RuleSchema(tuple(same + differ), pa.DataFrameSchema(checks=[check]), "return")
+        return RuleSchema(tuple(same + differ), (check,), "return")
 
 
 def _isin_or_blank(allowed: list[str]) -> Callable[[pd.Series], pd.Series]:
@@ -473,13 +510,13 @@ def evaluate(
 
 
 def build_schema(definition: Definition, context: Context | None = None) -> ReturnSchema:
-    """Build the pandera checks for ``definition``; ``context`` supplies period and provider."""
-    import pandera.pandas as pa
+    """Build the checks for ``definition``; ``context`` supplies period and provider.
 
+    ``schema.columns`` and each ``rule.schema`` are the pandera schemas that run them.
+    """
     builder = _Builder(definition, context or Context())
     columns = {f.name: builder.column(f) for f in definition.fields}
     rules = [builder.required_when(f) for f in definition.fields if f.required_when is not None]
     rules += [builder.rule(r) for r in definition.rules]
     rules += [builder.return_rule(r) for r in definition.return_rules]
-    schema = pa.DataFrameSchema(columns, strict=False, coerce=False, name=definition.ref)
-    return ReturnSchema(schema, tuple(rules), builder.specs)
+    return ReturnSchema(columns, tuple(rules), builder.specs, definition.ref)

@@ -17,19 +17,21 @@ from lp_audit.findings import FINDING_COLUMNS, Finding, column_letter
 from lp_audit.periods import Period
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     import pandas as pd
 
     from lp_audit.parsing import Distinct
     from lp_audit.profile import Capture
     from lp_audit.reading import RawReturn
+    from lp_audit.schema import CheckFn, RuleSchema
 
 #: Up to this many rows, pandera validates the return, with all rules in one schema (measured:
 #: 22 separate runs cost about 0.3 s for a 5,000-row return). Above it, the same pandera checks
 #: are evaluated directly, each on its own columns: pandera's lazy validation builds a frame of
 #: failure cases per check, which cost 2.2 s of the 10 s a million-row return took, against
 #: about 1 s for the check functions themselves. The findings are the same (a test compares).
+#: The chunks of a large return are checked directly too, and neither imports pandera.
 _PANDERA_UP_TO = 100_000
 _CONSTRAINT_CODES = (
     "out-of-range",
@@ -64,10 +66,19 @@ class ReturnResult:
 
     def finding_objects(self) -> list[Finding]:
         """The findings as :class:`Finding` objects."""
-        return [
-            Finding(**_clean({str(k): v for k, v in rec.items()}))
-            for rec in self.findings[list(FINDING_COLUMNS)].to_dict("records")
-        ]
+        return [Finding(**record) for record in self.finding_records()]
+
+    def finding_records(self) -> list[dict[str, Any]]:
+        """The findings as plain dicts (missing values None), column by column rather than
+        row by row: a million-row return can have tens of thousands."""
+        columns = []
+        for name in FINDING_COLUMNS:
+            values = self.findings[name]
+            cleaned = values.astype(object).where(values.notna().to_numpy(), None).tolist()
+            if name == "line":
+                cleaned = [None if v is None else int(v) for v in cleaned]
+            columns.append(cleaned)
+        return [dict(zip(FINDING_COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON shape of one return."""
@@ -79,22 +90,8 @@ class ReturnResult:
             "encoding": self.encoding,
             "rows": self.rows,
             "counts": self.counts,
-            "findings": [f.to_dict() for f in self.finding_objects()],
+            "findings": self.finding_records(),
         }
-
-
-def _clean(record: dict[str, Any]) -> dict[str, Any]:
-    import pandas as pd
-
-    out: dict[str, Any] = {}
-    for key, value in record.items():
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
-            out[key] = None
-        elif key == "line":
-            out[key] = int(value)
-        else:
-            out[key] = value
-    return out
 
 
 def empty_findings() -> pd.DataFrame:
@@ -400,7 +397,7 @@ def _validate_in_chunks(
             [],
         )
         runnable = [r for r in return_rules if all(c in keys.columns for c in r.columns)]
-        failures = [_cases(r.schema, keys[list(r.columns)]) for r in runnable]
+        failures = [_return_rule_cases(r, keys[list(r.columns)]) for r in runnable]
         cases = pd.concat(failures, ignore_index=True).drop_duplicates(["check", "index"])
         if len(cases):
             parts.append(_check_findings(cases, schema.specs, whole, pd.DataFrame()))
@@ -499,23 +496,28 @@ def _validate_raw(
     context = Context(effective_period, provider_text, today)
     schema = build_schema(definition, context)
 
-    failures = [_cases(schema.columns, typed, parsed.distinct)]
+    # a chunk is part of a large return, and is checked as one
+    by_pandera = whole and len(typed) <= _PANDERA_UP_TO
     runnable = [r for r in schema.rules if all(c in typed.columns for c in r.columns)]
     if not whole:
         assert kept is not None
         kept.append(_keep(raw, typed, definition, [r for r in runnable if r.kind == "return"]))
         runnable = [r for r in runnable if r.kind != "return"]
-    if len(typed) <= _PANDERA_UP_TO:
-        # one pandera run for all rules: its fixed cost per run dominates small returns, and
-        # the failing rows it reports once per column are few
+    if by_pandera:
         import pandera.pandas as pa
 
+        failures = [_failure_cases(schema.columns, typed)]
+        # one pandera run for all rules: its fixed cost per run dominates small returns, and
+        # the failing rows it reports once per column are few
         columns = list(dict.fromkeys(c for r in runnable for c in r.columns))
-        checks = [check for r in runnable for check in r.schema.checks]
+        checks = [check.to_pandera() for r in runnable for check in r.checks]
         failures.append(_failure_cases(pa.DataFrameSchema(checks=checks), typed[columns]))
     else:
+        failures = [_evaluate_checks(typed, schema.column_checks, (), parsed.distinct)]
         # each rule on just its own columns, so a failing row is not reported per column
-        failures.extend(_cases(r.schema, typed[list(r.columns)]) for r in runnable)
+        failures.extend(
+            _evaluate_checks(typed[list(r.columns)], {}, r.checks, {}) for r in runnable
+        )
     cases = pd.concat(failures, ignore_index=True).drop_duplicates(["check", "index"])
 
     parts = [findings]
@@ -600,19 +602,20 @@ def _keep(
     }
 
 
-def _cases(
-    schema: Any, frame: pd.DataFrame, distinct: Mapping[str, Distinct] | None = None
-) -> pd.DataFrame:
-    """The failing rows of each check: by pandera, or for a large frame by its checks directly."""
+def _return_rule_cases(rule: RuleSchema, frame: pd.DataFrame) -> pd.DataFrame:
+    """The failing rows of a return rule over every chunk's kept values."""
     if len(frame) <= _PANDERA_UP_TO:
-        return _failure_cases(schema, frame)
-    return _evaluate_checks(schema, frame, distinct or {})
+        return _failure_cases(rule.schema, frame)
+    return _evaluate_checks(frame, {}, rule.checks, {})
 
 
 def _evaluate_checks(
-    schema: Any, frame: pd.DataFrame, distinct: Mapping[str, Distinct]
+    frame: pd.DataFrame,
+    column_checks: Mapping[str, Sequence[CheckFn]],
+    frame_checks: Sequence[CheckFn],
+    distinct: Mapping[str, Distinct],
 ) -> pd.DataFrame:
-    """Run a pandera schema's checks as pandera would, in its order, without its bookkeeping.
+    """Run checks as pandera would, in its order, without its bookkeeping.
 
     Every lp_audit check is vectorised and has ``ignore_na=False``: its function takes the
     column (or the frame, for rules) and returns a boolean Series; a row fails where it is
@@ -630,9 +633,11 @@ def _evaluate_checks(
     names: list[np.ndarray] = []
     rows: list[np.ndarray] = []
 
-    def run(check: Any, data: pd.Series | pd.DataFrame, spread: np.ndarray | None = None) -> None:
+    def run(
+        check: CheckFn, data: pd.Series | pd.DataFrame, spread: np.ndarray | None = None
+    ) -> None:
         try:
-            result = check._check_fn(data)
+            result = check.fn(data)
         except Exception as exc:  # a bug in a check, reported as pandera would
             raise LpAuditError(f"internal error in check {check.name}: {exc}") from None
         passed = pd.Series(result, index=data.index).fillna(False).to_numpy(dtype=bool)
@@ -642,14 +647,14 @@ def _evaluate_checks(
         rows.append(failing.astype("int64"))
         names.append(np.full(len(failing), check.name, dtype=object))
 
-    for name, column in schema.columns.items():
+    for name, checks in column_checks.items():
         if name in frame.columns:
-            for check in column.checks:
+            for check in checks:
                 if name in distinct:
                     run(check, distinct[name].values, distinct[name].rows)
                 else:
                     run(check, frame[name])
-    for check in schema.checks:
+    for check in frame_checks:
         run(check, frame)
     if not rows:
         return pd.DataFrame(
