@@ -254,23 +254,27 @@ def test_the_version_in_force_for_the_returns_period_is_chosen(tmp_path: Path) -
 
 
 @pytest.mark.parametrize(
-    ("module", "settings", "seed"),
+    ("settings", "seed"),
     [
         # above 100,000 rows the checks skip pandera's bookkeeping
-        ("lp_audit.validation", {"_PANDERA_UP_TO": 0}, 3),
-        ("lp_audit.validation", {"_PANDERA_UP_TO": 0}, 4),
+        ({"validation._PANDERA_UP_TO": 0}, 3),
+        ({"validation._PANDERA_UP_TO": 0}, 4),
         # from 200,000 rows the columns are parsed in threads
-        ("lp_audit.parsing", {"_THREADS_FROM_ROWS": 0}, 5),
-        # the reverse: every column parsed row by row, none through its distinct values
-        ("lp_audit.parsing", {"_ENCODED_TYPES": frozenset(), "_FEW_DISTINCT": -1.0}, 6),
+        ({"parsing._THREADS_FROM_ROWS": 0}, 5),
+        # the reverse of what every return does: no column read as a category, and every
+        # value parsed in every row rather than once per distinct value
+        (
+            {
+                "reading._FEW_DISTINCT": -1.0,
+                "parsing._ENCODED_TYPES": frozenset(),
+                "parsing._FEW_DISTINCT": -1.0,
+            },
+            6,
+        ),
     ],
 )
 def test_the_large_return_paths_give_the_same_findings(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    module: str,
-    settings: dict[str, object],
-    seed: int,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: dict[str, object], seed: int
 ) -> None:
     """What large returns do differently for speed may change nothing a user sees."""
     import importlib
@@ -283,8 +287,9 @@ def test_the_large_return_paths_give_the_same_findings(
     path = tmp_path / "return.csv"
     frame.to_csv(path, index=False)
     small = validate_return(path, today=TODAY, chunk_rows=0)
-    for name, value in settings.items():
-        monkeypatch.setattr(importlib.import_module(module), name, value)
+    for setting, value in settings.items():
+        module, name = setting.split(".")
+        monkeypatch.setattr(importlib.import_module(f"lp_audit.{module}"), name, value)
     large = validate_return(path, today=TODAY, chunk_rows=0)
     assert large.to_dict() == small.to_dict()
     assert len(large.findings["code"].unique()) >= 10

@@ -114,12 +114,20 @@ def parse_dates(text: pa.Array, name: str) -> pa.Array:
 def parse_return(data: pd.DataFrame, definition: Definition) -> Parsed:
     """Parse every field present in ``data`` according to its type (pyarrow compute, no loops)."""
     import pandas as pd
+    import pyarrow as pa
 
     index = data.index
     fields = [f for f in definition.fields if f.name in data.columns]
 
     def parse(f: Field) -> tuple[pd.Series, pd.Series, list[ParseProblem], Distinct | None]:
-        text = _arrow_text(data[f.name])
+        column = data[f.name]
+        if isinstance(column.dtype, pd.CategoricalDtype):  # read as distinct texts already
+            codes = column.cat.codes.to_numpy()
+            if len(codes) == 0 or codes.min() >= 0:
+                values = pa.array(column.cat.categories, type=pa.large_string(), from_pandas=True)
+                return _parse_distinct(values, codes, index, f, definition)
+            column = column.astype("str").fillna("")
+        text = _arrow_text(column)
         if f.type in _ENCODED_TYPES or _few_distinct(text):
             return _parse_encoded(text, index, f, definition)
         return (*_parse_text(text, index, f, definition), None)
@@ -166,16 +174,24 @@ def _parse_encoded(
 ) -> tuple[pd.Series, pd.Series, list[ParseProblem], Distinct]:
     """Parse a column through its dictionary: each distinct text once, as :func:`_parse_text`
     would parse it in every row (parsing looks at one value at a time)."""
-    import numpy as np
-    import pandas as pd
     import pyarrow.compute as pc
 
     encoded = pc.dictionary_encode(text)
-    values = encoded.dictionary
+    rows = encoded.indices.to_numpy(zero_copy_only=False)
+    return _parse_distinct(encoded.dictionary, rows, index, f, definition)
+
+
+def _parse_distinct(
+    values: pa.Array, rows: np.ndarray, index: pd.Index, f: Field, definition: Definition
+) -> tuple[pd.Series, pd.Series, list[ParseProblem], Distinct]:
+    """Parse a column given as its distinct texts ``values`` and, per row, the position of its
+    text in them."""
+    import numpy as np
+    import pandas as pd
+
     # the smallest integers that can number the values: a million rows of a code take 1 MB
     width = np.uint8 if len(values) <= 1 << 8 else np.uint16 if len(values) <= 1 << 16 else None
-    rows = encoded.indices.to_numpy(zero_copy_only=False)
-    if width is not None:
+    if width is not None and rows.dtype != width:
         rows = rows.astype(width)
     typed, blank, problems = _parse_text(values, pd.RangeIndex(len(values)), f, definition)
     spread = [

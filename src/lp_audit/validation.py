@@ -207,10 +207,6 @@ def validate_return(
                 )
             except NotChunkable:
                 pass  # read the whole file, which reports what made chunks impossible
-        if _size(source) > EAGER_MEMORY_BYTES:  # big enough for peak memory to matter
-            from lp_audit.reading import return_memory_eagerly
-
-            return_memory_eagerly()
         table = read_table(source, sheet=sheet)
         raw = map_columns(table, chosen)
         version = _version_for(wanted or _period_in(raw, chosen), chosen, definition, pinned)
@@ -226,9 +222,6 @@ def validate_return(
 AUTO_CHUNK_BYTES = 256 * 1024 * 1024
 #: Rows per chunk when chunking was not asked for but the file is large.
 DEFAULT_CHUNK_ROWS = 100_000
-#: Above this size a whole-file read trades some speed for a lower peak (see
-#: :func:`lp_audit.reading.return_memory_eagerly`).
-EAGER_MEMORY_BYTES = 32 * 1024 * 1024
 
 
 def _size(source: str | Path) -> int:
