@@ -257,6 +257,43 @@ def test_definition_extending_another_resolves_renames_in_rules(tmp_path: Path) 
     assert d.rules[0].fields == ("state",)
 
 
+def test_versions_extending_each_other_in_a_loop_are_refused(tmp_path: Path) -> None:
+    for version, base in (("1.0", "2.0"), ("2.0", "1.0")):
+        (tmp_path / f"{version}.yaml").write_text(
+            f'name: demo\nversion: "{version}"\nextends: "{base}"\ntitle: Demo\n'
+            "changes:\n  remove_fields: []\n"
+        )
+    for version in ("1.0", "2.0"):  # whichever is loaded first, and again (nothing cached)
+        for _ in range(2):
+            with pytest.raises(DefinitionError, match="extend each other in a loop"):
+                load_definition_file(tmp_path / f"{version}.yaml")
+
+
+def test_a_base_loaded_for_its_extension_is_not_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lp_audit.definitions as definitions
+
+    parsed: list[str] = []
+    load_located = definitions.load_located
+    monkeypatch.setattr(
+        definitions, "load_located", lambda text: parsed.append(text) or load_located(text)
+    )
+    (tmp_path / "1.yaml").write_text(GOOD_HEAD)
+    (tmp_path / "2.yaml").write_text(
+        'name: demo\nversion: "2.0"\nextends: "1.0"\ntitle: Demo 2\n'
+        "changes:\n  remove_fields: [start_date]\n"
+    )
+    head = load_definition_file(tmp_path / "2.yaml")
+    before = len(parsed)
+    assert GOOD_HEAD in parsed  # the base was parsed for the version that extends it...
+    base = load_definition_file(tmp_path / "1.yaml")
+    assert len(parsed) == before  # ...and not again when asked for
+    assert head.field_names == ("status",) and base.field_names == ("status", "start_date")
+    (tmp_path / "1.yaml").write_text(GOOD_HEAD.replace("title: Demo", "title: Demo, edited"))
+    assert load_definition_file(tmp_path / "1.yaml").title == "Demo, edited"
+
+
 @pytest.mark.parametrize("case", sorted(BROKEN))
 def test_broken_definitions_through_the_cli_exit_2_without_traceback(
     runner,  # type: ignore[no-untyped-def]

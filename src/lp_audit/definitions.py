@@ -1283,15 +1283,23 @@ def load_definition_file(path: str | Path, _chain: tuple[str, ...] = ()) -> Defi
     try:
         stat = path.stat()
     except OSError:
-        stat = None
-    if stat is None or _chain:
         return _load_definition_file(path, _chain)
-    return _load_cached(path, stat.st_size, stat.st_mtime_ns)
+    key = (path, stat.st_size, stat.st_mtime_ns)
+    cached = _CACHE.get(key)
+    if cached is None:
+        # a base loaded for the version that extends it is kept too: loaded again on its own,
+        # as a return of its period asks, it would cost another parse of its YAML
+        cached = _load_definition_file(path, _chain)
+        if len(_CACHE) >= 64:
+            _CACHE.clear()
+        _CACHE[key] = cached
+    return cached
 
 
-@functools.lru_cache(maxsize=64)
-def _load_cached(path: Path, size: int, mtime_ns: int) -> Definition:
-    return _load_definition_file(path, ())
+#: Loaded definitions by path, size and modification time. A definition that failed to load
+#: is not kept; one that loaded, with or without a chain of versions extending it, is the
+#: same definition (a loop of versions fails wherever it is entered).
+_CACHE: dict[tuple[Path, int, int], Definition] = {}
 
 
 def _load_definition_file(path: Path, _chain: tuple[str, ...]) -> Definition:
