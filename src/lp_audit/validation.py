@@ -20,6 +20,7 @@ from lp_audit.periods import Period
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    import numpy as np
     import pandas as pd
 
     from lp_audit.parsing import Distinct
@@ -131,14 +132,37 @@ def _resolve_definition(spec: Definition | str | Path | None, period: Period | N
 
 
 def _mode(series: pd.Series) -> str | None:
-    """The most common value; in a good return every row has the same one, so check that first."""
+    """The most common value, missing values aside; of values equally common, the first in the
+    return, as a chunked run (which counts chunk by chunk) also takes it.
+
+    In a good return every row has the same value, so that is checked first.
+    """
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return _most_common(series.cat.codes.to_numpy(), series.cat.categories)
     values = series.dropna()
     if values.empty:
         return None
     first = values.iloc[0]
     if bool((values == first).all()):
         return str(first)
-    return str(values.value_counts().index[0])
+    codes, uniques = pd.factorize(values)
+    return _most_common(codes, uniques)
+
+
+def _most_common(codes: np.ndarray, uniques: Any) -> str | None:
+    """The most common of ``uniques`` by row ``codes`` (-1 for missing), the first on a tie."""
+    import numpy as np
+
+    present = codes[codes >= 0]
+    if not len(present):
+        return None
+    counts = np.bincount(present, minlength=len(uniques))
+    best = np.flatnonzero(counts == counts.max())
+    if len(best) > 1:
+        best = best[[int(np.argmin([np.argmax(codes == b) for b in best]))]]
+    return str(uniques[int(best[0])])
 
 
 def validate_return(
@@ -441,10 +465,22 @@ def _kept_frame(kept: list[dict[str, Any]], part: str) -> pd.DataFrame:
 
 
 def _period_in(raw: RawReturn, definition: Definition) -> Period | None:
+    import pandas as pd
+
     name = definition.period_field
     if name is None or name not in raw.data.columns:
         return None
-    text = _mode(raw.data[name].str.strip().replace("", None))
+    column = raw.data[name]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        # strip each category's text once, not each row's
+        import numpy as np
+
+        stripped = pd.Series(column.cat.categories).str.strip().replace("", None)
+        by_category, uniques = pd.factorize(stripped)
+        rows = column.cat.codes.to_numpy()
+        text = _most_common(np.where(rows >= 0, by_category[rows], -1), uniques)
+    else:
+        text = _mode(column.str.strip().replace("", None))
     try:
         return Period.parse(text) if text else None
     except ValueError:
