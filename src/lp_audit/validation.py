@@ -235,6 +235,10 @@ def validate_return(
                 )
             except NotChunkable:
                 pass  # read the whole file, which reports what made chunks impossible
+        if _size(source) > REUSE_MEMORY_BYTES:
+            from lp_audit.reading import reuse_memory
+
+            reuse_memory()
         table = read_table(source, sheet=sheet)
         raw = map_columns(table, chosen)
         version = _version_for(wanted or _period_in(raw, chosen), chosen, definition, pinned)
@@ -250,6 +254,9 @@ def validate_return(
 AUTO_CHUNK_BYTES = 256 * 1024 * 1024
 #: Rows per chunk when chunking was not asked for but the file is large.
 DEFAULT_CHUNK_ROWS = 100_000
+#: Files read whole above this size have the allocator keep freed blocks for reuse (see
+#: :func:`lp_audit.reading.reuse_memory`).
+REUSE_MEMORY_BYTES = 32 * 1024 * 1024
 
 
 def _size(source: str | Path) -> int:
