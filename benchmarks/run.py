@@ -66,35 +66,41 @@ def measure(name: str, command: list[str], runs: int) -> Measure:
 def make_return(rows: int) -> Path:
     path = DATA / f"hbyw-{rows}.csv"
     if not path.exists():
-        from lp_audit.synthetic import make_return as generate
-
         DATA.mkdir(exist_ok=True)
-        frame, _ = generate(rows, seed=rows % 997, defects=max(rows // 100, 1))
-        frame.to_csv(path, index=False)
+        _in_child(
+            "from lp_audit.synthetic import make_return as generate\n"
+            f"frame, _ = generate({rows}, seed={rows % 997}, defects={max(rows // 100, 1)})\n"
+            f"frame.to_csv({str(path)!r}, index=False)"
+        )
     return path
+
+
+def _in_child(code: str) -> None:
+    """Run ``code`` in a child process. A child's peak RSS (from wait4) starts at its parent's
+    size when it forked, so this process must stay small: no pandas here."""
+    subprocess.run([PY, "-c", code], check=True)
 
 
 def make_audit_folder(providers: int = 3, quarters: int = 4, rows: int = 5000) -> Path:
     folder = DATA / f"audit-{providers}x{quarters}x{rows}"
     if not folder.exists():
-        from lp_audit.synthetic import make_return as generate
-
-        folder.mkdir(parents=True)
-        periods = ["2025-26 Q1", "2025-26 Q2", "2025-26 Q3", "2025-26 Q4"][:quarters]
-        for p, provider in enumerate(("RTH", "SGT", "OAS")[:providers]):
-            for q, period in enumerate(periods):
-                frame, _ = generate(
-                    rows,
-                    provider=provider,
-                    period=period,
-                    seed=10 * p + q,
-                    defects=rows // 100,
-                    first_id=100_000 * q,
-                )
-                frame.to_csv(
-                    folder / f"{provider.lower()}-{period.replace(' ', '-').lower()}.csv",
-                    index=False,
-                )
+        _in_child(
+            f"""
+from pathlib import Path
+from lp_audit.synthetic import make_return as generate
+folder = Path({str(folder)!r})
+folder.mkdir(parents=True)
+periods = ["2025-26 Q1", "2025-26 Q2", "2025-26 Q3", "2025-26 Q4"][:{quarters}]
+for p, provider in enumerate(("RTH", "SGT", "OAS")[:{providers}]):
+    for q, period in enumerate(periods):
+        frame, _ = generate(
+            {rows}, provider=provider, period=period, seed=10 * p + q,
+            defects={rows // 100}, first_id=100_000 * q,
+        )
+        name = provider.lower() + "-" + period.replace(" ", "-").lower() + ".csv"
+        frame.to_csv(folder / name, index=False)
+"""
+        )
     return folder
 
 
