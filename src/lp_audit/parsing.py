@@ -204,8 +204,15 @@ def _parse_distinct(
         )
         for p in problems
     ]
+    if f.type == "code":
+        # a category per code: no copy of every row's text, and tests of codes (isin, ==)
+        # look at the few categories
+        by_value, codes = pd.factorize(typed)
+        values = pd.Categorical.from_codes(by_value[rows], categories=codes)
+    else:
+        values = typed.array.take(rows)
     return (
-        pd.Series(typed.array.take(rows), index=index, name=typed.name),
+        pd.Series(values, index=index, name=typed.name),
         pd.Series(blank.to_numpy(dtype=bool)[rows], index=index),
         spread,
         Distinct(typed, rows),
