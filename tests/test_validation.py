@@ -259,7 +259,7 @@ def test_the_version_in_force_for_the_returns_period_is_chosen(tmp_path: Path) -
         # above 100,000 rows the checks skip pandera's bookkeeping
         ({"validation._PANDERA_UP_TO": 0}, 3),
         ({"validation._PANDERA_UP_TO": 0}, 4),
-        # from 200,000 rows the columns are parsed, and the checks run, in threads
+        # from 100,000 rows the columns are parsed, and the checks run, in threads
         ({"parsing._THREADS_FROM_ROWS": 0}, 5),
         ({"validation._PANDERA_UP_TO": 0, "validation._CHECK_THREADS_FROM_ROWS": 0}, 7),
         # the reverse of what every return does: no column read as a category, and every

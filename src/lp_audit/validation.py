@@ -35,9 +35,9 @@ if TYPE_CHECKING:
 #: about 1 s for the check functions themselves. The findings are the same (a test compares).
 #: The chunks of a large return are checked directly too, and neither imports pandera.
 _PANDERA_UP_TO = 100_000
-#: From this many rows, the checks of a return run side by side in threads (chunks, 100,000
-#: rows by default, run them one at a time, which keeps their peak low).
-_CHECK_THREADS_FROM_ROWS = 200_000
+#: From this many rows (a default chunk), the checks of a return run side by side in threads
+#: (see :data:`lp_audit.parsing._THREADS_FROM_ROWS`).
+_CHECK_THREADS_FROM_ROWS = 100_000
 _CONSTRAINT_CODES = (
     "out-of-range",
     "pattern-mismatch",
