@@ -123,8 +123,11 @@ def _utf16_without_bom(raw: bytes) -> str | None:
 def _is_utf8(raw: bytes) -> int | None:
     """None if ``raw`` is valid UTF-8, else the offset of the first invalid byte.
 
-    Decodes in blocks so that a large file is not held twice in memory as text.
+    Decodes in blocks so that a large file is not held twice in memory as text. ASCII is
+    UTF-8, and saying so costs 15 ms a 200 MB file against 0.3 s to decode it.
     """
+    if raw.isascii():
+        return None
     decoder = codecs.getincrementaldecoder("utf-8")()
     block = 1 << 24
     for offset in range(0, len(raw), block):
@@ -145,8 +148,7 @@ def to_utf8(raw: bytes, path: Path) -> tuple[bytes, str, list[Finding]]:
         not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
         and _describe_binary(raw, path) is None
     ):
-        # ASCII is UTF-8, and saying so costs 15 ms a 200 MB file against 0.3 s to decode it
-        bad = 0 if b"\x00" in raw else None if raw.isascii() else _is_utf8(raw)
+        bad = _is_utf8(raw) if b"\x00" not in raw else 0
         if bad is None:
             return raw.removeprefix(codecs.BOM_UTF8), "UTF-8", []
     text, encoding, findings = decode(raw, path)
@@ -811,7 +813,7 @@ def iter_chunks(path: str | Path, chunk_rows: int, blank_lines: list[int]) -> It
                 eof = len(buf) < _BLOCK
                 ends, quoted = _record_ends(buf, quoted)
             last = eof and not buf
-            if b"\x00" in body or (not body.isascii() and _is_utf8(body) is not None):
+            if b"\x00" in body or _is_utf8(body) is not None:
                 raise NotChunkable("not UTF-8 throughout")
             if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
                 raise NotChunkable("line endings other than LF and CRLF")

@@ -488,10 +488,7 @@ def _period_in(raw: RawReturn, definition: Definition) -> Period | None:
         text = _most_common(np.where(rows >= 0, by_category[rows], -1), uniques)
     else:
         text = _mode(column.str.strip().replace("", None))
-    try:
-        return Period.parse(text) if text else None
-    except ValueError:
-        return None
+    return _parsed_period(text)
 
 
 def _validate_raw(
@@ -524,12 +521,7 @@ def _validate_raw(
     period_text = str(period) if period else None
     if period is None and definition.period_field in typed.columns:
         period_text = _mode(typed[definition.period_field])
-    effective_period: Period | None = period
-    if effective_period is None and period_text:
-        try:
-            effective_period = Period.parse(period_text)
-        except ValueError:
-            effective_period = None
+    effective_period = period or _parsed_period(period_text)
     provider_text = provider
     if provider_text is None and definition.provider_field in typed.columns:
         provider_text = _mode(typed[definition.provider_field])
