@@ -71,6 +71,24 @@ def test_json_output_equals_library_result(runner: CliRunner, bad_return: Path) 
     }
 
 
+def test_json_document_is_the_results_with_a_finding_per_line(
+    bad_return: Path, tmp_path: Path
+) -> None:
+    clean, _ = make_return(5, seed=9)
+    clean.loc[0, "notes"] = 'quoted "text", a\nnewline and ünïcode'
+    clean_path = tmp_path / "clean.csv"
+    clean.to_csv(clean_path, index=False)
+    results = [validate_return(bad_return), validate_return(clean_path)]
+    assert not len(results[1].findings)
+    for chosen in ([], results[:1], results):
+        text = to_json(chosen)
+        assert json.loads(text) == {"lp_audit": 1, "returns": [r.to_dict() for r in chosen]}
+    lines = to_json(results).splitlines()
+    findings = [line for line in lines if line.lstrip().startswith('{"code"')]
+    assert len(findings) == len(results[0].findings)
+    assert all(line.startswith("        {") for line in findings)  # indented in the document
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_no_sensitive_value_in_any_format(runner: CliRunner, bad_return: Path, fmt: str) -> None:
     result = runner.invoke(app, ["validate", str(bad_return), "--format", fmt])
