@@ -19,6 +19,8 @@ from lp_audit.conditions import AllOf, AnyOf, Compare, Condition, FieldTest, Not
 from lp_audit.definitions import Constraint, Definition, Field, ReturnRule, Rule
 from lp_audit.findings import shorten
 from lp_audit.parsing import split_codes
+from lp_audit.patterns import compile_simple
+from lp_audit.patterns import matches as match_simple
 from lp_audit.periods import Period
 
 if TYPE_CHECKING:
@@ -463,7 +465,9 @@ def _repeated_keys(
 
 def _matches(pattern: str) -> Callable[[pd.Series], pd.Series]:
     """A check that values match ``pattern`` (RE2, as pandas' ``str.contains`` uses for pyarrow
-    strings), blanks passing: in pyarrow directly, and for a category once per category."""
+    strings), blanks passing: simple anchored patterns on the values' bytes, any other in
+    pyarrow's RE2, and for a category once per category."""
+    simple = compile_simple(pattern)
 
     def matches(s: pd.Series) -> pd.Series:
         import numpy as np
@@ -477,6 +481,8 @@ def _matches(pattern: str) -> Callable[[pd.Series], pd.Series]:
             ok = np.where(codes >= 0, per_category[codes], True)
             return pd.Series(ok, index=s.index)
         text = pa.array(s, type=pa.large_string(), from_pandas=True)
+        if simple is not None:
+            return pd.Series(match_simple(simple, text), index=s.index)
         found = pc.match_substring_regex(text, pattern).fill_null(True)
         return pd.Series(found.to_numpy(zero_copy_only=False), index=s.index)
 
