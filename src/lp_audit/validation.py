@@ -201,13 +201,11 @@ def validate_return(
         ReturnReadError: if the file cannot be read as a table at all.
         DefinitionError, DefinitionNotFoundError: if the definition cannot be loaded.
     """
-    import pandas as pd
-
     from lp_audit.reading import RawReturn, map_columns, read_table
 
     wanted = Period.parse(period) if isinstance(period, str) else period
     chosen = _resolve_definition(definition, wanted)
-    if isinstance(source, pd.DataFrame):
+    if not isinstance(source, str | Path):  # a DataFrame (pandas is not imported yet for files)
         import numpy as np
 
         data = source.astype("str").fillna("")
@@ -236,9 +234,10 @@ def validate_return(
             except NotChunkable:
                 pass  # read the whole file, which reports what made chunks impossible
         if _size(source) > REUSE_MEMORY_BYTES:
-            from lp_audit.reading import reuse_memory
+            from lp_audit.reading import import_pandas_meanwhile, reuse_memory
 
             reuse_memory()
+            import_pandas_meanwhile()
         table = read_table(source, sheet=sheet)
         raw = map_columns(table, chosen)
         version = _version_for(wanted or _period_in(raw, chosen), chosen, definition, pinned)
