@@ -426,10 +426,12 @@ def _parse_with_pyarrow(
             read_options=pacsv.ReadOptions(
                 column_names=names,
                 use_threads=True,
-                # a block must hold the longest record, or pyarrow refuses the file; beyond
-                # that, small blocks cost less memory and no time (measured: 1 MB blocks read
-                # 1M rows in 0.57 s and 540 MB, 16 MB blocks in 0.88 s and 640 MB)
-                block_size=max(1 << 20, 2 * longest + 1024),
+                # a block must hold the longest record, or pyarrow refuses the file. Each
+                # block has its own dictionary of each repetitive column, which pandas then
+                # unifies: with 4 MB blocks rather than 1 MB, validating a million rows took
+                # 2.41 s rather than 2.48 s (0.17 CPU-s less) at the same peak, and chunks of
+                # 100,000 rows kept theirs (358 MiB); 8 and 16 MB blocks gained no more
+                block_size=max(4 << 20, 2 * longest + 1024),
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
