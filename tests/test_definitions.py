@@ -15,6 +15,8 @@ from lp_audit.cli import app
 from lp_audit.definitions import list_definitions, load_definition_file
 from lp_audit.periods import Period
 
+DEFINITIONS = Path(__file__).resolve().parents[1] / "definitions"
+
 HBYW = "hbyw-quarterly-return"
 
 
@@ -333,3 +335,28 @@ def test_definition_loader_never_fails_except_with_definition_error(
         load_definition_file(path)
     except DefinitionError as exc:
         assert exc.problems and all(str(p).startswith(str(path)) for p in exc.problems)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [pytest.param(BROKEN[case][0], id=case) for case in sorted(BROKEN)]
+    + [pytest.param(p.read_text(), id=p.name) for p in sorted(DEFINITIONS.glob("*/*.yaml"))]
+    + [pytest.param("a: 1\n  b: 2\n", id="bad-indent"), pytest.param("a: '\n", id="open-quote")],
+)
+def test_libyaml_and_python_yaml_read_definitions_alike(text: str) -> None:
+    from lp_audit import _yaml
+
+    def outcome(loader: type) -> object:
+        saved = _yaml._Loader
+        _yaml._Loader = loader
+        try:
+            located = _yaml.load_located(text)
+        except _yaml.YamlProblem as exc:
+            # libyaml and PyYAML word syntax errors differently; the line is what matters
+            return ("problem", exc.line, exc.message.split(":")[0])
+        finally:
+            _yaml._Loader = saved
+        return (located.data, located.lines)
+
+    assert _yaml._Loader is not _yaml._NoAliasLoader  # libyaml is what runs here
+    assert outcome(_yaml._Loader) == outcome(_yaml._NoAliasLoader)

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+import yaml.composer
+import yaml.constructor
+import yaml.parser
+import yaml.reader
+import yaml.resolver
+import yaml.scanner
 
 #: A definition is a few hundred lines; anything far larger is not a definition.
 MAX_DEFINITION_BYTES = 2_000_000
@@ -50,17 +56,24 @@ class LocatedYaml:
             path = path[:-1]
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """A safe loader that refuses anchors and aliases (they can build huge documents)."""
+class _NoAliasComposer(yaml.composer.Composer):
+    """A composer that refuses anchors and aliases (they can build huge documents); a mixin
+    over a parser, which gives the events."""
+
+    if TYPE_CHECKING:
+
+        def check_event(self, *choices: Any) -> bool: ...
+
+        def peek_event(self) -> Any: ...
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
+            event = self.peek_event()
             raise YamlProblem(
                 event.start_mark.line + 1,
                 "aliases (*name) are not allowed in definitions: write the value out in full",
             )
-        event = self.peek_event()  # type: ignore[no-untyped-call]
+        event = self.peek_event()
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             raise YamlProblem(
@@ -68,6 +81,48 @@ class _NoAliasLoader(yaml.SafeLoader):
                 f"anchors (&{anchor}) are not allowed in definitions: write the value out in full",
             )
         return super().compose_node(parent, index)
+
+
+class _NoAliasLoader(
+    _NoAliasComposer,
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.constructor.SafeConstructor,
+    yaml.resolver.Resolver,
+):
+    """PyYAML's safe loader in Python, with the composer above."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        _NoAliasComposer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+
+if yaml.__with_libyaml__:
+    from yaml._yaml import CParser
+
+    class _FastNoAliasLoader(
+        _NoAliasComposer,
+        CParser,
+        yaml.constructor.SafeConstructor,
+        yaml.resolver.Resolver,
+    ):
+        """The same, with libyaml reading the text: ten times faster (a definition in 4 ms
+        rather than 44 ms, which every command that validates pays)."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _NoAliasComposer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    _Loader: type = _FastNoAliasLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = _NoAliasLoader
 
 
 def load_located(text: str) -> LocatedYaml:
@@ -79,7 +134,7 @@ def load_located(text: str) -> LocatedYaml:
     """
     if len(text) > MAX_DEFINITION_BYTES:
         raise YamlProblem(None, f"file is larger than {MAX_DEFINITION_BYTES:,} characters")
-    loader = _NoAliasLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
     except YamlProblem:
