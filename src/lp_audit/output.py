@@ -74,12 +74,25 @@ def to_json(results: Sequence[ReturnResult]) -> str:
 
 def _return_json(result: ReturnResult) -> str:
     """One return of :func:`to_json`, indented to sit in its ``returns`` list."""
-    document = result.to_dict()
-    findings = document.pop("findings")  # the last key
-    head = json.dumps(document, indent=2, ensure_ascii=False).removesuffix("\n}")
-    lines = ",\n".join("    " + json.dumps(f, ensure_ascii=False) for f in findings)
-    listed = f"[\n{lines}\n  ]" if findings else "[]"
-    return textwrap.indent(f'{head},\n  "findings": {listed}\n}}', "    ", lambda line: True)
+    head = json.dumps(result.summary(), indent=2, ensure_ascii=False).removesuffix("\n}")
+    lines = ",\n".join(" " * 8 + line for line in _finding_lines(result.finding_columns()))
+    listed = f"[\n{lines}\n      ]" if lines else "[]"
+    head = textwrap.indent(head, "    ", lambda line: True)
+    return f'{head},\n      "findings": {listed}\n    }}'
+
+
+def _finding_lines(columns: dict[str, list[Any]]) -> list[str]:
+    """Each finding as ``json.dumps`` writes a dict, built column by column: each distinct
+    value is encoded once (codes, messages and fields repeat), then the lines are joined."""
+    encoded = []
+    for values in columns.values():
+        text = {v: json.dumps(v, ensure_ascii=False) for v in set(values)}
+        encoded.append([text[v] for v in values])
+    keys = [json.dumps(name) + ": " for name in columns]
+    return [
+        "{" + ", ".join(k + v for k, v in zip(keys, row, strict=True)) + "}"
+        for row in zip(*encoded, strict=True)
+    ]
 
 
 def to_csv(results: Sequence[ReturnResult]) -> str:

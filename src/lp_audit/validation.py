@@ -73,20 +73,25 @@ class ReturnResult:
         """The findings as :class:`Finding` objects."""
         return [Finding(**record) for record in self.finding_records()]
 
-    def finding_records(self) -> list[dict[str, Any]]:
-        """The findings as plain dicts (missing values None), column by column rather than
-        row by row: a million-row return can have tens of thousands."""
-        columns = []
+    def finding_columns(self) -> dict[str, list[Any]]:
+        """The findings column by column, as plain lists (missing values None, lines int)."""
+        columns = {}
         for name in FINDING_COLUMNS:
             values = self.findings[name]
             cleaned = values.astype(object).where(values.notna().to_numpy(), None).tolist()
             if name == "line":
                 cleaned = [None if v is None else int(v) for v in cleaned]
-            columns.append(cleaned)
+            columns[name] = cleaned
+        return columns
+
+    def finding_records(self) -> list[dict[str, Any]]:
+        """The findings as plain dicts (missing values None), column by column rather than
+        row by row: a million-row return can have tens of thousands."""
+        columns = self.finding_columns().values()
         return [dict(zip(FINDING_COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
 
-    def to_dict(self) -> dict[str, Any]:
-        """The documented JSON shape of one return."""
+    def summary(self) -> dict[str, Any]:
+        """:meth:`to_dict` without the findings."""
         return {
             "path": self.path,
             "provider": self.provider,
@@ -95,8 +100,11 @@ class ReturnResult:
             "encoding": self.encoding,
             "rows": self.rows,
             "counts": self.counts,
-            "findings": self.finding_records(),
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON shape of one return."""
+        return {**self.summary(), "findings": self.finding_records()}
 
 
 def empty_findings() -> pd.DataFrame:
