@@ -92,3 +92,13 @@ def test_definitions_patterns_are_understood(pattern: str) -> None:
 )
 def test_other_patterns_are_left_to_re2(pattern: str) -> None:
     assert compile_simple(pattern) is None
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
+@given(values=st.lists(st.none() | st.text(st.sampled_from(list("09 \t\n\r\x0b\x0cé\xa0")))))
+def test_values_holding_whitespace_are_those_re2_finds(values: list[str | None]) -> None:
+    from lp_audit.patterns import holding
+
+    text = pa.array(values, type=pa.large_string())
+    expected = pc.match_substring_regex(text, r"\s").fill_null(False)
+    assert holding(text, " \t\n\f\r").tolist() == expected.to_pylist()
