@@ -9,8 +9,9 @@ frictionless streams row by row in Python, so at 1,000,000 rows it runs once, no
 
 Each command runs as its own process (start-up and imports included, as a user meets them);
 wall time and peak resident memory come from os.wait4. The figure reported is the median of
-the runs. Returns are synthetic HBYW returns with 1% defects, made by lp_audit.synthetic, and
-kept in benchmarks/data/ (not committed).
+the runs; the commands for one size run in turn, round after round, so that the machine's slow
+spells fall on all of them. Returns are synthetic HBYW returns with 1% defects, made by
+lp_audit.synthetic, and kept in benchmarks/data/ (not committed).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class Measure:
     name: str
     wall: float
     rss_mb: float
+    low: float = float("nan")  # the fastest and slowest run
+    high: float = float("nan")
 
 
 def run_once(command: list[str]) -> tuple[float, float]:
@@ -55,12 +58,28 @@ def run_once(command: list[str]) -> tuple[float, float]:
 
 
 def measure(name: str, command: list[str], runs: int) -> Measure:
-    results = [run_once(command) for _ in range(runs)]
-    return Measure(
-        name,
-        statistics.median(r[0] for r in results),
-        statistics.median(r[1] for r in results),
-    )
+    return measure_together([(name, command, runs)])[0]
+
+
+def measure_together(commands: list[tuple[str, list[str], int]]) -> list[Measure]:
+    """Run the commands in turn, round after round, so that a slow spell of the machine falls
+    on all of them rather than on whichever ran then; each ``(name, command, runs)`` runs its
+    own number of times."""
+    results: list[list[tuple[float, float]]] = [[] for _ in commands]
+    for round_ in range(max(runs for _, _, runs in commands)):
+        for (_, command, runs), done in zip(commands, results, strict=True):
+            if round_ < runs:
+                done.append(run_once(command))
+    return [
+        Measure(
+            name,
+            statistics.median(r[0] for r in done),
+            statistics.median(r[1] for r in done),
+            min(r[0] for r in done),
+            max(r[0] for r in done),
+        )
+        for (name, _, _), done in zip(commands, results, strict=True)
+    ]
 
 
 def make_return(rows: int) -> Path:
@@ -239,42 +258,48 @@ def main() -> None:
         "# Benchmark results",
         "",
         f"Measured with `python benchmarks/run.py --runs {args.runs}` (also `nox -s bench`) on: {machine()}.",
-        "Whole processes, start-up included; median of the runs; peak resident memory from `wait4`.",
+        "Whole processes, start-up included; median of the runs (the commands for one size run in",
+        "turn, round after round); peak resident memory from `wait4`.",
         "Returns: synthetic HBYW 1.0, 29 columns, 1% defects (`lp_audit.synthetic`).",
         "",
         "`× floor` divides by the pyarrow read of the same file in the same run; `× fastest peer`",
         "divides lp-audit's time by the fastest peer's (below 1.0: lp-audit is faster).",
         "",
-        "| rows | command | wall (s) | peak RSS (MiB) | × floor | × fastest peer |",
-        "|---:|---|---:|---:|---:|---:|",
+        "| rows | command | wall (s) | runs (s) | peak RSS (MiB) | × floor | × fastest peer |",
+        "|---:|---|---:|---:|---:|---:|---:|",
     ]
     measured: dict[int, dict[str, Measure]] = {}
     for rows in args.sizes:
         path = make_return(rows)
-        results = [measure(name, cmd, args.runs) for name, cmd in floors(path)]
-        ours = [measure("lp-audit validate --format json", lp_audit_validate(path), args.runs)]
+        commands = [(name, cmd, args.runs) for name, cmd in floors(path)]
+        commands.append(("lp-audit validate --format json", lp_audit_validate(path), args.runs))
         if rows >= 1_000_000:
-            ours.append(
-                measure(
+            commands.append(
+                (
                     "lp-audit validate --format json --chunk-rows 100000",
                     lp_audit_validate(path, "--chunk-rows", "100000"),
                     args.runs,
                 )
             )
-        others = []
         if not args.no_peers:
             for name, cmd in peers(path, rules, args.peer_python):
                 slow = "frictionless" in name and rows >= 1_000_000
-                others.append(
-                    measure(name + (" (1 run)" if slow else ""), cmd, 1 if slow else args.runs)
+                commands.append(
+                    (name + (" (1 run)" if slow else ""), cmd, 1 if slow else args.runs)
                 )
+        measures = measure_together(commands)
+        results = [m for m in measures if "floor" in m.name or "pandas" in m.name]
+        ours = [m for m in measures if m.name.startswith("lp-audit")]
+        others = [m for m in measures if "same rules" in m.name]
         measured[rows] = {m.name: m for m in [*results, *ours, *others]}
         floor = results[0].wall
         fastest = min((m.wall for m in others), default=float("nan"))
         for m in [*results, *ours, *others]:
             ratio = f"{m.wall / fastest:.2f}" if m in ours and others else ""
+            spread = f"{m.low:.2f}–{m.high:.2f}" if m.high > m.low else ""
             lines.append(
-                f"| {rows:,} | {m.name} | {m.wall:.2f} | {m.rss_mb:.0f} | {m.wall / floor:.1f} | {ratio} |"
+                f"| {rows:,} | {m.name} | {m.wall:.2f} | {spread} | {m.rss_mb:.0f} "
+                f"| {m.wall / floor:.1f} | {ratio} |"
             )
         print(f"{rows:,} rows done", file=sys.stderr)
     folder = make_audit_folder()

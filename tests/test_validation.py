@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import FUZZ_EXAMPLES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lp_audit import load_definition, validate_return
 from lp_audit.synthetic import make_return
@@ -294,3 +297,29 @@ def test_the_large_return_paths_give_the_same_findings(
     large = validate_return(path, today=TODAY, chunk_rows=0)
     assert large.to_dict() == small.to_dict()
     assert len(large.findings["code"].unique()) >= 10
+
+
+def _modulus11(value: str | None) -> bool:
+    """The NHS number check, written out: values not of ten digits pass (other checks report)."""
+    if value is None or len(value) != 10 or not all(c in "0123456789" for c in value):
+        return True
+    total = sum(int(d) * w for d, w in zip(value[:9], range(10, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    return check != 10 and check == int(value[9])
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
+@given(
+    values=st.lists(
+        st.none()
+        | st.sampled_from(["9434765919", "4010232137", "4010232138", "0000000000", "943476591é"])
+        | st.text(st.sampled_from(list("0123456789")), min_size=9, max_size=11)
+        | st.text(st.sampled_from(list("0123456789 x")), max_size=10),
+        max_size=40,
+    )
+)
+def test_check_digits_are_those_of_the_nhs_algorithm(values: list[str | None]) -> None:
+    from lp_audit.schema import modulus11_ok
+
+    got = modulus11_ok(pd.Series(values, dtype="str")).tolist()
+    assert got == [_modulus11(v) for v in values]
