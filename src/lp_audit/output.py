@@ -64,8 +64,8 @@ def to_json(results: Sequence[ReturnResult]) -> str:
     """The documented JSON document: ``{"lp_audit": 1, "returns": [...]}``.
 
     Indented, with each finding on a line of its own: easy to read, to grep and to diff, and
-    written by json's C encoder, which does not indent (measured: 10,000 findings in 0.03 s,
-    against 0.08 s indented).
+    written by json's C encoder, which does not indent (measured: 10,000 findings in 0.06 s,
+    against 0.12 s all indented by json).
     """
     returns = ",\n".join(_return_json(r) for r in results)
     body = f"[\n{returns}\n  ]" if results else "[]"

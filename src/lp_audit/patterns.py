@@ -148,7 +148,7 @@ def _table(members: frozenset[str]) -> np.ndarray:
     return table
 
 
-def _layout(text: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+def layout(text: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """A string array's values as bytes: the array (chunks combined), its n + 1 offsets into
     the data buffer (int64), and that buffer."""
     import numpy as np
@@ -194,7 +194,7 @@ def holding(text: pa.Array, members: str) -> np.ndarray:
     """Where each value of a string array holds one of the ASCII characters ``members``."""
     import numpy as np
 
-    text, offsets, data = _layout(text)
+    text, offsets, data = layout(text)
     found = np.zeros(len(text), dtype=bool)
     found[_holding(offsets, data, frozenset(members))[1]] = True
     return found
@@ -204,7 +204,7 @@ def matches(simple: Simple, text: pa.Array) -> np.ndarray:
     """Where each value of a string array matches; null values count as matching."""
     import numpy as np
 
-    text, offsets, data = _layout(text)
+    text, offsets, data = layout(text)
     starts = offsets[:-1]
     lengths = offsets[1:] - offsets[:-1]
     fixed = len(simple.pieces)

@@ -868,7 +868,7 @@ def import_pandas_meanwhile() -> None:
     Importing pandas takes about 0.3 s, almost all of it holding the interpreter; reading a
     large file mostly does not (the system reads, numpy scans, pyarrow parses in its own
     threads). Numpy and pyarrow, which both need, are imported here first, so the two threads
-    never import the same module at once. Measured on a million-row return: 0.05 s less.
+    never import the same module at once. Measured on a million-row return: 2.67 s to 2.51 s.
     """
     import contextlib
     import importlib
