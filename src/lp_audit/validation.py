@@ -570,8 +570,13 @@ def _validate_raw(
             # the checks' pyarrow, numpy and hashing let go of the GIL for most of their time
             from concurrent.futures import ThreadPoolExecutor
 
+            # the return rules, which hash whole columns, are the longest jobs: started first,
+            # the short ones fill in around them, rather than one thread waiting at the end
+            hashing = [False] * (len(jobs) - len(runnable)) + [r.kind == "return" for r in runnable]
+            order = sorted(range(len(jobs)), key=lambda i: not hashing[i])
             with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-                failures = list(pool.map(run, jobs))
+                futures = {i: pool.submit(run, jobs[i]) for i in order}
+                failures = [futures[i].result() for i in range(len(jobs))]  # pandera's order
         else:
             failures = [run(job) for job in jobs]
     cases = pd.concat(failures, ignore_index=True).drop_duplicates(["check", "index"])
