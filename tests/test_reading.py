@@ -217,3 +217,32 @@ def test_validation_never_raises_on_arbitrary_rows(
     result = validate_return(path, definition)
     assert result.rows <= body.count("\n") + 1
     assert set(result.findings.severity) <= {"error", "warning"}
+
+
+def test_reading_while_pandas_is_imported_in_a_thread(tmp_path: Path) -> None:
+    """Large files are read while a thread imports pandas (see import_pandas_meanwhile): in a
+    fresh process, with every file counted as large, the findings are those read in turn."""
+    import json
+    import subprocess
+    import sys
+
+    from lp_audit import validate_return
+    from lp_audit.synthetic import make_return
+
+    frame, _ = make_return(300, seed=3, defects=20)
+    path = tmp_path / "r.csv"
+    frame.to_csv(path, index=False)
+    code = (
+        "import json, sys\n"
+        "import lp_audit.validation as v\n"
+        "v.REUSE_MEMORY_BYTES = -1  # every file is large\n"
+        "assert 'pandas' not in sys.modules\n"
+        "r = v.validate_return(sys.argv[1], chunk_rows=0)\n"
+        "print(json.dumps(r.to_dict()))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+    )
+    expected = json.loads(json.dumps(validate_return(path, chunk_rows=0).to_dict()))
+    assert json.loads(out.stdout) == expected
+    assert expected["findings"]
