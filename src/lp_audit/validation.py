@@ -693,6 +693,9 @@ def _evaluate_checks(
 
     names: list[np.ndarray] = []
     rows: list[np.ndarray] = []
+    index = frame.index
+    positional = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    labels: np.ndarray = np.empty(0, dtype=np.int64) if positional else index.to_numpy()
 
     def run(
         check: CheckFn, data: pd.Series | pd.DataFrame, spread: np.ndarray | None = None
@@ -701,11 +704,18 @@ def _evaluate_checks(
             result = check.fn(data)
         except Exception as exc:  # a bug in a check, reported as pandera would
             raise LpAuditError(f"internal error in check {check.name}: {exc}") from None
-        passed = pd.Series(result, index=data.index).fillna(False).to_numpy(dtype=bool)
+        if (
+            isinstance(result, pd.Series)
+            and result.dtype == bool
+            and result.index.equals(data.index)
+        ):
+            passed = result.to_numpy()  # the usual case: nothing to align, nothing missing
+        else:
+            passed = pd.Series(result, index=data.index).fillna(False).to_numpy(dtype=bool)
         if spread is not None:
             passed = passed[spread]
-        failing = frame.index.to_numpy()[~passed]
-        rows.append(failing.astype("int64"))
+        failing = np.flatnonzero(~passed)  # positions; the index's labels only where needed
+        rows.append(failing.astype("int64") if positional else labels[failing].astype("int64"))
         names.append(np.full(len(failing), check.name, dtype=object))
 
     for name, checks in column_checks.items():
