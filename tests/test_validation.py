@@ -269,9 +269,9 @@ def test_the_version_in_force_for_the_returns_period_is_chosen(tmp_path: Path) -
         # value parsed in every row rather than once per distinct value
         (
             {
-                "reading._FEW_DISTINCT": -1.0,
+                "reading.FEW_DISTINCT": -1.0,
                 "parsing._ENCODED_TYPES": frozenset(),
-                "parsing._FEW_DISTINCT": -1.0,
+                "parsing.FEW_DISTINCT": -1.0,
             },
             6,
         ),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lp_audit.definitions import DATE_FORMATS, Definition, Field
+from lp_audit.reading import FEW_DISTINCT
 
 if TYPE_CHECKING:
     import numpy as np
@@ -157,17 +158,16 @@ def parse_return(data: pd.DataFrame, definition: Definition) -> Parsed:
 #: parsed once and the result spread back to the rows (measured on a million rows: the four
 #: date columns took 0.85 s parsed row by row).
 _ENCODED_TYPES = frozenset({"code", "multi_code", "date", "integer", "decimal", "boolean"})
-#: A text column is parsed through its distinct values when a sample of this many rows...
+#: A text column is parsed through its distinct values when a sample of this many rows has
+#: at most :data:`lp_audit.reading.FEW_DISTINCT` of them.
 _SAMPLE_ROWS = 10_000
-#: ...has at most this share of distinct values (a period or a site, not an ID or a note).
-_FEW_DISTINCT = 0.1
 
 
 def _few_distinct(text: pa.Array) -> bool:
     import pyarrow.compute as pc
 
     sample = text.slice(0, _SAMPLE_ROWS)
-    return len(sample) > 0 and pc.count_distinct(sample).as_py() <= _FEW_DISTINCT * len(sample)
+    return len(sample) > 0 and pc.count_distinct(sample).as_py() <= FEW_DISTINCT * len(sample)
 
 
 def _parse_encoded(

@@ -466,8 +466,10 @@ def _parse_with_pyarrow(
 
 #: Records sampled to find the columns that repeat a few values.
 _SAMPLE_RECORDS = 1_000
-#: A column whose sample has at most this share of distinct values is read as a category.
-_FEW_DISTINCT = 0.1
+#: A column whose sample has at most this share of distinct values repeats a few values (a
+#: code, a date, a period, not an ID or a note): the reader reads it as a category, and the
+#: parser parses it through its distinct texts.
+FEW_DISTINCT = 0.1
 
 
 def _repetitive_columns(
@@ -484,7 +486,7 @@ def _repetitive_columns(
     sample = data[int(starts[0]) : int(ends[-1])].decode("utf-8", errors="replace")
     rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
     width = max(len(r) for r in rows)
-    limit = _FEW_DISTINCT * len(rows)
+    limit = FEW_DISTINCT * len(rows)
     return frozenset(
         i for i in range(width) if len({r[i] if i < len(r) else "" for r in rows}) <= limit
     )
