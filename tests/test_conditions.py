@@ -17,7 +17,7 @@ from conftest import FUZZ_EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lp_audit.conditions import AllOf, AnyOf, Compare, Condition, FieldTest, Not, Operand
+from lp_audit.definitions.conditions import AllOf, AnyOf, Compare, Condition, FieldTest, Not, Operand
 from lp_audit.periods import Period
 from lp_audit.schema import Context, evaluate
 

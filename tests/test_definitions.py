@@ -274,7 +274,7 @@ def test_versions_extending_each_other_in_a_loop_are_refused(tmp_path: Path) -> 
 def test_a_base_loaded_for_its_extension_is_not_parsed_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import lp_audit.definitions as definitions
+    import lp_audit.definitions.registry as definitions
 
     parsed: list[str] = []
     load_located = definitions.load_located
@@ -344,7 +344,7 @@ def test_definition_loader_never_fails_except_with_definition_error(
     + [pytest.param("a: 1\n  b: 2\n", id="bad-indent"), pytest.param("a: '\n", id="open-quote")],
 )
 def test_libyaml_and_python_yaml_read_definitions_alike(text: str) -> None:
-    from lp_audit import _yaml
+    from lp_audit.definitions import located as _yaml
 
     def outcome(loader: type) -> object:
         saved = _yaml._Loader

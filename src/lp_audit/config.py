@@ -26,7 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from lp_audit._yaml import YamlProblem, load_located
+from lp_audit.definitions.located import YamlProblem, load_located
 from lp_audit.errors import DefinitionProblem, LpAuditError
 from lp_audit.periods import Period
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from lp_audit.conditions import AllOf, AnyOf, Compare, Condition, FieldTest, Not, Operand
+from lp_audit.definitions.conditions import AllOf, AnyOf, Compare, Condition, FieldTest, Not, Operand
 from lp_audit.definitions import Constraint, Definition, Field, ReturnRule, Rule
 from lp_audit.findings import shorten
 from lp_audit.parsing import split_codes

@@ -1,0 +1,75 @@
+"""Data definitions: YAML files loaded into frozen models, checked with every problem reported.
+
+A definition says, for one kind of return, what each field means, its type, its codes, when it
+is required and which rules it must meet. See the README for the format. Loading checks the
+definition itself and raises one :class:`DefinitionError` listing every problem found, each as
+``file:line: path: message``.
+
+- :mod:`~lp_audit.definitions.model`: the frozen dataclasses;
+- :mod:`~lp_audit.definitions.located`: YAML with the line of every value;
+- :mod:`~lp_audit.definitions.reader`, :mod:`~lp_audit.definitions.rules`,
+  :mod:`~lp_audit.definitions.parser`: YAML into the model, every problem collected;
+- :mod:`~lp_audit.definitions.changes`: a version written as changes to another;
+- :mod:`~lp_audit.definitions.selfcheck`: cross-references within one definition;
+- :mod:`~lp_audit.definitions.registry`: files, the bundled definitions, choosing a version.
+"""
+
+from __future__ import annotations
+
+from lp_audit.definitions.conditions import (
+    AllOf,
+    AnyOf,
+    Compare,
+    Condition,
+    FieldTest,
+    Not,
+    Operand,
+)
+from lp_audit.definitions.model import (
+    DATE_FORMATS,
+    FIELD_TYPES,
+    Code,
+    Constraint,
+    Continuity,
+    Definition,
+    Field,
+    Metric,
+    ReturnRule,
+    Rule,
+    header_key,
+)
+from lp_audit.definitions.registry import (
+    DefinitionInfo,
+    bundled_definitions_dir,
+    is_path_spec,
+    list_definitions,
+    load_definition,
+    load_definition_file,
+)
+
+__all__ = [
+    "DATE_FORMATS",
+    "FIELD_TYPES",
+    "AllOf",
+    "AnyOf",
+    "Code",
+    "Compare",
+    "Condition",
+    "Constraint",
+    "Continuity",
+    "Definition",
+    "DefinitionInfo",
+    "Field",
+    "FieldTest",
+    "Metric",
+    "Not",
+    "Operand",
+    "ReturnRule",
+    "Rule",
+    "bundled_definitions_dir",
+    "header_key",
+    "is_path_spec",
+    "list_definitions",
+    "load_definition",
+    "load_definition_file",
+]

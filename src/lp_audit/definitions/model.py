@@ -1,0 +1,294 @@
+"""The frozen model of a definition: fields, codes, constraints, rules, metrics."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from lp_audit.definitions.conditions import (
+    Condition,
+)
+from lp_audit.periods import Period
+
+FieldType = Literal["text", "integer", "decimal", "date", "code", "multi_code", "boolean"]
+Severity = Literal["error", "warning"]
+Normalisation = Literal["case", "leading_zeros"]
+ConstraintKind = Literal["range", "pattern", "max_length", "min_length", "check_digit"]
+ReturnRuleKind = Literal["unique", "duplicate"]
+MetricKind = Literal["share", "mean", "median_days"]
+METRIC_KINDS: tuple[MetricKind, ...] = ("share", "mean", "median_days")
+
+FIELD_TYPES: tuple[FieldType, ...] = (
+    "text",
+    "integer",
+    "decimal",
+    "date",
+    "code",
+    "multi_code",
+    "boolean",
+)
+SEVERITIES: tuple[Severity, ...] = ("error", "warning")
+NORMALISATIONS: tuple[Normalisation, ...] = ("case", "leading_zeros")
+CHECK_DIGITS = ("modulus-11",)
+#: Date formats a definition may name, and their strptime equivalents.
+DATE_FORMATS = {
+    "YYYY-MM-DD": "%Y-%m-%d",
+    "DD/MM/YYYY": "%d/%m/%Y",
+    "DD-MM-YYYY": "%d-%m-%Y",
+    "DD.MM.YYYY": "%d.%m.%Y",
+    "YYYY/MM/DD": "%Y/%m/%d",
+}
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+ID_RE = re.compile(r"^[a-z][a-z0-9-]*$")
+VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
+
+
+@dataclass(frozen=True)
+class Code:
+    """One allowed code and its label; ``unknown`` codes mean the value was not captured."""
+
+    value: str
+    label: str
+    unknown: bool = False
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A check on one field's value, with its own severity."""
+
+    kind: ConstraintKind
+    severity: Severity = "error"
+    message: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    pattern: str | None = None
+    length: int | None = None
+    algorithm: str | None = None
+
+    def describe(self) -> str:
+        """Plain-English statement of what the constraint requires."""
+        if self.kind == "range":
+            lo = fmt_num(self.minimum)
+            hi = fmt_num(self.maximum)
+            if lo is not None and hi is not None:
+                return f"between {lo} and {hi}"
+            return f"at least {lo}" if lo is not None else f"at most {hi}"
+        if self.kind == "pattern":
+            return f"in the form {self.pattern}"
+        if self.kind == "max_length":
+            return f"at most {self.length} characters"
+        if self.kind == "min_length":
+            return f"at least {self.length} characters"
+        return f"a valid {self.algorithm} check digit"
+
+
+def fmt_num(value: float | None) -> str | None:
+    if value is None:
+        return None
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a return."""
+
+    name: str
+    label: str
+    type: FieldType
+    description: str = ""
+    guidance: str = ""
+    required: bool = False
+    required_when: Condition | None = None
+    codes: tuple[Code, ...] = ()
+    aliases: tuple[str, ...] = ()
+    normalise: tuple[Normalisation, ...] = ()
+    ignore_spaces: bool = False
+    separator: str = "|"
+    exclusive_codes: tuple[str, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    sensitive: bool = False
+    example: str | None = None
+    compare: bool = True
+    line: int | None = field(default=None, compare=False)
+
+    @property
+    def is_coded(self) -> bool:
+        """Whether the field holds codes from a list."""
+        return self.type in ("code", "multi_code")
+
+    @property
+    def valid_codes(self) -> tuple[str, ...]:
+        """Codes that are real values (not the unknown codes)."""
+        return tuple(c.value for c in self.codes if not c.unknown)
+
+    @property
+    def unknown_codes(self) -> tuple[str, ...]:
+        """Codes that mean the value was not captured."""
+        return tuple(c.value for c in self.codes if c.unknown)
+
+    @property
+    def status(self) -> str:
+        """``required``, ``conditional`` or ``optional``."""
+        if self.required:
+            return "required"
+        return "conditional" if self.required_when is not None else "optional"
+
+    def code_label(self, value: str) -> str | None:
+        """The label of ``value``, or None if it is not a code of this field."""
+        return next((c.label for c in self.codes if c.value == value), None)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-field rule: where ``when`` holds (or always), ``check`` must hold."""
+
+    id: str
+    severity: Severity
+    message: str
+    check: Condition
+    when: Condition | None = None
+    line: int | None = field(default=None, compare=False)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Fields the rule involves, in order of first mention, without repeats."""
+        names = self.check.fields() + (self.when.fields() if self.when else ())
+        return tuple(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class ReturnRule:
+    """A rule over the whole return: unique keys, or duplicates across keys."""
+
+    id: str
+    kind: ReturnRuleKind
+    fields: tuple[str, ...]
+    severity: Severity
+    message: str
+    differ: tuple[str, ...] = ()
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A definition-drift signal computed per return, e.g. the share of young people engaged.
+
+    ``share``: rows where ``where`` holds, out of rows where ``of`` holds (default: all rows).
+    ``mean``: the mean of ``field`` over rows where ``where`` holds.
+    ``median_days``: the median number of days from ``start`` to ``end`` (both dates).
+    """
+
+    id: str
+    label: str
+    kind: MetricKind
+    description: str = ""
+    where: Condition | None = None
+    of: Condition | None = None
+    field: str | None = None
+    start: str | None = None
+    end: str | None = None
+    line: int | None = dataclasses.field(default=None, compare=False)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Fields the metric reads."""
+        names = [n for n in (self.field, self.start, self.end) if n]
+        for cond in (self.where, self.of):
+            if cond is not None:
+                names.extend(cond.fields())
+        return tuple(dict.fromkeys(names))
+
+    def renamed(self, mapping: Mapping[str, str]) -> Metric:
+        """The metric with fields renamed (for a new version that renames fields)."""
+
+        def ren(name: str | None) -> str | None:
+            return mapping.get(name, name) if name else name
+
+        return replace(
+            self,
+            where=self.where.renamed(mapping) if self.where else None,
+            of=self.of.renamed(mapping) if self.of else None,
+            field=ren(self.field),
+            start=ren(self.start),
+            end=ren(self.end),
+        )
+
+
+@dataclass(frozen=True)
+class Continuity:
+    """How a case carries over between consecutive returns: open cases reappear, unchanged."""
+
+    id_field: str
+    open_when: Condition
+    same: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A versioned data definition for one kind of return."""
+
+    name: str
+    version: str
+    title: str
+    fields: tuple[Field, ...]
+    description: str = ""
+    in_force_from: Period | None = None
+    in_force_to: Period | None = None
+    period_field: str | None = None
+    provider_field: str | None = None
+    date_format: str = "YYYY-MM-DD"
+    dates_accepted_with_warning: tuple[str, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    return_rules: tuple[ReturnRule, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    continuity: Continuity | None = None
+    extends: str | None = None
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def ref(self) -> str:
+        """``name@version``."""
+        return f"{self.name}@{self.version}"
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def field(self, name: str) -> Field:
+        """The field called ``name``.
+
+        Raises:
+            KeyError: if there is none.
+        """
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def labels(self) -> dict[str, str]:
+        """Field name to label."""
+        return {f.name: f.label for f in self.fields}
+
+    def in_force_for(self, period: Period) -> bool:
+        """Whether this version applies to returns for ``period``."""
+        if self.in_force_from is not None and period < self.in_force_from:
+            return False
+        return not (self.in_force_to is not None and period > self.in_force_to)
+
+    def describe_in_force(self) -> str:
+        """The periods in force, e.g. ``2025-26 Q1 to 2026-27 Q4``."""
+        start = str(self.in_force_from) if self.in_force_from else "any time"
+        end = str(self.in_force_to) if self.in_force_to else "until replaced"
+        return f"{start} to {end}" if self.in_force_to else f"from {start}"
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+
+
+def header_key(text: str) -> str:
+    """Fold a header for matching: case, spaces, punctuation and a BOM are ignored."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower().replace("\ufeff", "")).strip("_")

@@ -1,0 +1,241 @@
+"""Parsing conditions, rules, metrics, continuity and return rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lp_audit.definitions.conditions import (
+    FIELD_OPS,
+    AllOf,
+    AnyOf,
+    Condition,
+    FieldTest,
+    Not,
+    parse_compare,
+)
+from lp_audit.definitions.located import Path_
+from lp_audit.definitions.model import (
+    ID_RE,
+    METRIC_KINDS,
+    Continuity,
+    Metric,
+    ReturnRule,
+    ReturnRuleKind,
+    Rule,
+)
+from lp_audit.definitions.reader import ParserBase, describe_kind
+
+
+class RuleParser(ParserBase):
+    """Conditions, rules, metrics, continuity and return rules."""
+
+    # -- conditions and rules ------------------------------------------------------------------
+
+    def condition(self, value: Any, path: Path_) -> Condition | None:
+        if not isinstance(value, dict):
+            self.problem(path, f"expected a condition (a mapping), found {describe_kind(value)}")
+            return None
+        if "all" in value or "any" in value:
+            key = "all" if "all" in value else "any"
+            self.mapping(value, path, (key,))
+            items = value[key]
+            if not isinstance(items, list) or not items:
+                self.problem((*path, key), f"'{key}' takes a list of conditions")
+                return None
+            parsed = [self.condition(c, (*path, key, i)) for i, c in enumerate(items)]
+            if any(p is None for p in parsed):
+                return None
+            conditions = tuple(p for p in parsed if p is not None)
+            return AllOf(conditions) if key == "all" else AnyOf(conditions)
+        if "not" in value:
+            self.mapping(value, path, ("not",))
+            inner = self.condition(value["not"], (*path, "not"))
+            return Not(inner) if inner is not None else None
+        if "compare" in value:
+            self.mapping(value, path, ("compare",))
+            if not isinstance(value["compare"], str):
+                self.problem((*path, "compare"), "compare takes text such as 'a_date <= b_date'")
+                return None
+            try:
+                return parse_compare(value["compare"])
+            except ValueError as exc:
+                self.problem((*path, "compare"), str(exc))
+                return None
+        data = self.mapping(value, path, ("field", *FIELD_OPS))
+        if data is None:
+            return None
+        fname = self.text(data, "field", path)
+        ops = [op for op in FIELD_OPS if op in data]
+        if fname is None or len(ops) != 1:
+            self.problem(
+                path,
+                "a condition is {field: NAME, equals|not_equals|in|not_in|blank|contains: VALUE}, "
+                "or compare, all, any or not",
+            )
+            return None
+        op = ops[0]
+        if op == "blank":
+            return FieldTest(fname, "blank", blank=self.boolean(data, "blank", path))
+        values = self.text_list(data, op, path)
+        if not values:
+            self.problem((*path, op), "needs a value")
+            return None
+        if op in ("equals", "not_equals", "contains") and len(values) != 1:
+            self.problem((*path, op), f"'{op}' takes one value; use 'in' for a list")
+        return FieldTest(fname, op, values)
+
+    RULE_KEYS = ("id", "severity", "message", "check", "when")
+
+    def rules(self, value: Any, path: Path_) -> tuple[Rule, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.problem(path, f"expected a list of rules, found {describe_kind(value)}")
+            return ()
+        result = []
+        for i, item in enumerate(value):
+            rule = self.rule(item, (*path, i))
+            if rule is not None:
+                result.append(rule)
+        return tuple(result)
+
+    def rule(self, item: Any, path: Path_) -> Rule | None:
+        data = self.mapping(item, path, self.RULE_KEYS)
+        if data is None:
+            return None
+        rule_id = self.text(data, "id", path, required=True)
+        message = self.text(data, "message", path, required=True)
+        if "check" not in data:
+            self.problem(path, "missing required key 'check'")
+            return None
+        check = self.condition(data["check"], (*path, "check"))
+        when = self.condition(data["when"], (*path, "when")) if "when" in data else None
+        if rule_id is not None and not ID_RE.match(rule_id):
+            self.problem((*path, "id"), "a rule id is lower-case letters, digits and '-'")
+        if rule_id is None or message is None or check is None or ("when" in data and when is None):
+            return None
+        return Rule(
+            rule_id,
+            self.severity(data, path),
+            message.strip(),
+            check,
+            when,
+            line=self.located.line(path),
+        )
+
+    METRIC_KEYS = ("id", "label", "kind", "description", "where", "of", "field", "from", "to")
+
+    def metrics(self, value: Any, path: Path_) -> tuple[Metric, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.problem(path, f"expected a list of metrics, found {describe_kind(value)}")
+            return ()
+        result = []
+        for i, item in enumerate(value):
+            item_path = (*path, i)
+            data = self.mapping(item, item_path, self.METRIC_KEYS)
+            if data is None:
+                continue
+            metric_id = self.text(data, "id", item_path, required=True)
+            label = self.text(data, "label", item_path, required=True)
+            kind = data.get("kind")
+            if kind not in METRIC_KINDS:
+                self.problem(
+                    (*item_path, "kind"),
+                    f"kind must be one of {', '.join(METRIC_KINDS)}, not {kind!r}",
+                )
+                continue
+            where = (
+                self.condition(data["where"], (*item_path, "where")) if "where" in data else None
+            )
+            of = self.condition(data["of"], (*item_path, "of")) if "of" in data else None
+            needs = {"share": ("where",), "mean": ("field",), "median_days": ("from", "to")}[kind]
+            missing = [k for k in needs if k not in data]
+            if missing:
+                self.problem(
+                    item_path, f"a {kind} metric needs {' and '.join(repr(k) for k in missing)}"
+                )
+                continue
+            if metric_id is None or label is None:
+                continue
+            result.append(
+                Metric(
+                    metric_id,
+                    label,
+                    kind,
+                    (self.text(data, "description", item_path) or "").strip(),
+                    where,
+                    of,
+                    self.text(data, "field", item_path),
+                    self.text(data, "from", item_path),
+                    self.text(data, "to", item_path),
+                    line=self.located.line(item_path),
+                )
+            )
+        return tuple(result)
+
+    def continuity(self, value: Any, path: Path_) -> Continuity | None:
+        if value is None:
+            return None
+        data = self.mapping(value, path, ("id_field", "open_when", "same"))
+        if data is None:
+            return None
+        id_field = self.text(data, "id_field", path, required=True)
+        if "open_when" not in data:
+            self.problem(path, "missing required key 'open_when'")
+            return None
+        open_when = self.condition(data["open_when"], (*path, "open_when"))
+        if id_field is None or open_when is None:
+            return None
+        return Continuity(id_field, open_when, self.text_list(data, "same", path))
+
+    def return_rules(self, value: Any, path: Path_) -> tuple[ReturnRule, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.problem(path, f"expected a list of return rules, found {describe_kind(value)}")
+            return ()
+        result = []
+        for i, item in enumerate(value):
+            item_path = (*path, i)
+            data = self.mapping(
+                item, item_path, ("id", "severity", "message", "unique", "duplicate")
+            )
+            if data is None:
+                continue
+            rule_id = self.text(data, "id", item_path, required=True)
+            message = self.text(data, "message", item_path, required=True)
+            severity = self.severity(data, item_path)
+            if ("unique" in data) == ("duplicate" in data):
+                self.problem(item_path, "a return rule has exactly one of 'unique' or 'duplicate'")
+                continue
+            if "unique" in data:
+                fields = self.text_list(data, "unique", item_path)
+                differ: tuple[str, ...] = ()
+                kind: ReturnRuleKind = "unique"
+            else:
+                spec = self.mapping(
+                    data["duplicate"], (*item_path, "duplicate"), ("same", "differ")
+                )
+                if spec is None:
+                    continue
+                fields = self.text_list(spec, "same", (*item_path, "duplicate"))
+                differ = self.text_list(spec, "differ", (*item_path, "duplicate"))
+                kind = "duplicate"
+            if rule_id is None or message is None or not fields:
+                if not fields:
+                    self.problem(item_path, "name at least one field")
+                continue
+            result.append(
+                ReturnRule(
+                    rule_id,
+                    kind,
+                    fields,
+                    severity,
+                    message.strip(),
+                    differ,
+                    line=self.located.line(item_path),
+                )
+            )
+        return tuple(result)

@@ -1,0 +1,107 @@
+"""Reading a large CSV file in chunks of whole records, in constant memory."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    pass
+
+import csv
+import io
+
+from lp_audit.reading.decode import describe_binary, first_non_utf8, utf16_without_bom
+from lp_audit.reading.delimited import read_csv_bytes
+from lp_audit.reading.model import MAX_COLUMNS, ChunkPlace, NotChunkable, RawTable
+from lp_audit.reading.scan import record_ends
+
+#: bytes read at a time while looking for chunk boundaries
+_BLOCK = 1 << 23
+
+
+def iter_chunks(path: str | Path, chunk_rows: int, blank_lines: list[int]) -> Iterator[RawTable]:
+    """Read a CSV file as tables of about ``chunk_rows`` records each, in constant memory.
+
+    Every table has the file's header and physical line numbers; blank rows are dropped and
+    their lines added to ``blank_lines`` (for one :func:`blank_rows_finding` at the end); only
+    the last table can end with a totals row. Chunks
+    are cut at record boundaries found by the same quote-aware scan as the whole-file reader.
+
+    Raises:
+        NotChunkable: if the file needs the whole-file reader (its findings are about the file
+            as a whole): a workbook, a binary or UTF-16 file, bytes that are not UTF-8, old Mac
+            line endings, or rows pyarrow cannot take. Raised before the first table when it
+            can be known then, else part way: callers start again with the whole-file reader.
+        ReturnReadError: if the file cannot be opened.
+    """
+    import numpy as np
+
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise NotChunkable("workbooks are read whole")
+    try:
+        handle = path.open("rb")
+    except OSError:
+        raise NotChunkable("let the whole-file reader explain") from None
+    with handle:
+        buf = handle.read(_BLOCK)
+        if (
+            not buf
+            or buf.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+            or describe_binary(buf, path) is not None
+            or utf16_without_bom(buf) is not None
+            or (b"\r" in buf and b"\n" not in buf)
+        ):
+            raise NotChunkable("empty, or not a UTF-8 text file")
+        header: bytes | None = None  # the header record, repeated at the top of every chunk
+        first_line = 1  # physical line where buf starts
+        eof = len(buf) < _BLOCK
+        # record ends found in buf so far, and whether buf ends inside a quoted value; each
+        # block is scanned once, as it arrives
+        ends, quoted = record_ends(buf, False)
+        while buf:
+            wanted = chunk_rows + (1 if header is None else 0)
+            while len(ends) <= wanted and not eof:
+                more = handle.read(_BLOCK)
+                eof = len(more) < _BLOCK
+                more_ends, quoted = record_ends(more, quoted)
+                ends = np.concatenate((ends, more_ends + len(buf)))
+                buf += more
+            cut = int(ends[wanted - 1]) + 1 if len(ends) > wanted else len(buf)
+            body, buf = buf[:cut], buf[cut:]
+            ends = ends[wanted:] - cut if len(ends) > wanted else ends[:0]
+            if not buf and not eof:
+                buf = handle.read(_BLOCK)
+                eof = len(buf) < _BLOCK
+                ends, quoted = record_ends(buf, quoted)
+            last = eof and not buf
+            if b"\x00" in body or first_non_utf8(body) is not None:
+                raise NotChunkable("not UTF-8 throughout")
+            if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
+                raise NotChunkable("line endings other than LF and CRLF")
+            lines_in_body = body.count(b"\n")
+            if header is None:
+                chunk = ChunkPlace(0, last, blank_lines)
+                table = read_csv_bytes(str(path), body, "UTF-8", [], chunk=chunk)
+                header = header_bytes(table)
+                yield table
+                if header is None:  # no usable header: the first chunk said all there is
+                    return
+            else:
+                # the header's own lines come first in the chunk's bytes
+                chunk = ChunkPlace(first_line - 1 - header.count(b"\n"), last, blank_lines)
+                table = read_csv_bytes(str(path), header + body, "UTF-8", [], chunk=chunk)
+                yield table
+            first_line += lines_in_body
+
+
+def header_bytes(table: RawTable) -> bytes | None:
+    """The header record as CSV bytes ending in a newline, or None when there is no header."""
+    if not table.headers or table.delimiter is None or len(table.headers) > MAX_COLUMNS:
+        return None
+    out = io.StringIO()
+    csv.writer(out, delimiter=table.delimiter, lineterminator="\n").writerow(table.headers)
+    return out.getvalue().encode("utf-8")

@@ -1,0 +1,156 @@
+"""Header to fields: a table's columns matched to a definition's fields, once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lp_audit.definitions import Definition, header_key
+from lp_audit.errors import ReturnReadError
+from lp_audit.findings import Finding, column_letter
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+from lp_audit.reading.decode import to_utf8
+from lp_audit.reading.delimited import read_csv_bytes
+from lp_audit.reading.model import RawReturn, RawTable
+from lp_audit.reading.xlsx import read_xlsx
+
+
+def read_table(path: str | Path, *, sheet: str | None = None) -> RawTable:
+    """Read a CSV or XLSX file's cells as text with physical line numbers.
+
+    Raises:
+        ReturnReadError: if the file is missing, a folder, unreadable, or not a table.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ReturnReadError(str(path), "no such file; check the path") from None
+    except IsADirectoryError:
+        raise ReturnReadError(
+            str(path), "is a folder, not a file; name a CSV or XLSX file"
+        ) from None
+    except PermissionError:
+        raise ReturnReadError(str(path), "permission denied; check you can open the file") from None
+    except OSError as exc:
+        raise ReturnReadError(str(path), f"cannot be read ({exc.strerror})") from None
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_xlsx(path, raw, sheet)
+    data, encoding, findings = to_utf8(raw, path)
+    del raw
+    return read_csv_bytes(str(path), data, encoding, findings)
+
+
+def map_columns(table: RawTable, definition: Definition) -> RawReturn:
+    """Match a table's header to the definition's fields, reporting what does not fit."""
+    import pandas as pd
+
+    findings = list(table.findings)
+    lookup: dict[str, str] = {}
+    for f in definition.fields:
+        for alias in (f.name, f.label, *f.aliases):
+            lookup.setdefault(header_key(alias), f.name)
+    columns: dict[str, int] = {}
+    data: dict[str, pd.Series] = {}
+    line = table.header_line
+    has_data = len(table.cells) > 0
+    for index, header in enumerate(table.headers):
+        letter = column_letter(index)
+        name = lookup.get(header_key(header))
+        if name is None:
+            if not header.strip():
+                if has_data and (table.cells[index].str.strip() != "").any():
+                    findings.append(
+                        Finding(
+                            "unknown-column",
+                            "warning",
+                            f"Column {letter} has values but no header; it was ignored. Give it a field name or delete it.",
+                            line=line,
+                            column=letter,
+                        )
+                    )
+                continue
+            findings.append(
+                Finding(
+                    "unknown-column",
+                    "warning",
+                    f"The column {header.strip()!r} is not in the {definition.title} definition and was ignored.",
+                    line=line,
+                    column=letter,
+                    value=header.strip(),
+                )
+            )
+            continue
+        label = definition.field(name).label
+        if name in columns:
+            first = column_letter(columns[name])
+            findings.append(
+                Finding(
+                    "duplicate-column",
+                    "error",
+                    f"Columns {first} and {letter} are both {label} ({name}); only column {first} was read. Delete or rename one.",
+                    line=line,
+                    column=letter,
+                    field=name,
+                )
+            )
+            continue
+        if header != name:
+            findings.append(
+                Finding(
+                    "header-alias",
+                    "warning",
+                    f"The header {header.strip()!r} was read as {label} ({name}). Use the field name {name!r} as the header.",
+                    line=line,
+                    column=letter,
+                    field=name,
+                    value=header.strip(),
+                )
+            )
+        columns[name] = index
+        data[name] = table.cells[index] if has_data else pd.Series([], dtype="str")
+    for f in definition.fields:
+        if f.name in columns or not table.headers:  # an empty file is reported once, not per column
+            continue
+        expected = f.required or f.required_when is not None
+        findings.append(
+            Finding(
+                "missing-column",
+                "error" if expected else "warning",
+                f"The file has no {f.label} column ({f.name}). "
+                + (
+                    "It is required: add the column."
+                    if expected
+                    else "It is optional, but add the column, even if empty."
+                ),
+                line=line,
+                field=f.name,
+            )
+        )
+    frame = (
+        pd.DataFrame(data, index=pd.RangeIndex(len(table.cells)))
+        if data
+        else pd.DataFrame(index=pd.RangeIndex(len(table.cells)))
+    )
+    return RawReturn(
+        table.path,
+        frame,
+        table.lines,
+        columns,
+        table.headers,
+        table.encoding,
+        table.delimiter,
+        findings,
+    )
+
+
+def read_return(path: str | Path, definition: Definition, *, sheet: str | None = None) -> RawReturn:
+    """Read a return file and match its columns to ``definition``.
+
+    Raises:
+        ReturnReadError: if the file cannot be read as a table at all.
+    """
+    return map_columns(read_table(path, sheet=sheet), definition)

@@ -1,0 +1,79 @@
+"""What reading hands on: a file's cells (RawTable) and a return's fields (RawReturn)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from lp_audit.findings import Finding, column_letter
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+#: A column whose sample has at most this share of distinct values repeats a few values (a
+#: code, a date, a period, not an ID or a note): the reader reads it as a category, and the
+#: parser parses it through its distinct texts.
+FEW_DISTINCT = 0.1
+
+
+#: The most columns a return may have; more is almost certainly not a return.
+MAX_COLUMNS = 1000
+#: The largest cell accepted, in characters.
+MAX_CELL_CHARS = 100_000
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+TOTALS_RE = re.compile(r"^\s*(grand\s+)?totals?\s*:?\s*$", re.IGNORECASE)
+
+
+@dataclass
+class RawTable:
+    """A file's cells as text, before its header is matched to a definition."""
+
+    path: str
+    headers: list[str]
+    #: columns 0..n-1 of text, '' for blank: str, or category for columns of few distinct
+    #: values (a code, a date), which hold each text once
+    cells: pd.DataFrame
+    lines: np.ndarray  # physical start line of each row
+    header_line: int
+    encoding: str
+    delimiter: str | None
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class RawReturn:
+    """A return's raw text values by field name, with line numbers and reading findings."""
+
+    path: str
+    data: pd.DataFrame  # one text column per field found, '' for blank (str or category)
+    lines: np.ndarray
+    columns: dict[str, int]  # field name -> 0-based column position in the file
+    headers: list[str]
+    encoding: str
+    delimiter: str | None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.data)
+
+    def column_of(self, field_name: str) -> str | None:
+        """The spreadsheet column letter of a field, if the file has it."""
+        index = self.columns.get(field_name)
+        return column_letter(index) if index is not None else None
+
+
+class NotChunkable(Exception):
+    """This file must be read whole (not UTF-8, rows of the wrong length, a workbook…)."""
+
+
+@dataclass
+class ChunkPlace:
+    """Where a chunk sits in its file, and what it must leave to the whole-file summary."""
+
+    line_offset: int  # add to a line of the chunk's bytes to get the file's physical line
+    last: bool  # only the file's last row can be a totals row
+    blank_lines: list[int] = field(default_factory=list)
