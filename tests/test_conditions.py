@@ -1,6 +1,6 @@
 """Conditions evaluated in numpy agree with pandas' nullable booleans, NA for NA.
 
-`lp_audit.schema.truth` evaluates definitions' conditions with numpy arrays for speed. The
+`lp_audit.checks.truth` evaluates definitions' conditions with numpy arrays for speed. The
 reference here is the plain reading of the condition language in pandas, whose ``boolean``
 dtype implements the same three-valued (Kleene) logic: a comparison with a missing value is
 unknown, ``unknown and False`` is False, ``unknown or True`` is True.
@@ -17,9 +17,17 @@ from conftest import FUZZ_EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lp_audit.definitions.conditions import AllOf, AnyOf, Compare, Condition, FieldTest, Not, Operand
+from lp_audit.checks import Context, evaluate
+from lp_audit.definitions.conditions import (
+    AllOf,
+    AnyOf,
+    Compare,
+    Condition,
+    FieldTest,
+    Not,
+    Operand,
+)
 from lp_audit.periods import Period
-from lp_audit.schema import Context, evaluate
 
 ROWS = 12
 CODES = ["OPEN", "CLOSED", "NOT_KNOWN"]

@@ -10,7 +10,7 @@ from conftest import FUZZ_EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lp_audit.patterns import compile_simple, matches
+from lp_audit.checks.patterns import compile_simple, matches
 
 CLASSES = [r"\d", "[0-8]", "[A-Za-z0-9-]", "[A-Z]", "[a-c_]", "[-x]", "-", "A", r"\.", r"\$", "[9]"]
 QUANTIFIERS = ["", "{2}", "{1,3}", "{2,}", "+", "*", "?", "{0}"]
@@ -97,7 +97,7 @@ def test_other_patterns_are_left_to_re2(pattern: str) -> None:
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None)
 @given(values=st.lists(st.none() | st.text(st.sampled_from(list("09 \t\n\r\x0b\x0cé\xa0")))))
 def test_values_holding_whitespace_are_those_re2_finds(values: list[str | None]) -> None:
-    from lp_audit.patterns import holding
+    from lp_audit.checks.patterns import holding
 
     text = pa.array(values, type=pa.large_string())
     expected = pc.match_substring_regex(text, r"\s").fill_null(False)

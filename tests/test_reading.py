@@ -234,7 +234,7 @@ def test_reading_while_pandas_is_imported_in_a_thread(tmp_path: Path) -> None:
     frame.to_csv(path, index=False)
     code = (
         "import json, sys\n"
-        "import lp_audit.validation as v\n"
+        "import lp_audit.validation.validate as v\n"
         "v.REUSE_MEMORY_BYTES = -1  # every file is large\n"
         "assert 'pandas' not in sys.modules\n"
         "r = v.validate_return(sys.argv[1], chunk_rows=0)\n"

@@ -16,8 +16,8 @@ from conftest import FUZZ_EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lp_audit.checks import build_schema
 from lp_audit.definitions import ReturnRule, load_definition
-from lp_audit.schema import build_schema
 
 COLUMNS = ["person", "day", "site", "ref"]
 

@@ -260,18 +260,18 @@ def test_the_version_in_force_for_the_returns_period_is_chosen(tmp_path: Path) -
     ("settings", "seed"),
     [
         # above 100,000 rows the checks skip pandera's bookkeeping
-        ({"validation._PANDERA_UP_TO": 0}, 3),
-        ({"validation._PANDERA_UP_TO": 0}, 4),
+        ({"checks.runner.PANDERA_UP_TO": 0}, 3),
+        ({"checks.runner.PANDERA_UP_TO": 0}, 4),
         # from 100,000 rows the columns are parsed, and the checks run, in threads
-        ({"parsing._THREADS_FROM_ROWS": 0}, 5),
-        ({"validation._PANDERA_UP_TO": 0, "validation._CHECK_THREADS_FROM_ROWS": 0}, 7),
+        ({"checks.parsing.THREADS_FROM_ROWS": 0}, 5),
+        ({"checks.runner.PANDERA_UP_TO": 0, "checks.runner.CHECK_THREADS_FROM_ROWS": 0}, 7),
         # the reverse of what every return does: no column read as a category, and every
         # value parsed in every row rather than once per distinct value
         (
             {
-                "reading.FEW_DISTINCT": -1.0,
-                "parsing._ENCODED_TYPES": frozenset(),
-                "parsing.FEW_DISTINCT": -1.0,
+                "reading.delimited.FEW_DISTINCT": -1.0,
+                "checks.parsing._ENCODED_TYPES": frozenset(),
+                "checks.parsing.FEW_DISTINCT": -1.0,
             },
             6,
         ),
@@ -292,7 +292,7 @@ def test_the_large_return_paths_give_the_same_findings(
     frame.to_csv(path, index=False)
     small = validate_return(path, today=TODAY, chunk_rows=0)
     for setting, value in settings.items():
-        module, name = setting.split(".")
+        module, name = setting.rsplit(".", 1)
         monkeypatch.setattr(importlib.import_module(f"lp_audit.{module}"), name, value)
     large = validate_return(path, today=TODAY, chunk_rows=0)
     assert large.to_dict() == small.to_dict()
@@ -319,7 +319,7 @@ def _modulus11(value: str | None) -> bool:
     )
 )
 def test_check_digits_are_those_of_the_nhs_algorithm(values: list[str | None]) -> None:
-    from lp_audit.schema import modulus11_ok
+    from lp_audit.checks.functions import modulus11_ok
 
     got = modulus11_ok(pd.Series(values, dtype="str")).tolist()
     assert got == [_modulus11(v) for v in values]

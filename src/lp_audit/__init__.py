@@ -27,6 +27,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from lp_audit.audit import AuditResult, audit
+    from lp_audit.checks import build_schema
     from lp_audit.definitions import Definition, list_definitions, load_definition
     from lp_audit.errors import (
         DefinitionError,
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from lp_audit.findings import Finding
     from lp_audit.periods import Period
     from lp_audit.reading import read_return
-    from lp_audit.schema import build_schema
     from lp_audit.validation import ReturnResult, validate_return
 
 _LAZY = {

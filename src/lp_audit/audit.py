@@ -6,7 +6,7 @@ scores per provider and period, coverage, funnel limits, category mix, drift met
 continuity between quarters, and plain-English highlights ordered by importance. Reports and
 notebooks read the result; nothing here formats output.
 
-Scores: a field's score is valid / applicable rows (see :mod:`lp_audit.profile`);
+Scores: a field's score is valid / applicable rows (see :mod:`lp_audit.profiling`);
 a return's score is the weighted mean of its field scores, times 100. By default required and
 conditional fields weigh 1 and optional fields 0; ``weights`` in the config overrides this.
 """

@@ -408,7 +408,7 @@ def _metric_sums(
 
 def _finding_sums(result: AuditResult, values: dict[Key, float], relations: list[Relation]) -> None:
     """Findings counted in each provider's section, tied to the capture class they explain."""
-    from lp_audit.profile import INVALID_CODES
+    from lp_audit.profiling import INVALID_CODES
 
     for r in result.returns:
         if not len(r.findings) or r.provider is None or r.period is None:

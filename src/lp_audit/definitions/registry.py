@@ -256,3 +256,31 @@ def load_definition(spec: str | Path, *, period: Period | None = None) -> Defini
         if in_force:
             return load_definition_file(in_force[-1].path)
     return load_definition_file(candidates[-1].path)
+
+
+def resolve_definition(spec: Definition | str | Path | None, period: Period | None) -> Definition:
+    """The definition for a return: as given, by name (the version in force for ``period``),
+    or the only bundled one when none is named."""
+    if isinstance(spec, Definition):
+        return spec
+    if spec is None:
+        names = sorted({i.name for i in list_definitions()})
+        if len(names) != 1:
+            raise DefinitionNotFoundError(
+                "name a definition with --definition (bundled: " + ", ".join(names) + ")"
+            )
+        spec = names[0]
+    return load_definition(spec, period=period)
+
+
+def version_for(
+    in_force: Period | None,
+    chosen: Definition,
+    spec: Definition | str | Path | None,
+    pinned: bool,
+) -> Definition:
+    """The definition version for a return of period ``in_force``: ``chosen`` unless the user
+    left the version open and another is in force then."""
+    if pinned or in_force is None or chosen.in_force_for(in_force):
+        return chosen
+    return resolve_definition(spec, in_force)

@@ -24,14 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from lp_audit.checks import Context, evaluate
 from lp_audit.definitions import Definition
-from lp_audit.schema import Context, evaluate
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from lp_audit.parsing import Parsed
+    from lp_audit.checks.parsing import Parsed
 
 #: Error codes that make a value invalid (rule failures and missing values do not).
 INVALID_CODES = frozenset(
@@ -169,7 +169,7 @@ def _category_counts(
 ) -> pd.DataFrame:
     import pandas as pd
 
-    from lp_audit.parsing import split_codes
+    from lp_audit.checks.parsing import split_codes
 
     if ftype == "multi_code":
         tokens = pd.Series(split_codes(values, separator).tokens, dtype="str")

@@ -133,7 +133,7 @@ def parse_return(data: pd.DataFrame, definition: Definition) -> Parsed:
             return _parse_encoded(text, index, f, definition)
         return (*_parse_text(text, index, f, definition), None)
 
-    if len(data) >= _THREADS_FROM_ROWS:
+    if len(data) >= THREADS_FROM_ROWS:
         # pyarrow compute lets go of the GIL, so columns parse side by side
         from concurrent.futures import ThreadPoolExecutor
 
@@ -243,7 +243,7 @@ def _parse_text(
 #: them costs about what it saves. Since columns of few values are read as categories, threads
 #: no longer raise a chunked run's peak (measured on 1M rows in chunks of 100,000, with the
 #: checks threaded too: 6.95 s to 6.56 s, peak 345 to 347 MiB).
-_THREADS_FROM_ROWS = 100_000
+THREADS_FROM_ROWS = 100_000
 
 
 def _without_spaces(text: pa.Array) -> pa.Array:
@@ -255,7 +255,7 @@ def _without_spaces(text: pa.Array) -> pa.Array:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from lp_audit.patterns import holding
+    from lp_audit.checks.patterns import holding
 
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()

@@ -1,0 +1,331 @@
+"""Building the checks of a definition: pure functions, vectorised checks only.
+
+The checks test *typed* columns (see :mod:`lp_audit.checks.parsing`); they never coerce text. Each
+check carries a unique name that maps back to a :class:`CheckSpec`: the finding code, severity,
+field, rule and message to report when the check fails. Cross-field rules are separate
+one-check schemas run on just the columns they involve, so a failing row is reported once rather
+than once per column of the return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from lp_audit.checks.parsing import split_codes
+from lp_audit.definitions import Constraint, Definition, Field, ReturnRule, Rule
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+from lp_audit.checks.functions import (
+    equals_or_blank,
+    isin_or_blank,
+    matches_pattern,
+    modulus11_ok,
+    repeated_keys,
+)
+from lp_audit.checks.specs import (
+    CheckFn,
+    CheckSpec,
+    Context,
+    ReturnSchema,
+    RuleSchema,
+    describe_codes,
+)
+from lp_audit.checks.truth import truth
+
+
+class _Builder:
+    def __init__(self, definition: Definition, context: Context) -> None:
+        self.definition = definition
+        self.context = context
+        self.specs: dict[str, CheckSpec] = {}
+        self.separators = {f.name: f.separator for f in definition.fields if f.type == "multi_code"}
+
+    def check(
+        self,
+        fn: Callable[[Any], Any],
+        code: str,
+        severity: str,
+        message: str,
+        *,
+        field: str | None = None,
+        rule: str | None = None,
+    ) -> CheckFn:
+        name = f"{code}:{field or ''}:{rule or ''}:{len(self.specs)}"
+        sensitive = (
+            field is not None and self.definition.field(field).sensitive
+            if field in self.definition.field_names
+            else False
+        )
+        self.specs[name] = CheckSpec(
+            name, code, severity, message, field, rule, show_value=not sensitive
+        )
+        return CheckFn(name, fn)
+
+    # -- columns ---------------------------------------------------------------------------------
+
+    def column(self, f: Field) -> tuple[CheckFn, ...]:
+        checks: list[CheckFn] = []
+        label = f.label
+        if f.required:
+            checks.append(
+                self.check(
+                    lambda s: s.notna(),
+                    "missing-required",
+                    "error",
+                    f"{label} is required but blank.",
+                    field=f.name,
+                )
+            )
+        if f.type == "code":
+            allowed = [c.value for c in f.codes]
+            checks.append(
+                self.check(
+                    isin_or_blank(allowed),
+                    "invalid-code",
+                    "error",
+                    f"{label} is not one of its codes. Use one of: {describe_codes(f)}.",
+                    field=f.name,
+                )
+            )
+        if f.type == "multi_code":
+            checks.extend(self._multi_code_checks(f))
+        for constraint in f.constraints:
+            checks.append(self._constraint(f, constraint))
+        if f.name == self.definition.period_field and self.context.period is not None:
+            expected = str(self.context.period)
+            checks.append(
+                self.check(
+                    equals_or_blank(expected),
+                    "period-mismatch",
+                    "error",
+                    f"{label} differs from the period of the return ({expected}). Every row must have the same period.",
+                    field=f.name,
+                )
+            )
+        if f.name == self.definition.provider_field and self.context.provider is not None:
+            expected = self.context.provider
+            checks.append(
+                self.check(
+                    equals_or_blank(expected),
+                    "provider-mismatch",
+                    "error",
+                    f"{label} differs from the provider submitting the return ({expected}).",
+                    field=f.name,
+                )
+            )
+        return tuple(checks)
+
+    def _multi_code_checks(self, f: Field) -> list[CheckFn]:
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        codes = pa.array([c.value for c in f.codes], type=pa.large_string())
+        sep = f.separator
+
+        def all_valid(s: pd.Series) -> pd.Series:
+            split = split_codes(s, sep)
+            unknown = ~pc.is_in(split.tokens, value_set=codes).to_numpy(zero_copy_only=False)
+            return pd.Series(split.per_row(unknown, len(s)) == 0, index=s.index)
+
+        checks = [
+            self.check(
+                all_valid,
+                "invalid-code",
+                "error",
+                f"{f.label} has a code that is not one of its codes. Use codes from: {describe_codes(f)}, separated by {sep}.",
+                field=f.name,
+            )
+        ]
+
+        def no_repeats(s: pd.Series) -> pd.Series:
+            split = split_codes(s, sep)
+            index = pc.index_in(split.tokens, value_set=codes)
+            known = index.is_valid().to_numpy(zero_copy_only=False)
+            keys = split.rows[known] * (len(codes) + 1) + index.drop_null().to_numpy()
+            keys.sort()
+            repeated_rows = keys[1:][keys[1:] == keys[:-1]] // (len(codes) + 1)
+            bad = np.zeros(len(s), dtype=bool)
+            bad[repeated_rows] = True
+            return pd.Series(~bad, index=s.index)
+
+        checks.append(
+            self.check(
+                no_repeats,
+                "duplicate-code",
+                "warning",
+                f"{f.label} lists the same code twice.",
+                field=f.name,
+            )
+        )
+        if f.exclusive_codes:
+            exclusive = pa.array(list(f.exclusive_codes), type=pa.large_string())
+
+            def alone(s: pd.Series) -> pd.Series:
+                split = split_codes(s, sep)
+                n = len(s)
+                count = split.per_row(np.ones(len(split.rows), dtype=bool), n)
+                hit = pc.is_in(split.tokens, value_set=exclusive).to_numpy(zero_copy_only=False)
+                has = split.per_row(hit, n) > 0
+                return pd.Series(~((count > 1) & has), index=s.index)
+
+            names = " or ".join(f.exclusive_codes)
+            checks.append(
+                self.check(
+                    alone,
+                    "exclusive-code",
+                    "error",
+                    f"{f.label}: {names} must stand alone, not with other codes.",
+                    field=f.name,
+                )
+            )
+        return checks
+
+    def _constraint(self, f: Field, c: Constraint) -> CheckFn:
+        label = f.label
+        advice = c.message or f"It must be {c.describe()}."
+        lead = f"{label}: "
+        if c.kind == "range":
+            lo, hi = c.minimum, c.maximum
+
+            def within_bounds(s: pd.Series) -> pd.Series:
+                ok = s.isna() | s.notna()
+                if lo is not None:
+                    ok = ok & ~(s < lo).fillna(False)
+                if hi is not None:
+                    ok = ok & ~(s > hi).fillna(False)
+                return ok
+
+            return self.check(
+                within_bounds,
+                "out-of-range",
+                c.severity,
+                (lead if c.message else f"{label} is out of range. ") + advice,
+                field=f.name,
+            )
+        if c.kind == "pattern":
+            pattern = c.pattern or ""
+            return self.check(
+                matches_pattern(pattern),
+                "pattern-mismatch",
+                c.severity,
+                (lead if c.message else f"{label} is not in the expected form. ") + advice,
+                field=f.name,
+            )
+        if c.kind in ("max_length", "min_length"):
+            n = c.length or 0
+            if c.kind == "max_length":
+                return self.check(
+                    lambda s: s.isna() | (s.str.len() <= n),
+                    "too-long",
+                    c.severity,
+                    (lead if c.message else f"{label} is longer than {n} characters. ") + advice,
+                    field=f.name,
+                )
+            return self.check(
+                lambda s: s.isna() | (s.str.len() >= n),
+                "too-short",
+                c.severity,
+                (lead if c.message else f"{label} is shorter than {n} characters. ") + advice,
+                field=f.name,
+            )
+        return self.check(
+            modulus11_ok,
+            "invalid-check-digit",
+            c.severity,
+            (lead if c.message else f"{label} has an invalid check digit. ") + advice,
+            field=f.name,
+        )
+
+    # -- rules -----------------------------------------------------------------------------------
+
+    def rule(self, rule: Rule) -> RuleSchema:
+        when = rule.when
+
+        def passes(frame: pd.DataFrame) -> pd.Series:
+            import pandas as pd
+
+            # a rule fails where its condition is known to hold and its check known to fail
+            failed = truth(rule.check, frame, self.context, self.separators).fails()
+            if when is not None:
+                failed &= truth(when, frame, self.context, self.separators).holds()
+            return pd.Series(~failed, index=frame.index)
+
+        first = rule.fields[0] if rule.fields else None
+        check = self.check(
+            passes, "rule-failed", rule.severity, rule.message, field=first, rule=rule.id
+        )
+        return RuleSchema(rule.fields, (check,))
+
+    def required_when(self, f: Field) -> RuleSchema:
+        condition = f.required_when
+        assert condition is not None
+        labels = self.definition.labels()
+
+        def passes(frame: pd.DataFrame) -> pd.Series:
+            import pandas as pd
+
+            applies = truth(condition, frame, self.context, self.separators).holds()
+            return pd.Series(~(applies & frame[f.name].isna().to_numpy()), index=frame.index)
+
+        check = self.check(
+            passes,
+            "missing-required",
+            "error",
+            f"{f.label} is required when {condition.describe(labels)}, but is blank.",
+            field=f.name,
+        )
+        columns = tuple(dict.fromkeys((f.name, *condition.fields())))
+        return RuleSchema(columns, (check,))
+
+    def return_rule(self, rule: ReturnRule) -> RuleSchema:
+        same = list(rule.fields)
+        differ = list(rule.differ)
+        if rule.kind == "unique":
+
+            def passes(frame: pd.DataFrame) -> pd.Series:
+                import numpy as np
+                import pandas as pd
+
+                rows, keys = repeated_keys(frame, same)
+                failed = np.zeros(len(frame), dtype=bool)
+                failed[rows[pd.Series(keys).duplicated(keep="first").to_numpy()]] = True
+                return pd.Series(~failed, index=frame.index)
+
+            code = "duplicate-id"
+        else:
+
+            def passes(frame: pd.DataFrame) -> pd.Series:
+                import numpy as np
+                import pandas as pd
+
+                # only rows whose key repeats can differ: group just those
+                rows, keys = repeated_keys(frame, same, also_present=differ)
+                sub = frame.iloc[rows][differ].reset_index(drop=True)
+                variety = sub.groupby(keys).transform("nunique").max(axis=1).to_numpy()
+                later = pd.Series(keys).duplicated(keep="first").to_numpy()
+                failed = np.zeros(len(frame), dtype=bool)
+                failed[rows[(variety > 1) & later]] = True
+                return pd.Series(~failed, index=frame.index)
+
+            code = "rule-failed"
+        check = self.check(passes, code, rule.severity, rule.message, field=same[0], rule=rule.id)
+        return RuleSchema(tuple(same + differ), (check,), "return")
+
+
+def build_schema(definition: Definition, context: Context | None = None) -> ReturnSchema:
+    """Build the checks for ``definition``; ``context`` supplies period and provider.
+
+    ``schema.columns`` and each ``rule.schema`` are the pandera schemas that run them.
+    """
+    builder = _Builder(definition, context or Context())
+    columns = {f.name: builder.column(f) for f in definition.fields}
+    rules = [builder.required_when(f) for f in definition.fields if f.required_when is not None]
+    rules += [builder.rule(r) for r in definition.rules]
+    rules += [builder.return_rule(r) for r in definition.return_rules]
+    return ReturnSchema(columns, tuple(rules), builder.specs, definition.ref)

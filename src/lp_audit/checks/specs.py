@@ -1,0 +1,111 @@
+"""The check objects a definition becomes: each check's name, function and what it reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from lp_audit.definitions import Field
+from lp_audit.findings import shorten
+from lp_audit.periods import Period
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """What to report when the pandera check of the same name fails."""
+
+    name: str
+    code: str
+    severity: str
+    message: str
+    field: str | None = None
+    rule: str | None = None
+    show_value: bool = True
+
+
+@dataclass(frozen=True)
+class Context:
+    """Facts about the return that some checks need: its period, its provider, today."""
+
+    period: Period | None = None
+    provider: str | None = None
+    today: date | None = None
+
+
+@dataclass(frozen=True)
+class CheckFn:
+    """One check: its unique name and its vectorised function, which takes a column (or, for
+    a rule, a frame) and returns a boolean Series, True where the value passes.
+
+    The function is what pandera runs; building the pandera objects (and importing pandera,
+    0.2 s) waits until a schema is asked for, so large returns, whose checks are evaluated
+    directly, need neither.
+    """
+
+    name: str
+    fn: Callable[[Any], Any]
+
+    def to_pandera(self) -> pa.Check:
+        import pandera.pandas as pa
+
+        return pa.Check(self.fn, name=self.name, ignore_na=False)
+
+
+@dataclass(frozen=True)
+class RuleSchema:
+    """The check of a rule, and the columns it is run on."""
+
+    columns: tuple[str, ...]
+    checks: tuple[CheckFn, ...]
+    #: "row" rules look at one row at a time; "return" rules (unique keys) at the whole return
+    kind: str = "row"
+
+    @property
+    def schema(self) -> pa.DataFrameSchema:
+        """The rule as a pandera schema of frame-level checks."""
+        import pandera.pandas as pa
+
+        return pa.DataFrameSchema(checks=[c.to_pandera() for c in self.checks])
+
+
+@dataclass(frozen=True)
+class ReturnSchema:
+    """Everything needed to check one return's typed frame."""
+
+    column_checks: dict[str, tuple[CheckFn, ...]]
+    rules: tuple[RuleSchema, ...]
+    specs: dict[str, CheckSpec]
+    name: str | None = None
+
+    @property
+    def columns(self) -> pa.DataFrameSchema:
+        """The column checks as a pandera schema (columns optional, never coerced)."""
+        import pandera.pandas as pa
+
+        return pa.DataFrameSchema(
+            {
+                name: pa.Column(
+                    nullable=True,
+                    checks=[c.to_pandera() for c in checks],
+                    required=False,
+                    coerce=False,
+                )
+                for name, checks in self.column_checks.items()
+            },
+            strict=False,
+            coerce=False,
+            name=self.name,
+        )
+
+
+def describe_codes(f: Field) -> str:
+    """The allowed codes with labels for a message, shortened when there are many."""
+    listed = [f"{c.value} {c.label}" for c in f.codes]
+    if len(listed) <= 8:
+        return ", ".join(listed)
+    return shorten(listed, 6) + " (the data definition lists them all)"

@@ -1,0 +1,166 @@
+"""Conditions evaluated over a frame in three-valued logic, vectorised in numpy."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from lp_audit.definitions.conditions import (
+    AllOf,
+    AnyOf,
+    Compare,
+    Condition,
+    FieldTest,
+    Not,
+    Operand,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+
+from lp_audit.checks.specs import Context
+
+
+class Truth(NamedTuple):
+    """A condition's value in each row, in three-valued logic: ``true`` where it holds,
+    ``known`` where the values it needs are present (``true`` means nothing elsewhere)."""
+
+    true: np.ndarray
+    known: np.ndarray
+
+    def holds(self) -> np.ndarray:
+        """True where the condition is known to hold."""
+        import numpy as np
+
+        holds: np.ndarray = np.logical_and(self.true, self.known)
+        return holds
+
+    def fails(self) -> np.ndarray:
+        """True where the condition is known not to hold."""
+        import numpy as np
+
+        fails: np.ndarray = np.logical_and(~self.true, self.known)
+        return fails
+
+
+_COMPARE_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> tuple[Any, Any] | None:
+    """An operand's values and where they are known, as numpy arrays or scalars; None when the
+    context lacks it (no period)."""
+    import numpy as np
+    import pandas as pd
+
+    if op.kind == "field":
+        s = frame[op.value]
+        known = s.notna().to_numpy()
+        if isinstance(s.dtype, np.dtype) and s.dtype.kind in "Mmiuf":
+            return s.to_numpy(), known
+        if isinstance(s.dtype, pd.api.extensions.ExtensionDtype) and s.dtype.kind in "iuf":
+            return s.fillna(0).to_numpy(), known  # Int64 to int64, Float64 to float64
+        return s, known  # anything else is compared as pandas compares it
+    if op.kind == "number":
+        return int(op.value), True
+    # dates as days: no cast of a column to nanoseconds, which would overflow in year 2262
+    if op.kind == "today":
+        return np.datetime64(context.today or date.today(), "D"), True
+    if context.period is None:
+        return None
+    day = context.period.start if op.kind == "period_start" else context.period.end
+    return np.datetime64(day, "D"), True
+
+
+def truth(
+    condition: Condition,
+    frame: pd.DataFrame,
+    context: Context,
+    separators: Mapping[str, str] | None = None,
+) -> Truth:
+    """Evaluate a condition on every row of ``frame``, in numpy: no nullable pandas booleans,
+    which cost ten times as much (measured: 20 rules on a million rows, 0.45 s to 0.05 s)."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(frame)
+    if isinstance(condition, FieldTest):
+        s = frame[condition.field]
+        everywhere = np.ones(n, dtype=bool)
+        if condition.op == "blank":
+            blank = s.isna().to_numpy()
+            return Truth(blank if condition.blank else ~blank, everywhere)
+        if condition.op == "contains":
+            separator = (separators or {}).get(condition.field, "|")
+            tokens = s.str.split(separator, regex=False).explode()
+            found = tokens.isin(condition.values).groupby(level=0).any()
+            return Truth(found.reindex(frame.index, fill_value=False).to_numpy(bool), everywhere)
+        if isinstance(s.dtype, pd.CategoricalDtype):  # a test of each category, not each row
+            codes = s.cat.codes.to_numpy()
+            among = np.append(s.cat.categories.isin(condition.values), False)  # -1: blank
+            isin = among[codes]
+        else:
+            isin = s.isin(condition.values).fillna(False).to_numpy(dtype=bool)
+        return Truth(~isin if condition.op in ("not_equals", "not_in") else isin, everywhere)
+    if isinstance(condition, Compare):
+        left = _operand(condition.left, frame, context)
+        right = _operand(condition.right, frame, context)
+        if left is None or right is None:
+            return Truth(np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
+        (a, a_known), (b, b_known) = left, right
+        if condition.days:
+            shift = np.timedelta64(condition.days, "D")
+            b = b + (shift if isinstance(b, np.ndarray | np.generic) else pd.Timedelta(shift))
+        with np.errstate(invalid="ignore"):  # missing values compare as anything: not known
+            result = _COMPARE_OPS[condition.op](a, b)
+        if isinstance(result, pd.Series):
+            result = result.fillna(False)
+        true = np.asarray(result, dtype=bool)
+        known = np.logical_and(a_known, b_known)
+        return Truth(_everywhere(true, n), _everywhere(known, n))
+    if isinstance(condition, AllOf | AnyOf):
+        parts = [truth(c, frame, context, separators) for c in condition.conditions]
+        result = parts[0]
+        for part in parts[1:]:
+            # Kleene logic: one known False decides "all", one known True decides "any"
+            if isinstance(condition, AllOf):
+                true = result.holds() & part.holds()
+                result = Truth(true, true | result.fails() | part.fails())
+            else:
+                true = result.holds() | part.holds()
+                result = Truth(true, true | (result.fails() & part.fails()))
+        return result
+    assert isinstance(condition, Not)
+    inner = truth(condition.condition, frame, context, separators)
+    return Truth(~inner.true, inner.known)
+
+
+def _everywhere(values: np.ndarray, n: int) -> np.ndarray:
+    """``values`` as one per row (a comparison of two scalars gives one value)."""
+    import numpy as np
+
+    return values if values.shape == (n,) else np.full(n, bool(values))
+
+
+def evaluate(
+    condition: Condition,
+    frame: pd.DataFrame,
+    context: Context,
+    separators: Mapping[str, str] | None = None,
+) -> pd.Series:
+    """Evaluate a condition to a nullable boolean Series (NA where a value it needs is missing)."""
+    import pandas as pd
+
+    result = truth(condition, frame, context, separators)
+    values = pd.arrays.BooleanArray(result.holds(), ~result.known)
+    return pd.Series(values, index=frame.index)

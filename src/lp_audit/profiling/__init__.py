@@ -1,0 +1,7 @@
+"""Profiling: how each field of one return was captured (valid, unknown, invalid, missing)."""
+
+from __future__ import annotations
+
+from lp_audit.profiling.capture import CLASSES, INVALID_CODES, NON_STANDARD_CODES, Capture, capture
+
+__all__ = ["CLASSES", "INVALID_CODES", "NON_STANDARD_CODES", "Capture", "capture"]

@@ -1,0 +1,91 @@
+"""What a return says of itself: the period and provider most of its rows give."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lp_audit.definitions import Definition
+from lp_audit.findings import Finding
+from lp_audit.periods import Period
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from lp_audit.reading import RawReturn
+
+
+def mode(series: pd.Series) -> str | None:
+    """The most common value, missing values aside; of values equally common, the first in the
+    return, as a chunked run (which counts chunk by chunk) also takes it.
+
+    In a good return every row has the same value, so that is checked first.
+    """
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return most_common(series.cat.codes.to_numpy(), series.cat.categories)
+    values = series.dropna()
+    if values.empty:
+        return None
+    first = values.iloc[0]
+    if bool((values == first).all()):
+        return str(first)
+    codes, uniques = pd.factorize(values)
+    return most_common(codes, uniques)
+
+
+def most_common(codes: np.ndarray, uniques: Any) -> str | None:
+    """The most common of ``uniques`` by row ``codes`` (-1 for missing), the first on a tie."""
+    import numpy as np
+
+    present = codes[codes >= 0]
+    if not len(present):
+        return None
+    counts = np.bincount(present, minlength=len(uniques))
+    best = np.flatnonzero(counts == counts.max())
+    if len(best) > 1:
+        best = best[[int(np.argmin([np.argmax(codes == b) for b in best]))]]
+    return str(uniques[int(best[0])])
+
+
+def parsed_period(text: str | None) -> Period | None:
+    try:
+        return Period.parse(text) if text else None
+    except ValueError:
+        return None
+
+
+def mode_of(counts: pd.Series | None) -> str | None:
+    """The most common value from counts in order of first appearance, as :func:`_mode` takes it."""
+    if counts is None or counts.empty:
+        return None
+    return str(counts.index[int(counts.to_numpy().argmax())])
+
+
+def nil_return() -> Finding:
+    return Finding(
+        "nil-return",
+        "warning",
+        "The return has a header but no data rows (a nil return). If you had no referrals this quarter, this is expected.",
+    )
+
+
+def period_in(raw: RawReturn, definition: Definition) -> Period | None:
+    import pandas as pd
+
+    name = definition.period_field
+    if name is None or name not in raw.data.columns:
+        return None
+    column = raw.data[name]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        # strip each category's text once, not each row's
+        import numpy as np
+
+        stripped = pd.Series(column.cat.categories).str.strip().replace("", None)
+        by_category, uniques = pd.factorize(stripped)
+        rows = column.cat.codes.to_numpy()
+        text = most_common(np.where(rows >= 0, by_category[rows], -1), uniques)
+    else:
+        text = mode(column.str.strip().replace("", None))
+    return parsed_period(text)

@@ -1,0 +1,73 @@
+"""The outcome of validating one return: its identity, its findings, its capture profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lp_audit.findings import FINDING_COLUMNS, Finding
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lp_audit.profiling import Capture
+
+
+@dataclass
+class ReturnResult:
+    """The outcome of validating one return."""
+
+    path: str
+    definition: str | None
+    provider: str | None
+    period: str | None
+    rows: int
+    findings: pd.DataFrame  # columns: FINDING_COLUMNS
+    encoding: str | None = None
+    capture: Capture | None = None  # with validate_return(..., capture=True)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Findings by severity."""
+        severity = self.findings["severity"]
+        return {
+            "error": int((severity == "error").sum()),
+            "warning": int((severity == "warning").sum()),
+        }
+
+    def finding_objects(self) -> list[Finding]:
+        """The findings as :class:`Finding` objects."""
+        return [Finding(**record) for record in self.finding_records()]
+
+    def finding_columns(self) -> dict[str, list[Any]]:
+        """The findings column by column, as plain lists (missing values None, lines int)."""
+        columns = {}
+        for name in FINDING_COLUMNS:
+            values = self.findings[name]
+            cleaned = values.astype(object).where(values.notna().to_numpy(), None).tolist()
+            if name == "line":
+                cleaned = [None if v is None else int(v) for v in cleaned]
+            columns[name] = cleaned
+        return columns
+
+    def finding_records(self) -> list[dict[str, Any]]:
+        """The findings as plain dicts (missing values None), column by column rather than
+        row by row: a million-row return can have tens of thousands."""
+        columns = self.finding_columns().values()
+        return [dict(zip(FINDING_COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
+
+    def summary(self) -> dict[str, Any]:
+        """:meth:`to_dict` without the findings."""
+        return {
+            "path": self.path,
+            "provider": self.provider,
+            "period": self.period,
+            "definition": self.definition,
+            "encoding": self.encoding,
+            "rows": self.rows,
+            "counts": self.counts,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON shape of one return."""
+        return {**self.summary(), "findings": self.finding_records()}

@@ -1,0 +1,135 @@
+"""Validating one return: read, parse, run the checks, and turn failures into findings.
+
+Bad data never raises here: every problem becomes a row of the findings table. Only a file that
+cannot be read at all, or a definition that cannot be loaded, raises an :class:`LpAuditError`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lp_audit.definitions import Definition, is_path_spec
+from lp_audit.periods import Period
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+from lp_audit.definitions.registry import resolve_definition, version_for
+from lp_audit.validation.chunked import validate_in_chunks
+from lp_audit.validation.identity import (
+    period_in,
+)
+from lp_audit.validation.result import ReturnResult
+from lp_audit.validation.single import validate_raw
+
+
+def validate_return(
+    source: str | Path | pd.DataFrame,
+    definition: Definition | str | Path | None = None,
+    *,
+    provider: str | None = None,
+    period: str | Period | None = None,
+    today: date | None = None,
+    sheet: str | None = None,
+    capture: bool = False,
+    chunk_rows: int | None = None,
+) -> ReturnResult:
+    """Validate one return against a definition.
+
+    Args:
+        source: a CSV or XLSX path, or a DataFrame of text columns named by field.
+        definition: a :class:`Definition`, ``NAME[@VERSION]`` or a path; by default the bundled
+            definition in force for the return's period.
+        provider: the provider submitting the return; rows naming another are reported.
+        period: the period the return is for, e.g. ``"2025-26 Q2"``; by default, the period most
+            rows give.
+        today: the date to treat as today (for "not in the future" rules).
+        sheet: for workbooks, the sheet to read (default: the first).
+        capture: also profile how each field was captured (see :mod:`lp_audit.profiling`).
+        chunk_rows: read and check a CSV file this many rows at a time, in memory that does not
+            grow with the file; the findings are the same as a whole-file run. By default, files
+            over :data:`AUTO_CHUNK_BYTES` are read in chunks of :data:`DEFAULT_CHUNK_ROWS`;
+            ``0`` always reads the whole file. Files that must be read whole (workbooks,
+            encodings other than UTF-8, rows of the wrong length) are, whatever this says.
+
+    Returns:
+        The result, with every problem as a row of ``result.findings``.
+
+    Raises:
+        ReturnReadError: if the file cannot be read as a table at all.
+        DefinitionError, DefinitionNotFoundError: if the definition cannot be loaded.
+    """
+    from lp_audit.reading import RawReturn, map_columns, read_table
+
+    wanted = Period.parse(period) if isinstance(period, str) else period
+    chosen = resolve_definition(definition, wanted)
+    if not isinstance(source, str | Path):  # a DataFrame (pandas is not imported yet for files)
+        import numpy as np
+
+        data = source.astype("str").fillna("")
+        raw = RawReturn(
+            "<dataframe>",
+            data.reset_index(drop=True),
+            np.arange(2, len(data) + 2),
+            {c: i for i, c in enumerate(data.columns)},
+            list(data.columns),
+            "",
+            None,
+            [],
+        )
+    else:
+        pinned = isinstance(definition, Definition) or (
+            definition is not None and (is_path_spec(definition) or "@" in str(definition))
+        )
+        rows = chunk_rows if chunk_rows is not None else _auto_chunk_rows(source)
+        if rows and not capture:
+            from lp_audit.reading import NotChunkable
+
+            try:
+                return validate_in_chunks(
+                    Path(source), definition, chosen, pinned, rows, provider, wanted, today
+                )
+            except NotChunkable:
+                pass  # read the whole file, which reports what made chunks impossible
+        if _size(source) > REUSE_MEMORY_BYTES:
+            from lp_audit.reading import import_pandas_meanwhile, reuse_memory
+
+            reuse_memory()
+            import_pandas_meanwhile()
+        table = read_table(source, sheet=sheet)
+        raw = map_columns(table, chosen)
+        version = version_for(wanted or period_in(raw, chosen), chosen, definition, pinned)
+        if version is not chosen:
+            # the header was matched with the latest version; the period asks for another
+            chosen, raw = version, map_columns(table, version)
+    return validate_raw(raw, chosen, provider=provider, period=wanted, today=today, capture=capture)
+
+
+#: Files larger than this are validated in chunks unless ``chunk_rows`` says otherwise.
+AUTO_CHUNK_BYTES = 256 * 1024 * 1024
+#: Rows per chunk when chunking was not asked for but the file is large.
+DEFAULT_CHUNK_ROWS = 100_000
+#: Files read whole above this size have the allocator keep freed blocks for reuse (see
+#: :func:`lp_audit.reading.reuse_memory`).
+REUSE_MEMORY_BYTES = 32 * 1024 * 1024
+
+
+def _size(source: str | Path) -> int:
+    try:
+        return Path(source).stat().st_size
+    except OSError:
+        return 0  # the reader explains
+
+
+def _auto_chunk_rows(source: str | Path) -> int:
+    return DEFAULT_CHUNK_ROWS if _size(source) > AUTO_CHUNK_BYTES else 0
+
+
+def validate_returns(
+    paths: list[str | Path], definition: Definition | str | Path | None = None, **options: Any
+) -> list[ReturnResult]:
+    """Validate several returns with the same options."""
+    return [validate_return(p, definition, **options) for p in paths]
