@@ -22,10 +22,12 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Ruff lint and format check."""
-    session.install("ruff")
-    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py")
+    """Ruff lint and format check, and the architecture's import contracts (import-linter)."""
+    session.install(".", "ruff", "import-linter")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "tools", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "tools", "noxfile.py")
+    # layers down the data flow, no cycles within a stage, no private names across packages
+    session.run("lint-imports")
 
 
 @nox.session

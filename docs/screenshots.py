@@ -10,9 +10,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from lp_audit.audit import audit
+from lp_audit.auditing import audit
 from lp_audit.definitions import load_definition
-from lp_audit.report import render_report
+from lp_audit.reports import render_report
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from lp_audit.audit import ALL, audit
+from lp_audit.auditing import ALL, audit
+from lp_audit.auditing.config import AuditConfig, load_config
+from lp_audit.auditing.statistics import binomial_two_sided, category_mix, funnel
 from lp_audit.cli import app
-from lp_audit.config import AuditConfig, load_config
-from lp_audit.output import audit_json
+from lp_audit.reports.formats import audit_json
 from lp_audit.synthetic import make_return
-from lp_audit.variance import binomial_two_sided, category_mix, funnel
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "hbyw"
@@ -151,8 +151,8 @@ def test_examples_engineered_differences_are_highlighted(examples) -> None:  # t
     [continuity] = _texts(examples, "continuity")
     # three cases vanished: a count under 5, so the shared text does not state it
     assert "St Giles Trust: fewer than 5 of 48 cases open at the end of 2025-26 Q2" in continuity
+    from lp_audit.auditing.highlights import highlights
     from lp_audit.definitions import load_definition
-    from lp_audit.highlights import highlights
 
     internal = highlights(examples, load_definition("hbyw-quarterly-return@1.0"), suppress=False)
     assert any("3 of 48 cases" in h.text for h in internal)
@@ -242,7 +242,7 @@ def test_acknowledged_warnings_do_not_fail_until_they_expire(tmp_path: Path) -> 
 
 
 def test_config_problems_are_located(tmp_path: Path) -> None:
-    from lp_audit.config import ConfigError
+    from lp_audit.auditing.config import ConfigError
 
     path = tmp_path / "lp-audit.yaml"
     path.write_text("expected:\n  2025 Q2: [RTH]\nthreshold: {limit: 90}\n")
@@ -255,7 +255,7 @@ def test_config_problems_are_located(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("adjust", [False, True])
 def test_grouped_funnels_equal_one_group_at_a_time(adjust: bool) -> None:
-    from lp_audit.variance import funnel_groups
+    from lp_audit.auditing.statistics import funnel_groups
 
     frame = pd.DataFrame(
         {

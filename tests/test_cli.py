@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from lp_audit import validate_return
 from lp_audit.cli import app
-from lp_audit.output import FORMATS, to_json
+from lp_audit.reports.formats import FORMATS, to_json
 from lp_audit.synthetic import make_return
 
 ROOT = Path(__file__).resolve().parents[1]

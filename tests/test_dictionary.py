@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from lp_audit.cli import app
 from lp_audit.definitions import load_definition
-from lp_audit.dictionary import diff_definitions, render_dictionary
+from lp_audit.documents.dictionary import diff_definitions, render_dictionary
 
 V1 = "hbyw-quarterly-return@1.0"
 V2 = "hbyw-quarterly-return@2.0"

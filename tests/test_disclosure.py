@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lp_audit.audit import ALL
-from lp_audit.config import Suppression
-from lp_audit.disclosure import PRIMARY, SECONDARY, Plan, Relation
+from lp_audit.auditing import ALL
+from lp_audit.auditing.config import Suppression
+from lp_audit.reports.disclosure import PRIMARY, SECONDARY, Plan, Relation
 
 POLICY = Suppression(min_count=5, min_denominator=10)
 

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lp_audit.cli import app
-from lp_audit.output import FORMATS
+from lp_audit.reports.formats import FORMATS
 from lp_audit.synthetic import make_return
 
 ANSI = "\x1b[31mRED\x1b[0m"

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from lp_audit.cli import app
 from lp_audit.definitions import load_definition
-from lp_audit.output import FORMATS
+from lp_audit.reports.formats import FORMATS
 from lp_audit.synthetic import make_return
 
 SENSITIVE = [f.name for f in load_definition("hbyw-quarterly-return@1.0").fields if f.sensitive]
@@ -93,7 +93,7 @@ def test_no_validation_output_contains_a_sensitive_value(
     markers: list[str], defects: int, seed: int, rows: int
 ) -> None:
     """The fast half of the property, run 200 times: every validate format, through the library."""
-    from lp_audit.output import render, to_text
+    from lp_audit.reports.formats import render, to_text
     from lp_audit.validation import validate_return
 
     frame, _ = make_return(rows + 1, seed=seed, defects=min(defects, rows))

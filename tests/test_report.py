@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lp_audit.audit import audit
+from lp_audit.auditing import audit
+from lp_audit.auditing.config import AuditConfig
 from lp_audit.cli import app
-from lp_audit.config import AuditConfig
 from lp_audit.definitions import load_definition
-from lp_audit.report import build_context, render_report
+from lp_audit.reports import build_context, render_report
 from lp_audit.synthetic import make_return
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,7 +105,7 @@ def test_the_reader_attack_finds_counts_that_primary_suppression_alone_leaves(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The check above can fail: without secondary suppression, small counts come out."""
-    from lp_audit.disclosure import Plan
+    from lp_audit.reports.disclosure import Plan
 
     _tiny_returns(tmp_path)
     result = audit(tmp_path)

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from lp_audit.audit import AuditResult, audit
+    from lp_audit.auditing import AuditResult, audit
     from lp_audit.checks import build_schema
     from lp_audit.definitions import Definition, list_definitions, load_definition
     from lp_audit.errors import (
@@ -41,8 +41,8 @@ if TYPE_CHECKING:
     from lp_audit.validation import ReturnResult, validate_return
 
 _LAZY = {
-    "AuditResult": "lp_audit.audit",
-    "audit": "lp_audit.audit",
+    "AuditResult": "lp_audit.auditing",
+    "audit": "lp_audit.auditing",
     "Definition": "lp_audit.definitions",
     "list_definitions": "lp_audit.definitions",
     "load_definition": "lp_audit.definitions",
@@ -53,7 +53,7 @@ _LAZY = {
     "Finding": "lp_audit.findings",
     "Period": "lp_audit.periods",
     "read_return": "lp_audit.reading",
-    "build_schema": "lp_audit.schema",
+    "build_schema": "lp_audit.checks",
     "ReturnResult": "lp_audit.validation",
     "validate_return": "lp_audit.validation",
 }

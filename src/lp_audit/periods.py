@@ -58,3 +58,20 @@ class Period:
 
     def __str__(self) -> str:
         return f"{self.year}-{(self.year + 1) % 100:02d} Q{self.quarter}"
+
+
+def sort_key(text: str) -> tuple[int, int]:
+    """Order period labels in time; text that is not a period sorts last."""
+    try:
+        p = Period.parse(text)
+    except ValueError:
+        return (9999, 9)
+    return (p.year, p.quarter)
+
+
+def consecutive(a: str, b: str) -> bool:
+    """Whether period label ``b`` follows ``a`` directly."""
+    try:
+        return Period.parse(a).next() == Period.parse(b)
+    except ValueError:
+        return False

@@ -1,63 +1,26 @@
-"""Rendering validation results for machines and people, and writing files atomically."""
+"""Validation and audit results rendered for machines and people: JSON, CSV, JUnit, GitHub, Markdown, text."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
 import re
-import tempfile
 import textwrap
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lp_audit.errors import OutputError
 from lp_audit.findings import CATALOGUE, FINDING_COLUMNS
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from lp_audit.audit import AuditResult
+    from lp_audit.auditing.result import AuditResult
     from lp_audit.validation import ReturnResult
 
 FORMATS = ("text", "json", "csv", "junit", "github", "markdown")
 SCHEMA_VERSION = 1
-
-
-def write_atomic(path: str | Path, text: str | bytes) -> None:
-    """Write ``text`` (or bytes) to ``path`` via a temporary file in the same folder and a rename.
-
-    An interrupted run leaves either the old file or the new one, never a partial one.
-
-    Raises:
-        OutputError: if the folder does not exist or cannot be written.
-    """
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path()
-    if not folder.is_dir():
-        raise OutputError(f"{target}: the folder {folder} does not exist; create it first")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write in {folder} ({exc.strerror})") from None
-    try:
-        # mkstemp makes the file private; give it the mode a plain open() would have
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~umask
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
-        Path(tmp).replace(target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def to_json(results: Sequence[ReturnResult]) -> str:

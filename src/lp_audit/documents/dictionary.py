@@ -67,7 +67,7 @@ def _type_text(f: Field, definition: Definition) -> str:
     return name
 
 
-def _status(f: Field, definition: Definition) -> str:
+def field_status(f: Field, definition: Definition) -> str:
     if f.required:
         return "Required"
     if f.required_when is not None:
@@ -115,7 +115,7 @@ def build_dictionary(definition: Definition) -> DictionaryContext:
                 f.description,
                 f.guidance,
                 _type_text(f, definition),
-                _status(f, definition),
+                field_status(f, definition),
                 tuple(CodeDoc(c.value, c.label, c.unknown) for c in f.codes),
                 tuple(rules),
                 f.aliases,
@@ -137,7 +137,7 @@ def build_dictionary(definition: Definition) -> DictionaryContext:
 
 def render_dictionary(definition: Definition, fmt: str = "html") -> str:
     """The data dictionary as self-contained HTML or as Markdown."""
-    from lp_audit.report import environment
+    from lp_audit.reports import environment
 
     template = environment(fmt).get_template(
         "dictionary.html" if fmt == "html" else "dictionary.md"
@@ -183,7 +183,7 @@ def diff_definitions(old: Definition, new: Definition) -> list[Change]:
                 Change(
                     "field-added",
                     name,
-                    f"New field {f.label} ({name}): {_status(f, new).lower()}, {TYPE_NAMES[f.type].lower()}.",
+                    f"New field {f.label} ({name}): {field_status(f, new).lower()}, {TYPE_NAMES[f.type].lower()}.",
                 )
             )
     pairs = [(old_fields[n], new_fields[n]) for n in new_fields if n in old_fields]
@@ -198,12 +198,12 @@ def diff_definitions(old: Definition, new: Definition) -> list[Change]:
                     f"{after.label}: the type changes from {TYPE_NAMES[before.type].lower()} to {TYPE_NAMES[after.type].lower()}.",
                 )
             )
-        if _status(before, old) != _status(after, new):
+        if field_status(before, old) != field_status(after, new):
             changes.append(
                 Change(
                     "field-changed",
                     subject,
-                    f"{after.label}: was {_status(before, old).lower()}, now {_status(after, new).lower()}.",
+                    f"{after.label}: was {field_status(before, old).lower()}, now {field_status(after, new).lower()}.",
                 )
             )
         before_codes = {c.value: c for c in before.codes}
@@ -283,10 +283,10 @@ def render_diff(old: Definition, new: Definition, fmt: str = "text") -> str:
         }
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if fmt == "markdown":
-        from lp_audit.report import _markdown_cell
+        from lp_audit.reports import markdown_cell
 
         lines = [f"# Changes from {old.ref} to {new.ref}", ""]
-        lines += [f"- {_markdown_cell(c.text)}" for c in changes] or ["No changes."]
+        lines += [f"- {markdown_cell(c.text)}" for c in changes] or ["No changes."]
         return "\n".join(lines) + "\n"
     lines = [f"Changes from {old.ref} to {new.ref}:"]
     lines += [f"  - {c.text}" for c in changes] or ["  No changes."]

@@ -7,13 +7,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from lp_audit.config import Suppression
+from lp_audit.auditing.cells import CountsShown, Key, class_keys, code_keys, metric_keys
+from lp_audit.auditing.config import Suppression
 from lp_audit.definitions import Definition
-from lp_audit.disclosure import class_keys, code_keys, metric_keys
 
 if TYPE_CHECKING:
-    from lp_audit.audit import AuditResult, Highlight
-    from lp_audit.disclosure import Key, Plan
+    from lp_audit.auditing.result import AuditResult, Highlight
 
 _MEASURE_WORDS = {
     "missing": "leaves {label} blank",
@@ -36,7 +35,7 @@ def _share(
     num: float,
     rate: float,
     suppression: Suppression | None,
-    plan: Plan | None = None,
+    plan: CountsShown | None = None,
     keys: tuple[Key, ...] = (),
 ) -> str:
     """``23% of rows``, or ``fewer than 5 rows`` when the count is small enough to suppress.
@@ -66,7 +65,7 @@ def highlights(
     definition: Definition,
     *,
     suppress: bool = True,
-    plan: Plan | None = None,
+    plan: CountsShown | None = None,
 ) -> list[Highlight]:
     """Every difference worth raising, ordered by importance.
 
@@ -74,7 +73,7 @@ def highlights(
     stated. With a disclosure ``plan`` (as the report passes), neither is any share or score the
     plan hides so that a small count elsewhere cannot be worked out.
     """
-    from lp_audit.audit import ALL, Highlight
+    from lp_audit.auditing.result import ALL, Highlight
 
     config = result.config
     policy = config.suppression if suppress else None
@@ -304,21 +303,25 @@ def highlights(
 
 
 def _previous_period(scores: Any, provider: str, period: str) -> str:
-    from lp_audit.audit import _period_order
+    from lp_audit.periods import sort_key
 
     earlier = sorted(
         (str(p) for p in scores.loc[scores["provider"] == provider, "period"]),
-        key=_period_order,
+        key=sort_key,
     )
     index = earlier.index(period)
     return earlier[index - 1] if index else ""
 
 
 def _field_trends(
-    result: AuditResult, definition: Definition, policy: Suppression | None, plan: Plan | None
+    result: AuditResult,
+    definition: Definition,
+    policy: Suppression | None,
+    plan: CountsShown | None,
 ) -> list[Highlight]:
     """A provider's share of unknown, invalid, missing or non-standard values moving a lot."""
-    from lp_audit.audit import ALL, Highlight, _period_order
+    from lp_audit.auditing.result import ALL, Highlight
+    from lp_audit.periods import sort_key
 
     profile = result.profile
     if profile.empty:
@@ -328,7 +331,7 @@ def _field_trends(
     out = []
     rows = profile[profile["provider"] != ALL]
     for (provider, field_name), group in rows.groupby(["provider", "field"]):
-        group = group.sort_values("period", key=lambda s: s.map(_period_order))
+        group = group.sort_values("period", key=lambda s: s.map(sort_key))
         if len(group) < 2 or group["rows"].min() < result.config.thresholds.min_rows:
             continue
         present = (group["applicable"] - group["missing"]).clip(lower=1)

@@ -64,7 +64,7 @@ def funnel_chart(
     """A funnel plot: each provider's rate against its denominator, with 95% and 99.8% limits."""
     import numpy as np
 
-    from lp_audit.variance import Z95, Z998
+    from lp_audit.auditing.statistics import Z95, Z998
 
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5.2, 3.2))

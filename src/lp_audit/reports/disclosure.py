@@ -29,18 +29,17 @@ protect intervals too. Step 3 guarantees that no hidden count can be worked out 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from lp_audit.config import Suppression
+from lp_audit.auditing.cells import Key
+from lp_audit.auditing.config import Suppression
 
 if TYPE_CHECKING:
-    from lp_audit.audit import AuditResult
+    from lp_audit.auditing.result import AuditResult
     from lp_audit.definitions import Definition
 
-#: An underlying count, e.g. ("class", provider, period, field, "unknown").
-Key = tuple[str, ...]
 
 PRIMARY = "primary"
 SECONDARY = "secondary"
@@ -117,7 +116,7 @@ class Plan:
         a quarter's rows last. Then counts in few sums (a count in many drags them all along),
         non-zero before zero, the smallest.
         """
-        from lp_audit.audit import ALL
+        from lp_audit.auditing.result import ALL
 
         if key[0] == "rows":
             rank = 4
@@ -250,31 +249,6 @@ class Plan:
         return out
 
 
-def class_keys(provider: str, period: str, field: str, measure: str) -> tuple[Key, Key]:
-    """A capture rate's count and the count it is a share of (applicable rows for blanks,
-    present values for the rest), as funnels and highlights state them."""
-    base = ("class", provider, period, field)
-    return (*base, measure), (*base, "applicable" if measure == "missing" else "present")
-
-
-def metric_keys(provider: str, period: str, metric: str) -> tuple[Key, Key]:
-    """A share metric's numerator and denominator."""
-    base = ("metric", provider, period, metric)
-    return (*base, "num"), (*base, "den")
-
-
-def code_keys(provider: str, period: str, field: str, code: str) -> tuple[Key, Key]:
-    """How often a code was used, and the coded rows it is a share of."""
-    return ("code", provider, period, field, code), ("codes", provider, period, field)
-
-
-def funnel_keys(rec: Mapping[Any, Any], provider: str, period: str) -> tuple[Key, Key]:
-    """The keys of a funnel row's numerator and denominator."""
-    if rec["kind"] == "metric":
-        return metric_keys(provider, period, str(rec["subject"]))
-    return class_keys(provider, period, str(rec["subject"]), str(rec["measure"]))
-
-
 def plan_for(result: AuditResult, definition: Definition, *, enabled: bool = True) -> Plan:
     """The disclosure plan of an audit: every count its outputs show, and the sums tying them."""
     values: dict[Key, float] = {}
@@ -290,7 +264,7 @@ def plan_for(result: AuditResult, definition: Definition, *, enabled: bool = Tru
 
 def _profile_sums(result: AuditResult, values: dict[Key, float], relations: list[Relation]) -> None:
     """Capture classes: they add up to a field's rows, and providers add up to the network."""
-    from lp_audit.audit import ALL
+    from lp_audit.auditing.result import ALL
 
     providers_in: dict[str, set[str]] = defaultdict(set)
     fields_in: dict[str, set[str]] = defaultdict(set)
@@ -336,7 +310,7 @@ def _code_sums(
     relations: list[Relation],
 ) -> None:
     """The category mix: codes add up to the coded rows, and to the valid and unknown classes."""
-    from lp_audit.audit import ALL
+    from lp_audit.auditing.result import ALL
 
     single = {f.name for f in definition.fields if f.is_coded and f.type == "code"}
     unknown_codes = {f.name: set(f.unknown_codes) for f in definition.fields}
@@ -381,7 +355,7 @@ def _metric_sums(
     relations: list[Relation],
 ) -> None:
     """Share metrics: numerators and denominators add up to the network's."""
-    from lp_audit.audit import ALL
+    from lp_audit.auditing.result import ALL
 
     share_ids = {m.id for m in definition.metrics if m.kind == "share"}
     metrics = result.metrics

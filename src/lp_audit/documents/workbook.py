@@ -25,12 +25,12 @@ TEMPLATE_ROWS = 5000
 
 
 def _note(f: Field, definition: Definition) -> str:
-    from lp_audit.dictionary import _status
+    from lp_audit.documents.dictionary import field_status
 
     parts = [f"{f.label}. {f.description}".strip()]
     if f.guidance:
         parts.append(f.guidance)
-    parts.append(_status(f, definition) + ".")
+    parts.append(field_status(f, definition) + ".")
     if f.type == "multi_code":
         parts.append(f"Several codes separated by {f.separator}, e.g. {f.example or ''}.")
     if f.type == "date":
@@ -134,7 +134,7 @@ def write_template(definition: Definition, path: str | Path) -> None:
     """Write the blank return as ``.xlsx``, or as a ``.csv`` header row."""
     import io
 
-    from lp_audit.output import write_atomic
+    from lp_audit.files import write_atomic
 
     target = Path(path)
     if target.suffix.lower() == ".csv":
@@ -263,7 +263,7 @@ def write_feedback(
     import io
 
     from lp_audit.definitions import load_definition
-    from lp_audit.output import write_atomic
+    from lp_audit.files import write_atomic
     from lp_audit.reading import read_return
 
     definition = load_definition(result.definition or "")

@@ -1,0 +1,148 @@
+"""Drift metrics, category mix and continuity between periods, across the network."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lp_audit.definitions import Definition
+from lp_audit.periods import Period
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lp_audit.validation import ReturnResult
+
+from lp_audit.auditing.profiles import metric_rows, return_key, stacked
+
+
+def metric_table(definition: Definition, results: list[ReturnResult]) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    rows = metric_rows(results)
+    out = []
+    kinds = {m.id: m.kind for m in definition.metrics}
+    for (period, metric_id), group in rows.groupby(["period", "metric"], sort=False):
+        kind = kinds.get(str(metric_id), "share")
+        if kind != "share":
+            # means and medians: the typical provider, so one very different provider does not
+            # drag the network value with it
+            network = (
+                float(np.nanmedian(group["value"])) if group["value"].notna().any() else np.nan
+            )
+        else:
+            den = group["denominator"].sum()
+            network = float(group["numerator"].sum() / den) if den else np.nan
+        for rec in group.to_dict("records"):
+            out.append(
+                {
+                    "period": period,
+                    "metric": metric_id,
+                    "kind": kind,
+                    "provider": rec["provider"],
+                    "value": rec["value"],
+                    "n": int(rec["denominator"]),
+                    "network": network,
+                    "low": float(group["value"].min()),
+                    "high": float(group["value"].max()),
+                }
+            )
+    return pd.DataFrame(
+        out,
+        columns=["period", "metric", "kind", "provider", "value", "n", "network", "low", "high"],
+    )
+
+
+def category_table(definition: Definition, results: list[ReturnResult]) -> pd.DataFrame:
+    import pandas as pd
+
+    from lp_audit.auditing.statistics import category_mix
+
+    frames = stacked(results, "categories")
+    columns = [
+        "period",
+        "field",
+        "provider",
+        "code",
+        "count",
+        "total",
+        "share",
+        "pooled",
+        "pooled_count",
+        "expected",
+        "z",
+        "method",
+    ]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    counts = pd.concat(frames, ignore_index=True)
+    # identity fields and fields marked compare: false differ between providers by design
+    skip = {f.name for f in definition.fields if f.sensitive or not f.compare}
+    skip |= {n for n in (definition.period_field, definition.provider_field) if n}
+    out = []
+    for key, group in counts.groupby(["period", "field"], sort=False):
+        period, name = (str(k) for k in key)
+        if name in skip or group["provider"].nunique() < 2:
+            continue
+        mix = category_mix(group[["provider", "code", "count"]])
+        out.append(mix.assign(period=str(period), field=str(name)))
+    if not out:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(out, ignore_index=True)[columns]
+
+
+def continuity_table(definition: Definition, results: list[ReturnResult]) -> pd.DataFrame:
+    import pandas as pd
+
+    c = definition.continuity
+    columns = [
+        "provider",
+        "from_period",
+        "to_period",
+        "open",
+        "carried",
+        "vanished",
+        "changed",
+        "examples",
+    ]
+    if c is None:
+        return pd.DataFrame(columns=columns)
+    by_key = {
+        return_key(r): r.capture.cases
+        for r in results
+        if r.capture is not None and r.capture.cases is not None
+    }
+    rows = []
+    for (provider, period), cases in sorted(by_key.items()):
+        try:
+            following = str(Period.parse(period).next())
+        except ValueError:
+            continue
+        later = by_key.get((provider, following))
+        if later is None:
+            continue
+        open_cases = cases[cases["open"]]
+        merged = open_cases.merge(
+            later, on=c.id_field, how="left", suffixes=("", "_next"), indicator=True
+        )
+        vanished = merged[merged["_merge"] == "left_only"]
+        found = merged[merged["_merge"] == "both"]
+        changed_mask = pd.Series(False, index=found.index)
+        for name in c.same:
+            before, after = found[name], found[f"{name}_next"]
+            changed_mask |= (before != after).fillna(False) & before.notna() & after.notna()
+        changed = found[changed_mask]
+        examples = [str(x) for x in list(vanished[c.id_field])[:3] + list(changed[c.id_field])[:3]]
+        rows.append(
+            {
+                "provider": provider,
+                "from_period": period,
+                "to_period": following,
+                "open": len(open_cases),
+                "carried": len(found),
+                "vanished": len(vanished),
+                "changed": int(changed_mask.sum()),
+                "examples": ", ".join(examples),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)

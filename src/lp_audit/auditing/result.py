@@ -1,0 +1,144 @@
+"""What an audit found: the result types every later stage reads.
+
+Scores: a field's score is valid / applicable rows (see :mod:`lp_audit.profiling`);
+a return's score is the weighted mean of its field scores, times 100. By default required and
+conditional fields weigh 1 and optional fields 0; ``weights`` in the config overrides this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lp_audit.auditing.config import AuditConfig
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lp_audit.validation import ReturnResult
+
+
+ALL = "All providers"
+RETURN_SUFFIXES = (".csv", ".xlsx")
+RATES = ("missing", "unknown", "invalid", "non_standard")
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A return that could not be read at all."""
+
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A difference worth discussing, in words, with what it is about."""
+
+    importance: float
+    kind: str
+    text: str
+    provider: str | None = None
+    period: str | None = None
+    field: str | None = None
+
+
+@dataclass
+class AuditResult:
+    """Everything an audit found; see the module docstring for the scores."""
+
+    definition: str
+    returns: list[ReturnResult]
+    unreadable: list[Unreadable]
+    profile: pd.DataFrame
+    scores: pd.DataFrame
+    coverage: pd.DataFrame
+    funnels: pd.DataFrame
+    categories: pd.DataFrame
+    metrics: pd.DataFrame
+    continuity: pd.DataFrame
+    highlights: list[Highlight]
+    config: AuditConfig = field(default_factory=AuditConfig)
+    methods: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """All findings of all returns, with ``path``, ``provider`` and ``period`` columns."""
+        import pandas as pd
+
+        frames = [
+            r.findings.assign(path=r.path, provider=r.provider, period=r.period)
+            for r in self.returns
+        ]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON document of an audit."""
+        return {
+            "lp_audit": 1,
+            "kind": "audit",
+            "definition": self.definition,
+            "methods": self.methods,
+            "returns": [
+                {
+                    **{k: v for k, v in r.to_dict().items() if k != "findings"},
+                    "findings": [
+                        {**f, "acknowledged": ack}
+                        for f, ack in zip(
+                            r.to_dict()["findings"], _acknowledged_column(r), strict=True
+                        )
+                    ],
+                }
+                for r in self.returns
+            ],
+            "unreadable": [asdict(u) for u in self.unreadable],
+            "coverage": _records(self.coverage),
+            "scores": _records(self.scores),
+            "profile": _records(self.profile),
+            "funnels": _records(self.funnels),
+            "categories": _records(self.categories),
+            "metrics": _records(self.metrics),
+            "continuity": _records(self.continuity),
+            "highlights": [asdict(h) for h in self.highlights],
+        }
+
+
+def _acknowledged_column(result: ReturnResult) -> list[str | None]:
+    column = result.findings.get("acknowledged")
+    if column is None:
+        return [None] * len(result.findings)
+    return [None if v is None or v != v else str(v) for v in column.tolist()]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    import math
+
+    out = []
+    for record in frame.to_dict("records"):
+        clean = {}
+        for key, value in record.items():
+            if hasattr(value, "item"):
+                value = value.item()
+            if isinstance(value, float) and math.isnan(value):
+                value = None
+            clean[str(key)] = value
+        out.append(clean)
+    return out
+
+
+def failing(result: AuditResult, fail_on: str) -> bool:
+    """Whether findings not explained by an active acknowledgement reach ``fail_on``."""
+    if fail_on == "never":
+        return False
+    levels = {"error"} if fail_on == "error" else {"error", "warning"}
+    for r in result.returns:
+        findings = r.findings
+        active = findings.get("acknowledged")
+        open_findings = (
+            findings
+            if active is None
+            else findings[active.isna() | active.astype(str).str.startswith("expired")]
+        )
+        if open_findings["severity"].isin(levels).any():
+            return True
+    return False

@@ -1,0 +1,200 @@
+"""Auditing many returns: validate each, profile capture, compare providers and periods.
+
+``audit(path)`` finds every return under ``path``, validates each with the same engine as
+``validate_return``, and builds an :class:`AuditResult`: the findings, capture profiles and
+scores per provider and period, coverage, funnel limits, category mix, drift metrics, trends,
+continuity between periods, and plain-English highlights ordered by importance. Reports and
+notebooks read the result; nothing here formats output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lp_audit.auditing.config import AuditConfig, find_config, load_config
+from lp_audit.definitions import Definition, load_definition
+from lp_audit.errors import ReturnReadError
+from lp_audit.periods import Period
+
+if TYPE_CHECKING:
+    from lp_audit.validation import ReturnResult
+
+from lp_audit.auditing.funnels import funnel_table
+from lp_audit.auditing.network import category_table, continuity_table, metric_table
+from lp_audit.auditing.profiles import coverage_table, profile_table, scores_table
+from lp_audit.auditing.result import RETURN_SUFFIXES, AuditResult, Unreadable
+
+
+def find_returns(path: Path) -> list[Path]:
+    """Every CSV and XLSX file under ``path`` (any depth, hidden folders skipped), sorted."""
+    if path.is_file():
+        return [path]
+    found = [
+        p
+        for p in path.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in RETURN_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    ]
+    return sorted(found)
+
+
+def audit(
+    path: str | Path,
+    definition: Definition | str | Path | None = None,
+    *,
+    config: AuditConfig | str | Path | None = None,
+    today: date | None = None,
+    progress: Callable[[Path], None] | None = None,
+) -> AuditResult:
+    """Audit every return under ``path``.
+
+    Args:
+        path: a folder of returns (searched at any depth) or one file.
+        definition: the definition to use; default: the config's, else the version in force
+            for each return's period.
+        config: an :class:`AuditConfig` or a path to ``lp-audit.yaml``; default: the
+            ``lp-audit.yaml`` in ``path``, if any.
+        today: the date for "not in the future" rules and acknowledgement expiry.
+        progress: called with each file before it is validated.
+
+    Raises:
+        ReturnReadError: if ``path`` does not exist.
+        DefinitionError, DefinitionNotFoundError, ConfigError: if those cannot be loaded.
+    """
+    import re
+
+    from lp_audit.validation import validate_return
+
+    root = Path(path)
+    if not root.exists():
+        raise ReturnReadError(str(root), "no such file or folder")
+    if config is None:
+        found = find_config(root)
+        settings = load_config(found) if found else AuditConfig()
+    elif isinstance(config, AuditConfig):
+        settings = config
+    else:
+        settings = load_config(config)
+    spec = definition if definition is not None else settings.definition
+    pattern = re.compile(settings.filename_pattern) if settings.filename_pattern else None
+    today = today or date.today()
+    results: list[ReturnResult] = []
+    unreadable: list[Unreadable] = []
+    for file in find_returns(root):
+        if progress is not None:
+            progress(file)
+        hints = _hints(pattern, file)
+        try:
+            result = validate_return(
+                file,
+                spec,
+                provider=hints.get("provider"),
+                period=hints.get("period"),
+                today=today,
+                capture=True,
+            )
+        except ReturnReadError as exc:
+            unreadable.append(Unreadable(str(file), exc.message))
+            continue
+        results.append(result)
+    chosen = _definition_for(spec, results)
+    for result in results:
+        _acknowledge(result, settings, today)
+    return build_result(chosen, results, unreadable, settings)
+
+
+def _hints(pattern: Any, file: Path) -> dict[str, str]:
+    if pattern is None:
+        return {}
+    match = pattern.search(file.name)
+    if not match:
+        return {}
+    hints = {k: v for k, v in match.groupdict().items() if v}
+    if "provider" in hints:
+        hints["provider"] = hints["provider"].upper()
+    if "period" in hints:
+        text = hints["period"].replace("_", " ").replace("-q", " Q").replace("-Q", " Q")
+        try:
+            hints["period"] = str(Period.parse(text))
+        except ValueError:
+            del hints["period"]
+    return hints
+
+
+def _definition_for(
+    spec: Definition | str | Path | None, results: list[ReturnResult]
+) -> Definition:
+    if isinstance(spec, Definition):
+        return spec
+    refs = sorted({r.definition for r in results if r.definition})
+    if refs:
+        return load_definition(refs[-1])
+    return load_definition(spec if spec is not None else "hbyw-quarterly-return")
+
+
+def _acknowledge(result: ReturnResult, settings: AuditConfig, today: date) -> None:
+    """Mark findings that an active acknowledgement explains (they still count when expired)."""
+    import pandas as pd
+
+    findings = result.findings
+    reasons = pd.Series([None] * len(findings), index=findings.index, dtype="object")
+    for ack in settings.acknowledgements:
+        if ack.provider is not None and ack.provider != result.provider:
+            continue
+        match = pd.Series(True, index=findings.index)
+        for column, wanted in (("field", ack.field), ("rule", ack.rule), ("code", ack.code)):
+            if wanted is not None:
+                match &= findings[column] == wanted
+        label = ack.reason if ack.active(today) else f"expired {ack.until}: {ack.reason}"
+        reasons = reasons.where(~(match & reasons.isna()), label)
+    result.findings = findings.assign(acknowledged=reasons)
+
+
+def build_result(
+    definition: Definition,
+    results: list[ReturnResult],
+    unreadable: list[Unreadable],
+    settings: AuditConfig,
+) -> AuditResult:
+    """Assemble profiles, comparisons and highlights from validated returns."""
+    profile = profile_table(definition, results, settings)
+    scores = scores_table(profile)
+    coverage = coverage_table(results, settings)
+    funnels = funnel_table(profile, results, definition, settings)
+    categories = category_table(definition, results)
+    metrics = metric_table(definition, results)
+    continuity = continuity_table(definition, results)
+    methods = {
+        "control_limits": "Spiegelhalter (2005) funnel limits at 95% and 99.8%, normal approximation",
+        "overdispersion": "adjusted (multiplicative phi)"
+        if settings.overdispersion
+        else "not adjusted: with few providers the estimate is unstable",
+        "highlight_limit": settings.thresholds.limit,
+        "score": "field score = valid / applicable rows (unknown, invalid and missing values count against it); return score = weighted mean x 100",
+        "weights": "required and conditional fields 1, optional fields 0, unless the config sets weights",
+        "suppression": asdict(settings.suppression),
+    }
+    result = AuditResult(
+        definition=definition.ref,
+        returns=results,
+        unreadable=unreadable,
+        profile=profile,
+        scores=scores,
+        coverage=coverage,
+        funnels=funnels,
+        categories=categories,
+        metrics=metrics,
+        continuity=continuity,
+        highlights=[],
+        config=settings,
+        methods=methods,
+    )
+    from lp_audit.auditing.highlights import highlights
+
+    result.highlights = highlights(result, definition)
+    return result

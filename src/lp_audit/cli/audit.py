@@ -1,0 +1,135 @@
+"""``lp-audit audit``: audit a folder of returns, with a report to share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from lp_audit.cli.common import (
+    DefinitionOpt,
+    ExitStatus,
+    OutputOpt,
+    emit,
+    fail,
+    plain,
+    stderr,
+)
+from lp_audit.errors import LpAuditError
+
+if TYPE_CHECKING:
+    pass
+
+
+def audit(
+    path: Annotated[
+        Path,
+        typer.Argument(help="A folder of returns (any depth) or one file, e.g. examples/hbyw."),
+    ],
+    definition: DefinitionOpt = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="Audit settings, e.g. --config lp-audit.yaml (default: lp-audit.yaml in PATH)."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text or json, e.g. --format json.")
+    ] = "text",
+    output: OutputOpt = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(help="Exit 1 when unacknowledged findings reach: error, warning or never."),
+    ] = "never",
+    today: Annotated[
+        str | None,
+        typer.Option(help="Treat this date as today (YYYY-MM-DD), for reproducible runs."),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Also write the variance report, e.g. --report report.html (or .md)."),
+    ] = None,
+    report_format: Annotated[
+        str | None, typer.Option(help="html or markdown (default: from the --report extension).")
+    ] = None,
+    no_suppression: Annotated[
+        bool,
+        typer.Option(
+            "--no-suppression",
+            help="Show small numbers in the report: for internal analysis only, marked not for sharing.",
+        ),
+    ] = False,
+) -> None:
+    """Audit every return under PATH: capture profiles, differences between providers, trends.
+
+    Example: lp-audit audit examples/hbyw --format json --output audit.json
+    """
+    import datetime as dt
+
+    from lp_audit.auditing import audit as run_audit
+    from lp_audit.auditing import failing
+    from lp_audit.reports.formats import audit_json, audit_text
+
+    if fmt not in ("text", "json"):
+        fail(f"unknown format {fmt!r}: use text or json")
+    if fail_on not in ("error", "warning", "never"):
+        fail(f"--fail-on must be error, warning or never, not {fail_on!r}")
+    try:
+        day = dt.date.fromisoformat(today) if today else None
+    except ValueError:
+        fail(f"--today takes a date like 2026-01-31, not {today!r}")
+    try:
+        result = run_audit(path, definition, config=config, today=day, progress=_progress())
+    except LpAuditError as exc:
+        fail(str(exc), exc)
+    finally:
+        _progress_done()
+    if report is not None:
+        from lp_audit.definitions import load_definition
+        from lp_audit.reports import REPORT_FORMATS, render_report
+        from lp_audit.reports import report_format as pick_format
+
+        kind = pick_format(str(report), report_format)
+        if kind not in REPORT_FORMATS:
+            fail(f"--report-format must be html or markdown, not {kind!r}")
+        text = render_report(
+            result, load_definition(result.definition), kind, suppress=not no_suppression
+        )
+        emit(text, report)
+    if fmt == "text" and output is None:
+        audit_text(result, Console(highlight=False))
+    else:
+        emit(audit_json(result) if fmt == "json" else audit_text(result), output)
+    for item in result.unreadable:
+        stderr.print(f"[yellow]warning:[/yellow] {plain(item.path)}: {plain(item.message)}")
+    raise typer.Exit(ExitStatus.FINDINGS if failing(result, fail_on) else ExitStatus.OK)
+
+
+_bar: dict[str, object] = {}
+
+
+def _progress() -> Callable[[Path], None] | None:
+    """A progress bar on a terminal's stderr; nothing when stderr is not a terminal."""
+    if not stderr.is_terminal:
+        return None
+    from rich.progress import Progress
+
+    progress = Progress(console=stderr, transient=True)
+    task = progress.add_task("Auditing", total=None)
+    progress.start()
+    _bar["progress"] = progress
+
+    def step(file: Path) -> None:
+        progress.update(task, advance=1, description=f"Auditing {file.name}")
+
+    _ = task
+    return step
+
+
+def _progress_done() -> None:
+    progress = _bar.pop("progress", None)
+    if progress is not None:
+        progress.stop()  # type: ignore[attr-defined]

@@ -1,0 +1,194 @@
+"""``lp-audit definitions`` and ``lp-audit template``: definitions and the documents made from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from lp_audit.cli.common import (
+    ExitStatus,
+    OutputOpt,
+    emit,
+    fail,
+    plain,
+    stderr,
+)
+from lp_audit.errors import DefinitionError, LpAuditError
+
+if TYPE_CHECKING:
+    pass
+
+
+def template(
+    name: Annotated[
+        str, typer.Argument(help="NAME, NAME@VERSION or a path, e.g. hbyw-quarterly-return@1.0.")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="return.xlsx (a workbook) or return.csv (header only)."
+        ),
+    ],
+) -> None:
+    """Write a blank return for providers: drop-downs, notes and validation in Excel.
+
+    Example: lp-audit template hbyw-quarterly-return@1.0 --output hbyw-return.xlsx
+    """
+    from lp_audit.definitions import load_definition
+    from lp_audit.documents import write_template
+
+    if output.suffix.lower() not in (".xlsx", ".csv"):
+        fail(f"{output}: name a .xlsx or .csv file")
+    try:
+        write_template(load_definition(name), output)
+    except LpAuditError as exc:
+        fail(str(exc), exc)
+    stderr.print(f"Wrote {plain(str(output))}")
+
+
+def definitions_list(
+    folder: Annotated[
+        Path | None, typer.Option(help="A folder of definitions (default: the bundled ones).")
+    ] = None,
+) -> None:
+    """List definitions with their versions and the periods they are in force.
+
+    Example: lp-audit definitions list
+    """
+    from rich.table import Table
+
+    from lp_audit.definitions import list_definitions
+
+    table = Table("Definition", "Version", "In force", "Title", box=None, header_style="bold")
+    for info in list_definitions(folder):
+        start = str(info.in_force_from) if info.in_force_from else "any time"
+        span = f"{start} to {info.in_force_to}" if info.in_force_to else f"from {start}"
+        table.add_row(info.name, info.version, span, info.title)
+    Console(highlight=False).print(table)
+
+
+def definitions_show(
+    name: Annotated[
+        str, typer.Argument(help="NAME, NAME@VERSION or a path, e.g. hbyw-quarterly-return@2.0.")
+    ],
+) -> None:
+    """Print a definition's fields: type, status, codes and sensitivity.
+
+    Example: lp-audit definitions show hbyw-quarterly-return@1.0
+    """
+    from rich.markup import escape
+    from rich.table import Table
+
+    from lp_audit.definitions import load_definition
+    from lp_audit.findings import shorten
+
+    try:
+        d = load_definition(name)
+    except LpAuditError as exc:
+        fail(str(exc), exc)
+    console = Console(highlight=False)
+    console.print(
+        f"[bold]{escape(d.title)}[/bold] ({escape(d.ref)}), in force {escape(d.describe_in_force())}"
+    )
+    if d.description:
+        console.print(escape(d.description))
+    table = Table("#", "Field", "Type", "Status", "Codes / rules", box=None, header_style="bold")
+    for i, f in enumerate(d.fields, start=1):
+        codes = (
+            shorten([c.value + ("*" if c.unknown else "") for c in f.codes], 6) if f.codes else ""
+        )
+        rules = "; ".join(c.describe() for c in f.constraints)
+        extra = " ".join(
+            x for x in (codes, rules, "[magenta]sensitive[/magenta]" if f.sensitive else "") if x
+        )
+        table.add_row(
+            str(i), f"{escape(f.name)}\n[dim]{escape(f.label)}[/dim]", f.type, f.status, extra
+        )
+    console.print(table)
+    console.print(
+        f"{len(d.rules)} cross-field rules, {len(d.return_rules)} return rules. * = unknown code"
+    )
+
+
+def definitions_docs(
+    name: Annotated[
+        str, typer.Argument(help="NAME, NAME@VERSION or a path, e.g. hbyw-quarterly-return@1.0.")
+    ],
+    output: OutputOpt = None,
+) -> None:
+    """Write a data dictionary for providers: HTML, or Markdown for .md files and stdout.
+
+    Example: lp-audit definitions docs hbyw-quarterly-return@1.0 --output dictionary.html
+    """
+    from lp_audit.definitions import load_definition
+    from lp_audit.documents import render_dictionary
+
+    try:
+        definition = load_definition(name)
+    except LpAuditError as exc:
+        fail(str(exc), exc)
+    html = output is not None and not str(output).lower().endswith((".md", ".markdown"))
+    emit(render_dictionary(definition, "html" if html else "markdown"), output)
+
+
+def definitions_diff(
+    old: Annotated[
+        str, typer.Argument(help="The earlier version, e.g. hbyw-quarterly-return@1.0.")
+    ],
+    new: Annotated[str, typer.Argument(help="The later version, e.g. hbyw-quarterly-return@2.0.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text, markdown or json, e.g. --format markdown.")
+    ] = "text",
+    output: OutputOpt = None,
+) -> None:
+    """Say what changed between two versions of a definition, as release notes.
+
+    Example: lp-audit definitions diff hbyw-quarterly-return@1.0 hbyw-quarterly-return@2.0
+    """
+    from lp_audit.definitions import load_definition
+    from lp_audit.documents import render_diff
+
+    if fmt not in ("text", "markdown", "json"):
+        fail(f"unknown format {fmt!r}: use text, markdown or json")
+    try:
+        before, after = load_definition(old), load_definition(new)
+    except LpAuditError as exc:
+        fail(str(exc), exc)
+    emit(render_diff(before, after, fmt), output)
+
+
+def definitions_check(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Definition files or folders, e.g. definitions/.")
+    ],
+) -> None:
+    """Check definition files and list every problem as file:line: path: message.
+
+    Example: lp-audit definitions check definitions/
+    """
+    from lp_audit.definitions import load_definition_file
+
+    files: list[Path] = []
+    for path in paths:
+        files.extend(sorted(path.rglob("*.yaml")) if path.is_dir() else [path])
+    problems = 0
+    for file in files:
+        try:
+            d = load_definition_file(file)
+        except DefinitionError as exc:
+            problems += len(exc.problems)
+            for p in exc.problems:
+                typer.echo(str(p))
+        except LpAuditError as exc:
+            problems += 1
+            typer.echo(str(exc))
+        else:
+            stderr.print(
+                f"[green]ok[/green] {plain(str(file))}: {plain(d.ref)}, {len(d.fields)} fields"
+            )
+    if problems:
+        stderr.print(f"[red]{problems} problem(s) found[/red]")
+        raise typer.Exit(ExitStatus.INPUT_ERROR)

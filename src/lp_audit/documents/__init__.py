@@ -1,0 +1,14 @@
+"""Documents for providers: the data dictionary, the return template, the feedback workbook."""
+
+from __future__ import annotations
+
+from lp_audit.documents.dictionary import diff_definitions, render_dictionary, render_diff
+from lp_audit.documents.workbook import write_feedback, write_template
+
+__all__ = [
+    "diff_definitions",
+    "render_dictionary",
+    "render_diff",
+    "write_feedback",
+    "write_template",
+]

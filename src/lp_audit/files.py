@@ -1,0 +1,42 @@
+"""Writing output files: atomically, and never over an input."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from lp_audit.errors import OutputError
+
+
+def write_atomic(path: str | Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to ``path`` via a temporary file in the same folder and a rename.
+
+    An interrupted run leaves either the old file or the new one, never a partial one.
+
+    Raises:
+        OutputError: if the folder does not exist or cannot be written.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path()
+    if not folder.is_dir():
+        raise OutputError(f"{target}: the folder {folder} does not exist; create it first")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write in {folder} ({exc.strerror})") from None
+    try:
+        # mkstemp makes the file private; give it the mode a plain open() would have
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~umask
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
+        Path(tmp).replace(target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

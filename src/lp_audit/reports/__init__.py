@@ -1,0 +1,30 @@
+"""Reports: audit and validation results rendered for people and machines.
+
+- :mod:`~lp_audit.reports.build`, :mod:`~lp_audit.reports.sections`,
+  :mod:`~lp_audit.reports.providers`: an audit result as a typed context;
+- :mod:`~lp_audit.reports.context`: the context's types, and the small-number policy as cells;
+- :mod:`~lp_audit.reports.disclosure`: which counts every output may show, planned once;
+- :mod:`~lp_audit.reports.charts`: inline SVG charts (matplotlib);
+- :mod:`~lp_audit.reports.render`: the Jinja environments and templates;
+- :mod:`~lp_audit.reports.formats`: results as JSON, CSV, JUnit, GitHub annotations, text.
+"""
+
+from __future__ import annotations
+
+from lp_audit.reports.build import build_context
+from lp_audit.reports.render import (
+    REPORT_FORMATS,
+    environment,
+    markdown_cell,
+    render_report,
+    report_format,
+)
+
+__all__ = [
+    "REPORT_FORMATS",
+    "build_context",
+    "environment",
+    "markdown_cell",
+    "render_report",
+    "report_format",
+]

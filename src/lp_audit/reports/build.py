@@ -1,0 +1,232 @@
+"""The variance report: an audit result as a typed context. All computation happens here and in
+the section modules; templates only format."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lp_audit.auditing.result import AuditResult
+    from lp_audit.definitions import Definition
+
+from lp_audit.reports.context import CLASS_LABELS, Cell, Disclosure, Figure, ReportContext, Table
+from lp_audit.reports.providers import methods_section, provider_part
+from lp_audit.reports.sections import category_tables, drift_table, funnel_figures
+
+
+def build_context(
+    result: AuditResult, definition: Definition, *, suppress: bool = True, charts: bool = True
+) -> ReportContext:
+    """Turn an audit result into a report context under the small-number policy."""
+    from markupsafe import Markup
+
+    from lp_audit.auditing.highlights import highlights
+    from lp_audit.auditing.result import ALL
+    from lp_audit.periods import sort_key
+    from lp_audit.reports.disclosure import plan_for
+
+    policy = Disclosure(result.config.suppression, plan_for(result, definition, enabled=suppress))
+    name = result.config.provider_name
+    labels = definition.labels()
+    periods = sorted({str(p) for p in result.coverage["period"]}, key=sort_key)
+    latest = periods[-1] if periods else ""
+
+    coverage = result.coverage
+    expected = int(coverage["expected"].sum()) if len(coverage) else 0
+    received = (
+        int((coverage["expected"] & (coverage["received"] > 0)).sum()) if len(coverage) else 0
+    )
+    coverage_text = (
+        f"{received} of {expected} expected returns received"
+        f" ({len(result.returns)} returns read, {len(result.unreadable)} unreadable)."
+    )
+
+    scores = result.scores
+    providers = sorted({str(p) for p in scores["provider"]} - {ALL}) if len(scores) else []
+    score_rows = []
+    for provider in [*providers, ALL]:
+        cells = [Cell(name(provider) if provider != ALL else ALL)]
+        for period in periods:
+            hit = scores[(scores["provider"] == provider) & (scores["period"] == period)]
+            if not len(hit):
+                cells.append(Cell("no return", "hidden"))
+            elif not policy.plan.shown(("score", provider, period)):
+                cells.append(Cell("*", "suppressed"))
+            else:
+                cells.append(Cell(f"{hit['score'].iloc[0]:.0f}", "num"))
+        last = scores[(scores["provider"] == provider) & (scores["period"] == latest)]
+        # the change between the whole numbers shown, so the table adds up
+        change = (
+            round(last["score"].iloc[0]) - round(last["previous"].iloc[0])
+            if len(last) and last["change"].notna().iloc[0]
+            else math.nan
+        )
+        before = periods[-2] if len(periods) > 1 else ""
+        if change != change:
+            cells.append(Cell("—", "hidden"))
+        elif not policy.plan.shown(("score", provider, latest), ("score", provider, before)):
+            cells.append(Cell("*", "suppressed"))
+        else:
+            cells.append(Cell(f"{change:+.0f}" if change else "0", "num"))
+        cells.append(
+            policy.count(int(last["rows"].iloc[0]), ("rows", provider, latest))
+            if len(last)
+            else Cell("—", "hidden")
+        )
+        score_rows.append(tuple(cells))
+    score_table = Table(
+        "scores",
+        "Data quality score by provider and quarter (0-100: the weighted share of valid values, "
+        "to the nearest whole number)",
+        ("Provider", *periods, f"Change in {latest}", f"Rows in {latest}"),
+        tuple(score_rows),
+    )
+
+    texts = tuple(
+        h.text for h in highlights(result, definition, suppress=suppress, plan=policy.plan)
+    )
+
+    profile = result.profile
+    latest_profile = profile[(profile["period"] == latest) & (profile["provider"] != ALL)]
+    fields = [f.name for f in definition.fields if f.name in set(latest_profile["field"])]
+    import numpy as np
+
+    split = ("valid", "unknown", "invalid", "missing")
+    heat_rows: list[tuple[Cell, ...]] = []
+    matrix = np.full((len(providers) * len(split), len(fields)), np.nan)
+    for i, provider in enumerate(providers):
+        rows_for_provider: list[list[Cell]] = [
+            [Cell(f"{name(provider)}: {CLASS_LABELS[c].lower()}")] for c in split
+        ]
+        for j, fname in enumerate(fields):
+            rec = latest_profile[
+                (latest_profile["provider"] == provider) & (latest_profile["field"] == fname)
+            ]
+            if not len(rec):
+                for row in rows_for_provider:
+                    row.append(Cell("—", "hidden"))
+                continue
+            applicable = int(rec["applicable"].iloc[0])
+            for k, cls in enumerate(split):
+                count = int(rec[cls].iloc[0])
+                cell = policy.share(
+                    count,
+                    applicable,
+                    keys=(
+                        ("class", provider, latest, fname, cls),
+                        ("class", provider, latest, fname, "applicable"),
+                    ),
+                )
+                rows_for_provider[k].append(cell)
+                if cell.kind == "num":
+                    matrix[i * len(split) + k, j] = count / applicable
+        heat_rows.extend(tuple(row) for row in rows_for_provider)
+    heat_table = Table(
+        "heatmap-table",
+        f"How each field was captured, as a share of applicable rows, {latest}",
+        ("Provider and class", *(labels[f] for f in fields)),
+        tuple(heat_rows),
+    )
+    heatmap = None
+    if providers and fields:
+        svg = ""
+        if charts:
+            from lp_audit.reports.charts import heatmap_chart
+
+            row_labels = [f"{name(p)}: {CLASS_LABELS[c].lower()}" for p in providers for c in split]
+            svg = heatmap_chart(row_labels, [labels[f] for f in fields], matrix)
+        heatmap = Figure(
+            "heatmap",
+            f"Valid, not known, invalid and missing values by provider and field, {latest}",
+            Markup(svg),  # safe: drawn by matplotlib, its text turned into paths
+            "A grid with four rows per provider (valid, not known, invalid, missing) and a "
+            "column per field, coloured by the share of applicable rows; the table below gives "
+            "the same numbers.",
+            heat_table,
+        )
+
+    funnels = funnel_figures(result, definition, policy, latest, charts)
+    categories = category_tables(result, definition, policy, latest)
+    drift = drift_table(result, definition, policy, latest)
+
+    trends = None
+    if charts and providers and len(periods) > 1:
+        from lp_audit.reports.charts import trend_chart
+
+        series: dict[str, Sequence[float]] = {}
+        for provider in providers:
+            values = []
+            for period in periods:
+                hit = scores[(scores["provider"] == provider) & (scores["period"] == period)]
+                shown = len(hit) and policy.plan.shown(("score", provider, period))
+                # as the table shows it: an SVG's coordinates are as exact as its data
+                values.append(float(round(hit["score"].iloc[0])) if shown else math.nan)
+            series[name(provider)] = values
+        trends = Figure(
+            "trends",
+            "Data quality score over quarters",
+            Markup(trend_chart(periods, series, ylabel="Score (0-100)")),
+            "One line per provider showing its data quality score in each quarter; the table gives the same numbers.",
+            replace(score_table, id="trends-table"),
+        )
+
+    parts = tuple(
+        provider_part(result, definition, policy, provider, latest) for provider in providers
+    )
+
+    ack_rows = []
+    all_findings = result.findings
+    for ack in result.config.acknowledgements:
+        matched = 0
+        if len(all_findings) and "acknowledged" in all_findings:
+            matched = int(
+                (
+                    all_findings["acknowledged"]
+                    .astype("string")
+                    .str.endswith(ack.reason)
+                    .fillna(False)
+                ).sum()
+            )
+        ack_rows.append(
+            (
+                Cell(name(ack.provider) if ack.provider else "All"),
+                Cell(
+                    labels.get(ack.field, ack.field)
+                    if ack.field
+                    else (ack.rule or ack.code or "any")
+                ),
+                Cell(ack.reason),
+                Cell(str(ack.until) if ack.until else "open-ended"),
+                policy.count(matched),
+            )
+        )
+    acknowledged = Table(
+        "acknowledged-table",
+        "Known issues acknowledged in the audit settings",
+        ("Provider", "About", "Reason", "Until", "Findings explained"),
+        tuple(ack_rows),
+    )
+
+    methods = tuple((heading, text) for heading, text in methods_section(result, policy))
+    return ReportContext(
+        title=f"{definition.title}: data capture across providers",
+        definition=f"{definition.title} ({definition.ref})",
+        latest=latest,
+        shareable=suppress,
+        coverage=coverage_text,
+        scores=score_table,
+        highlights=texts,
+        heatmap=heatmap,
+        funnels=funnels,
+        categories=categories,
+        drift=drift,
+        trends=trends,
+        providers=parts,
+        acknowledged=acknowledged,
+        unreadable=tuple(f"{u.path}: {u.message}" for u in result.unreadable),
+        methods=methods,
+        policy=policy.describe(),
+    )

@@ -1,0 +1,181 @@
+"""The report's typed context, and the small-number policy as cells.
+
+Every number passes through the small-number policy before it reaches a table, a chart or a
+sentence: :mod:`lp_audit.reports.disclosure` plans, once for the whole report, which counts are
+hidden (small counts, and the counts that would let a reader work them out from any total shown
+anywhere), and :class:`Disclosure` turns those decisions into cells.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from lp_audit.auditing.cells import Key
+from lp_audit.auditing.config import Suppression
+from lp_audit.reports.disclosure import PRIMARY, Plan
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
+
+
+PROFILE_CLASSES = ("valid", "unknown", "invalid", "missing", "not_applicable")
+CLASS_LABELS = {
+    "valid": "Valid",
+    "unknown": "Not known",
+    "invalid": "Invalid",
+    "missing": "Missing",
+    "not_applicable": "Not applicable",
+}
+MEASURE_LABELS = {
+    "missing": "blank",
+    "unknown": "not known",
+    "invalid": "invalid",
+    "non_standard": "non-standard",
+    "share": "share",
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: its text and a style ("num", "suppressed", "hidden", "flag")."""
+
+    text: str
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table with a caption and header cells, ready to render."""
+
+    id: str
+    caption: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart as inline SVG, its text alternative, and the same numbers as a table."""
+
+    id: str
+    title: str
+    svg: Markup
+    alt: str
+    table: Table
+
+
+@dataclass(frozen=True)
+class ProviderPart:
+    """One provider's section: capture split and most frequent findings."""
+
+    code: str
+    name: str
+    summary: str
+    capture: Table
+    findings: Table
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything a report template shows, already formatted and suppressed."""
+
+    title: str
+    definition: str
+    latest: str
+    shareable: bool
+    coverage: str
+    scores: Table
+    highlights: tuple[str, ...]
+    heatmap: Figure | None
+    funnels: tuple[Figure, ...]
+    categories: tuple[Table, ...]
+    drift: Table
+    trends: Figure | None
+    providers: tuple[ProviderPart, ...]
+    acknowledged: Table
+    unreadable: tuple[str, ...]
+    methods: tuple[tuple[str, str], ...]
+    policy: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+class Disclosure:
+    """The small-number policy as the report applies it: every number asks the plan.
+
+    The plan (:mod:`lp_audit.disclosure`) has already decided, across every table, which of the
+    audit's counts are hidden; here those decisions become cells: ``<5`` for a small count,
+    ``*`` for a count hidden so that another cannot be worked out, ``—`` for a percentage whose
+    denominator is too small to mean much.
+    """
+
+    def __init__(self, policy: Suppression, plan: Plan) -> None:
+        self.min_count = policy.min_count
+        self.min_denominator = policy.min_denominator
+        self.plan = plan
+        self.enabled = plan.enabled
+
+    def small(self, n: float) -> bool:
+        return self.enabled and 1 <= n < self.min_count
+
+    def _hidden(self, *keys: Key) -> Cell | None:
+        for key in keys:
+            why = self.plan.why(key)
+            if why == PRIMARY:
+                return Cell(f"<{self.min_count}", "suppressed")
+            if why is not None:
+                return Cell("*", "suppressed")
+        return None
+
+    def count(self, n: float, key: Key | None = None) -> Cell:
+        """A count: hidden when small, or when the plan hides ``key``."""
+        hidden = self._hidden(key) if key is not None else None
+        if hidden is not None:
+            return hidden
+        if self.small(n):
+            return Cell(f"<{self.min_count}", "suppressed")
+        return Cell(f"{int(n):,}", "num")
+
+    def share(
+        self,
+        num: float,
+        den: float,
+        *,
+        digits: int = 0,
+        keys: tuple[Key, ...] = (),
+    ) -> Cell:
+        """``num / den`` as a percentage; ``keys`` are the counts it reveals (numerator first)."""
+        if den <= 0 or (isinstance(num, float) and math.isnan(num)):
+            return Cell("—", "hidden")
+        hidden = self._hidden(*keys)
+        if hidden is not None:
+            return hidden
+        if self.enabled and den < self.min_denominator:
+            return Cell("—", "hidden")
+        if self.small(num):
+            return Cell(f"<{self.min_count}", "suppressed")
+        return Cell(f"{100 * num / den:.{digits}f}%", "num")
+
+    def describe(self) -> str:
+        if not self.enabled:
+            return (
+                "No small-number suppression was applied. This report is for internal analysis "
+                "only and must not be shared."
+            )
+        return (
+            f"Counts from 1 to {self.min_count - 1} are shown as <{self.min_count}, and so are "
+            "percentages built on them. Percentages whose denominator is under "
+            f"{self.min_denominator} are not shown (—). The report's numbers are tied together by "
+            "totals a reader can see: the classes of a field add up to its rows, the providers add "
+            "up to the network, the codes add up to the coded rows, the scores are built from the "
+            "valid shares. So where a hidden count could be worked out from them, in this table "
+            "or any other, further counts are hidden too (*), and the whole report is checked so "
+            "that no hidden count can be worked out exactly. A score is hidden (*) when it would "
+            "pin down a hidden count. Charts leave out what the tables hide."
+        )
+
+
+def pct(x: float) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f}%"

@@ -1,0 +1,81 @@
+"""One Jinja environment per format, and the report rendered with it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lp_audit.auditing.result import AuditResult
+    from lp_audit.definitions import Definition
+
+from lp_audit.reports.build import build_context
+
+
+def environment(fmt: str) -> Any:
+    """The one Jinja environment per format: templates in the package, strict undefined."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    if fmt == "html":
+        return Environment(
+            loader=PackageLoader("lp_audit.reports", "templates"),
+            autoescape=select_autoescape(["html"]),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+    return Environment(
+        loader=PackageLoader("lp_audit.reports", "templates"),
+        autoescape=False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=markdown_cell,
+    )
+
+
+def markdown_cell(value: Any) -> Any:
+    """Escape every value printed into Markdown: no table breaks, no HTML, no new lines."""
+    if not isinstance(value, str):
+        return value
+    return (
+        value.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\r", " ")
+        .replace("\n", " ")
+        .replace("`", "\\`")
+        .replace("*", "\\*")
+        .replace("_", "\\_")
+        .replace("[", "\\[")
+    )
+
+
+REPORT_FORMATS = ("html", "markdown")
+
+
+def report_format(path: str, explicit: str | None = None) -> str:
+    """The report format named explicitly, or implied by the file's extension."""
+    if explicit is not None:
+        return explicit
+    return "markdown" if path.lower().endswith((".md", ".markdown")) else "html"
+
+
+def render_report(
+    result: AuditResult,
+    definition: Definition,
+    fmt: str = "html",
+    *,
+    suppress: bool = True,
+    charts: bool = True,
+) -> str:
+    """Render the report as ``html`` or ``markdown`` text.
+
+    ``charts=False`` leaves the charts out of the HTML (their tables stay), for golden tests
+    that should not depend on the plotting library's version.
+    """
+    context = build_context(result, definition, suppress=suppress, charts=charts and fmt == "html")
+    template = environment(fmt).get_template("report.html" if fmt == "html" else "report.md")
+    return str(template.render(report=context))
