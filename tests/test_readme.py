@@ -78,3 +78,34 @@ def test_readme_bad_input_table_matches_the_catalogue() -> None:
     for name, (_, code, text) in CATALOGUE.items():
         outcome = f"finding `{code}`" if code else f'exit 2, one line: "…{text}…"'
         assert f"| {name} | {outcome} |" in README, name
+
+
+def _python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+
+
+def _printed(block: str) -> str:
+    """What a block says it prints: the ``# `` lines straight after its last ``print(``."""
+    lines = block.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("print(")]
+    if not starts:
+        return ""
+    shown = []
+    for line in lines[starts[-1] + 1 :]:
+        if not line.startswith("#"):
+            break
+        shown.append(line.removeprefix("# ").removeprefix("#"))
+    return "\n".join(shown)
+
+
+@pytest.mark.parametrize("index", range(len(_python_blocks())))
+def test_every_python_block_in_the_readme_runs(index: int) -> None:
+    block = _python_blocks()[index]
+    out = subprocess.run(
+        [sys.executable, "-c", block], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    expected = _printed(block)
+    if expected:
+        actual = "\n".join(line.rstrip() for line in out.stdout.strip("\n").splitlines())
+        assert actual == "\n".join(line.rstrip() for line in expected.splitlines())

@@ -21,13 +21,14 @@ __all__ = [
     "build_schema",
     "list_definitions",
     "load_definition",
+    "pandera_schema",
     "read_return",
     "validate_return",
 ]
 
 if TYPE_CHECKING:
     from lp_audit.auditing import AuditResult, audit
-    from lp_audit.checks import build_schema
+    from lp_audit.checks import build_schema, pandera_schema
     from lp_audit.definitions import Definition, list_definitions, load_definition
     from lp_audit.errors import (
         DefinitionError,
@@ -54,6 +55,7 @@ _LAZY = {
     "Period": "lp_audit.periods",
     "read_return": "lp_audit.reading",
     "build_schema": "lp_audit.checks",
+    "pandera_schema": "lp_audit.checks",
     "ReturnResult": "lp_audit.validation",
     "validate_return": "lp_audit.validation",
 }

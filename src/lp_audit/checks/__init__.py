@@ -6,7 +6,8 @@
 - :mod:`~lp_audit.checks.functions`, :mod:`~lp_audit.checks.patterns`,
   :mod:`~lp_audit.checks.truth`: the vectorised functions checks are made of;
 - :mod:`~lp_audit.checks.runner`: running the checks of a return;
-- :mod:`~lp_audit.checks.failures`: failing rows turned into findings.
+- :mod:`~lp_audit.checks.failures`: failing rows turned into findings;
+- :mod:`~lp_audit.checks.user_schema`: the checks as a pandera schema for a user's own text.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from lp_audit.checks.schema import build_schema
 from lp_audit.checks.specs import CheckFn, CheckSpec, Context, ReturnSchema, RuleSchema
 from lp_audit.checks.truth import Truth, evaluate, truth
+from lp_audit.checks.user_schema import pandera_schema
 
 __all__ = [
     "CheckFn",
@@ -24,5 +26,6 @@ __all__ = [
     "Truth",
     "build_schema",
     "evaluate",
+    "pandera_schema",
     "truth",
 ]
