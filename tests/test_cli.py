@@ -237,3 +237,26 @@ def test_interrupted_audit_leaves_old_or_new_report_never_a_partial_one(
         text.startswith("<!DOCTYPE html>") and text.endswith("</html>\n")
     )
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_an_output_to_a_device_writes_to_it_and_leaves_it_a_device(tmp_path: Path) -> None:
+    """``--output /dev/null`` must not rename a file over the device (as root, it could)."""
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+
+    import threading
+
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    result = CliRunner().invoke(app, ["validate", str(EXAMPLES[0]), "-f", "json", "-o", str(fifo)])
+    reader.join(timeout=30)
+    assert result.exit_code in (0, 1), result.output
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert received and b'"returns"' in received[0]
+    result = CliRunner().invoke(app, ["validate", str(EXAMPLES[0]), "-f", "json", "-o", os.devnull])
+    assert result.exit_code in (0, 1)
+    assert stat.S_ISCHR(Path(os.devnull).stat().st_mode)

@@ -261,9 +261,9 @@ def test_cli_writes_reports_atomically_with_format_from_extension(tmp_path: Path
     assert markdown.read_text().startswith("# Hospital-based youth work")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.md"]
     bad = runner.invoke(
-        app, ["audit", str(EXAMPLES), "--report", str(tmp_path / "x"), "--report-format", "pdf"]
+        app, ["audit", str(EXAMPLES), "--report", str(tmp_path / "x"), "--report-format", "docx"]
     )
-    assert bad.exit_code == 2
+    assert bad.exit_code == 2 and not (tmp_path / "x").exists()
 
 
 def test_report_in_headless_chromium(examples_audit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

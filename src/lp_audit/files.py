@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from lp_audit.errors import OutputError
@@ -12,12 +13,22 @@ from lp_audit.errors import OutputError
 def write_atomic(path: str | Path, text: str | bytes) -> None:
     """Write ``text`` (or bytes) to ``path`` via a temporary file in the same folder and a rename.
 
-    An interrupted run leaves either the old file or the new one, never a partial one.
+    An interrupted run leaves either the old file or the new one, never a partial one. A
+    device or a pipe (``/dev/null``, ``/dev/stdout``) is written to directly.
 
     Raises:
         OutputError: if the folder does not exist or cannot be written.
     """
     target = Path(path)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        # a device or a pipe (/dev/null, /dev/stdout, a FIFO): written to, never replaced; a
+        # rename would put a regular file where the device was
+        try:
+            with target.open("wb") as handle:
+                handle.write(text.encode("utf-8") if isinstance(text, str) else text)
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
+        return
     folder = target.parent if str(target.parent) else Path()
     if not folder.is_dir():
         raise OutputError(f"{target}: the folder {folder} does not exist; create it first")
@@ -40,3 +51,27 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def refuse_overwriting(outputs: Iterable[str | Path | None], inputs: Iterable[str | Path]) -> None:
+    """Refuse, before anything is read, an output that is one of the inputs.
+
+    The same file however it is named: a relative path, a symbolic link, a hard link.
+
+    Raises:
+        OutputError: naming the output and the input it would overwrite.
+    """
+    existing = [Path(o) for o in outputs if o is not None and Path(o).exists()]
+    if not existing:
+        return
+    for source in inputs:
+        for target in existing:
+            try:
+                same = target.samefile(source)
+            except OSError:
+                continue
+            if same:
+                raise OutputError(
+                    f"{target}: is the input {source}; write the output to another file "
+                    "(lp_audit never overwrites a return)"
+                )

@@ -100,7 +100,10 @@ def highlights(
     out: list[Highlight] = []
 
     for u in result.unreadable:
-        out.append(Highlight(100, "unreadable", f"{u.path} could not be read: {u.message}."))
+        if u.kind == "duplicate":
+            out.append(Highlight(95, "duplicate-return", f"{u.path} is {u.message}"))
+        else:
+            out.append(Highlight(100, "unreadable", f"{u.path} could not be read: {u.message}."))
     for rec in result.coverage.to_dict("records"):
         if rec["expected"] and not rec["received"]:
             out.append(

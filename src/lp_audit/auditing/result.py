@@ -11,24 +11,18 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lp_audit.auditing.config import AuditConfig
+from lp_audit.validation import Unreadable
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from lp_audit.definitions import Definition
     from lp_audit.validation import ReturnResult
 
 
 ALL = "All providers"
 RETURN_SUFFIXES = (".csv", ".xlsx")
 RATES = ("missing", "unknown", "invalid", "non_standard")
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    """A return that could not be read at all."""
-
-    path: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -60,6 +54,16 @@ class AuditResult:
     highlights: list[Highlight]
     config: AuditConfig = field(default_factory=AuditConfig)
     methods: dict[str, Any] = field(default_factory=dict)
+    #: the definition itself (``definition`` is its ref), for reports drawn from the result
+    definition_model: Definition | None = field(default=None, repr=False, compare=False)
+
+    def loaded_definition(self) -> Definition:
+        """The definition the audit used, loaded again by its ref if the result lacks it."""
+        if self.definition_model is None:
+            from lp_audit.definitions import load_definition
+
+            self.definition_model = load_definition(self.definition)
+        return self.definition_model
 
     @property
     def findings(self) -> pd.DataFrame:
@@ -127,9 +131,18 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def failing(result: AuditResult, fail_on: str) -> bool:
-    """Whether findings not explained by an active acknowledgement reach ``fail_on``."""
+    """Whether findings not explained by an active acknowledgement reach ``fail_on``.
+
+    An expected return that did not arrive, or a return left out (unreadable, or a second one
+    for a provider and period), counts as an error: a pipeline gated on errors fails on it.
+    """
     if fail_on == "never":
         return False
+    if result.unreadable or (
+        not result.coverage.empty
+        and bool((result.coverage["expected"] & (result.coverage["received"] == 0)).any())
+    ):
+        return True
     levels = {"error"} if fail_on == "error" else {"error", "warning"}
     for r in result.returns:
         findings = r.findings

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 from lp_audit.auditing.funnels import funnel_table
 from lp_audit.auditing.network import category_table, continuity_table, metric_table
 from lp_audit.auditing.profiles import coverage_table, profile_table, scores_table
-from lp_audit.auditing.result import RETURN_SUFFIXES, AuditResult, Unreadable
+from lp_audit.auditing.result import RETURN_SUFFIXES, AuditResult
+from lp_audit.validation import Unreadable
 
 
 def find_returns(path: Path) -> list[Path]:
@@ -83,9 +84,14 @@ def audit(
     spec = definition if definition is not None else settings.definition
     pattern = re.compile(settings.filename_pattern) if settings.filename_pattern else None
     today = today or date.today()
+    files = find_returns(root)
+    if not files:
+        raise ReturnReadError(
+            str(root), "has no returns: no .csv or .xlsx file is in it or its folders"
+        )
     results: list[ReturnResult] = []
     unreadable: list[Unreadable] = []
-    for file in find_returns(root):
+    for file in files:
         if progress is not None:
             progress(file)
         hints = _hints(pattern, file)
@@ -102,10 +108,41 @@ def audit(
             unreadable.append(Unreadable(str(file), exc.message))
             continue
         results.append(result)
+    results, duplicates = _one_per_provider_and_period(results)
+    unreadable += duplicates
     chosen = _definition_for(spec, results)
     for result in results:
         _acknowledge(result, settings, today)
     return build_result(chosen, results, unreadable, settings)
+
+
+def _one_per_provider_and_period(
+    results: list[ReturnResult],
+) -> tuple[list[ReturnResult], list[Unreadable]]:
+    """The first return (by path) for each provider and period; the others are left out, as
+    pooling two returns for one period (a copy, or a resubmission beside the original) would
+    count every row twice."""
+    first_of: dict[tuple[str, str], ReturnResult] = {}
+    kept: list[ReturnResult] = []
+    left_out: list[Unreadable] = []
+    for result in results:
+        if result.provider is None or result.period is None:  # nothing to pool it with
+            kept.append(result)
+            continue
+        first = first_of.setdefault((result.provider, result.period), result)
+        if first is result:
+            kept.append(result)
+            continue
+        left_out.append(
+            Unreadable(
+                result.path,
+                f"a second return for {result.provider} {result.period} (the first is "
+                f"{first.path}); it was left out of the audit. Keep one return per provider "
+                "and period.",
+                kind="duplicate",
+            )
+        )
+    return kept, left_out
 
 
 def _hints(pattern: Any, file: Path) -> dict[str, str]:
@@ -193,6 +230,7 @@ def build_result(
         highlights=[],
         config=settings,
         methods=methods,
+        definition_model=definition,
     )
     from lp_audit.auditing.highlights import highlights
 

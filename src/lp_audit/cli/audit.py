@@ -13,8 +13,10 @@ from lp_audit.cli.common import (
     DefinitionOpt,
     ExitStatus,
     OutputOpt,
+    check_options,
     emit,
     fail,
+    guard,
     plain,
     stderr,
 )
@@ -53,7 +55,8 @@ def audit(
         typer.Option(help="Also write the variance report, e.g. --report report.html (or .md)."),
     ] = None,
     report_format: Annotated[
-        str | None, typer.Option(help="html or markdown (default: from the --report extension).")
+        str | None,
+        typer.Option(help="html, markdown or pdf (default: from the --report extension)."),
     ] = None,
     no_suppression: Annotated[
         bool,
@@ -70,17 +73,22 @@ def audit(
     import datetime as dt
 
     from lp_audit.auditing import audit as run_audit
-    from lp_audit.auditing import failing
+    from lp_audit.auditing import failing, find_returns
+    from lp_audit.reports import REPORT_FORMATS, write_report
+    from lp_audit.reports import report_format as pick_format
     from lp_audit.reports.formats import audit_json, audit_text
 
-    if fmt not in ("text", "json"):
-        fail(f"unknown format {fmt!r}: use text or json")
-    if fail_on not in ("error", "warning", "never"):
-        fail(f"--fail-on must be error, warning or never, not {fail_on!r}")
+    fmt, fail_on = fmt.lower(), fail_on.lower()
+    check_options(fmt, ("text", "json"), fail_on)
+    kind = pick_format(str(report), report_format.lower() if report_format else None)
+    if report is not None and kind not in REPORT_FORMATS:
+        fail(f"--report-format must be html, markdown or pdf, not {kind!r}")
     try:
         day = dt.date.fromisoformat(today) if today else None
     except ValueError:
         fail(f"--today takes a date like 2026-01-31, not {today!r}")
+    for target in (output, report):
+        guard(target, find_returns(path) if path.exists() else [], definition, config)
     try:
         result = run_audit(path, definition, config=config, today=day, progress=_progress())
     except LpAuditError as exc:
@@ -88,17 +96,11 @@ def audit(
     finally:
         _progress_done()
     if report is not None:
-        from lp_audit.definitions import load_definition
-        from lp_audit.reports import REPORT_FORMATS, render_report
-        from lp_audit.reports import report_format as pick_format
-
-        kind = pick_format(str(report), report_format)
-        if kind not in REPORT_FORMATS:
-            fail(f"--report-format must be html or markdown, not {kind!r}")
-        text = render_report(
-            result, load_definition(result.definition), kind, suppress=not no_suppression
-        )
-        emit(text, report)
+        try:
+            write_report(result, report, kind, suppress=not no_suppression)
+        except LpAuditError as exc:
+            fail(str(exc), exc)
+        stderr.print(f"Wrote {plain(str(report))}")
     if fmt == "text" and output is None:
         audit_text(result, Console(highlight=False))
     else:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
 from lp_audit.errors import LpAuditError
-
-if TYPE_CHECKING:
-    from lp_audit.validation import ReturnResult
 
 
 class ExitStatus(IntEnum):
@@ -55,7 +53,8 @@ def fail(message: str, exc: BaseException | None = None) -> NoReturn:
     """Print one red line on stderr and exit 2 (re-raise with --debug)."""
     if state["debug"] and exc is not None:
         raise exc
-    stderr.print(f"[bold red]error:[/bold red] {plain(message)}")
+    lines = "\n".join(plain(line) for line in message.split("\n"))
+    stderr.print(f"[bold red]error:[/bold red] {lines}")
     raise typer.Exit(ExitStatus.INPUT_ERROR)
 
 
@@ -81,11 +80,36 @@ def emit(text: str, output: Path | None) -> None:
     stderr.print(f"Wrote {output}")
 
 
-def exit_for(results: list[ReturnResult], fail_on: str) -> ExitStatus:
-    if fail_on == "never":
-        return ExitStatus.OK
-    for result in results:
-        counts = result.counts
-        if counts["error"] or (fail_on == "warning" and counts["warning"]):
-            return ExitStatus.FINDINGS
-    return ExitStatus.OK
+def check_options(
+    fmt: str,
+    formats: tuple[str, ...],
+    fail_on: str,
+    period: str | None = None,
+    chunk_rows: int | None = None,
+) -> None:
+    """Refuse, with one line, options that cannot be right (before anything is read)."""
+    from lp_audit.periods import Period
+
+    if fmt not in formats:
+        fail(f"unknown format {fmt!r}: use one of {', '.join(formats)}")
+    if fail_on not in ("error", "warning", "never"):
+        fail(f"--fail-on must be error, warning or never, not {fail_on!r}")
+    if period is not None:
+        try:
+            Period.parse(period)
+        except ValueError as exc:
+            fail(str(exc))
+    if chunk_rows is not None and chunk_rows < 0:
+        fail(f"--chunk-rows must be 0 or more, not {chunk_rows}")
+
+
+def guard(output: Path | None, inputs: Sequence[Path], *more: str | Path | None) -> None:
+    """Refuse an output that is one of the inputs (returns, a definition or config file)."""
+    from lp_audit.definitions import is_path_spec
+    from lp_audit.files import refuse_overwriting
+
+    named = [Path(m) for m in more if m is not None and is_path_spec(m)]
+    try:
+        refuse_overwriting([output], [*inputs, *named])
+    except LpAuditError as exc:
+        fail(str(exc), exc)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -13,16 +13,14 @@ from lp_audit.cli.common import (
     ExitStatus,
     FormatOpt,
     OutputOpt,
+    check_options,
     emit,
-    exit_for,
     fail,
+    guard,
     plain,
     stderr,
 )
-from lp_audit.errors import LpAuditError, ReturnReadError
-
-if TYPE_CHECKING:
-    from lp_audit.validation import ReturnResult
+from lp_audit.errors import LpAuditError
 
 
 def validate(
@@ -55,79 +53,40 @@ def validate(
 ) -> None:
     """Check provider returns against a data definition and list what to fix.
 
-    Example: lp-audit validate examples/returns/*.csv --format json
+    Example: lp-audit validate examples/hbyw/*.csv --format json
     """
-    from lp_audit.periods import Period
     from lp_audit.reports.formats import FORMATS, render
+    from lp_audit.validation import validate_returns
 
-    if fmt not in (*FORMATS, "xlsx"):
-        fail(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)} or xlsx")
+    fmt, fail_on = fmt.lower(), fail_on.lower()
+    check_options(fmt, (*FORMATS, "xlsx"), fail_on, period, chunk_rows)
     if fmt == "xlsx" and (output is None or len(files) != 1):
         fail("--format xlsx writes a feedback workbook for one return: give one file and --output")
-    if fail_on not in ("error", "warning", "never"):
-        fail(f"--fail-on must be error, warning or never, not {fail_on!r}")
-    if period is not None:
-        try:
-            Period.parse(period)
-        except ValueError as exc:
-            fail(str(exc))
-    if chunk_rows is not None and chunk_rows < 0:
-        fail(f"--chunk-rows must be 0 or more, not {chunk_rows}")
-    results, unreadable = _validate_all(files, definition, provider, period, sheet, chunk_rows)
-    if fmt == "xlsx" and output is not None:
-        if results:
-            from lp_audit.documents import write_feedback
+    guard(output, files, definition)
+    try:
+        run = validate_returns(
+            files,
+            definition,
+            provider=provider,
+            period=period,
+            sheet=sheet,
+            chunk_rows=chunk_rows,
+            keep_source=fmt == "xlsx",
+        )
+    except LpAuditError as exc:
+        fail(str(exc), exc)
+    for item in run.unreadable:
+        stderr.print(f"[bold red]error:[/bold red] {plain(item.path)}: {plain(item.message)}")
+    if fmt == "xlsx" and run.results and output is not None:
+        from lp_audit.documents import write_feedback
 
-            try:
-                write_feedback(files[0], results[0], output, sheet=sheet)
-            except LpAuditError as exc:
-                fail(str(exc), exc)
-            stderr.print(f"Wrote {plain(str(output))}")
+        write_feedback(run.results[0], output)
+        stderr.print(f"Wrote {plain(str(output))}")
     elif fmt == "text" and output is None:
         from lp_audit.reports.formats import print_text
 
-        print_text(results, Console(highlight=False))
-    else:
-        text = render(results, fmt)
-        emit(text, output)
-    if unreadable:
-        raise typer.Exit(ExitStatus.INPUT_ERROR)
-    raise typer.Exit(exit_for(results, fail_on))
-
-
-def _validate_all(
-    files: list[Path],
-    definition: str | None,
-    provider: str | None,
-    period: str | None,
-    sheet: str | None,
-    chunk_rows: int | None = None,
-) -> tuple[list[ReturnResult], int]:
-    from lp_audit.definitions import load_definition
-    from lp_audit.validation import validate_return
-
-    if definition is not None:
-        try:
-            load_definition(definition)  # fail once, before any file, if it cannot be loaded
-        except LpAuditError as exc:
-            fail(str(exc), exc)
-    results = []
-    unreadable = 0
-    for file in files:
-        try:
-            result = validate_return(
-                file,
-                definition,
-                provider=provider,
-                period=period,
-                sheet=sheet,
-                chunk_rows=chunk_rows,
-            )
-        except ReturnReadError as exc:
-            unreadable += 1
-            stderr.print(f"[bold red]error:[/bold red] {plain(str(exc))}")
-        except LpAuditError as exc:
-            fail(str(exc), exc)
-        else:
-            results.append(result)
-    return results, unreadable
+        print_text(run.results, Console(highlight=False))
+    elif fmt != "xlsx":
+        emit(render(run.results, fmt), output)
+    status = ExitStatus.FINDINGS if run.failing(fail_on) else ExitStatus.OK
+    raise typer.Exit(ExitStatus.INPUT_ERROR if run.unreadable else status)

@@ -256,18 +256,23 @@ def build_feedback(result: ReturnResult, raw: RawReturn, definition: Definition)
     return wb
 
 
-def write_feedback(
-    path: str | Path, result: ReturnResult, output: str | Path, *, sheet: str | None = None
-) -> None:
-    """Re-read ``path`` and write the feedback workbook for ``result`` to ``output``."""
+def write_feedback(result: ReturnResult, output: str | Path) -> None:
+    """Write the feedback workbook for ``result`` to ``output``.
+
+    ``result`` must come from ``validate_return(..., keep_source=True)``: the workbook copies the
+    return as it was read, so the file is not read again.
+
+    Raises:
+        ValueError: if ``result`` does not hold its source.
+    """
     import io
 
     from lp_audit.definitions import load_definition
     from lp_audit.files import write_atomic
-    from lp_audit.reading import read_return
 
+    if result.source is None:
+        raise ValueError("write_feedback needs validate_return(..., keep_source=True)")
     definition = load_definition(result.definition or "")
-    raw = read_return(path, definition, sheet=sheet)
     buffer = io.BytesIO()
-    build_feedback(result, raw, definition).save(buffer)
+    build_feedback(result, result.source, definition).save(buffer)
     write_atomic(output, buffer.getvalue())

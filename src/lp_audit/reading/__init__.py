@@ -18,7 +18,7 @@ of the wrong length, stray quotes) fall back to Python's csv module, which repor
 from __future__ import annotations
 
 from lp_audit.reading.chunks import header_bytes, iter_chunks
-from lp_audit.reading.columns import map_columns, read_return, read_table
+from lp_audit.reading.columns import field_column, map_columns, read_return, read_table
 from lp_audit.reading.delimited import blank_rows_finding
 from lp_audit.reading.memory import import_pandas_meanwhile, return_memory_eagerly, reuse_memory
 from lp_audit.reading.model import FEW_DISTINCT, MAX_CELL_CHARS, NotChunkable, RawReturn, RawTable
@@ -30,6 +30,7 @@ __all__ = [
     "RawReturn",
     "RawTable",
     "blank_rows_finding",
+    "field_column",
     "header_bytes",
     "import_pandas_meanwhile",
     "iter_chunks",

@@ -44,6 +44,20 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> RawTable:
     return read_csv_bytes(str(path), data, encoding, findings)
 
 
+def field_column(table: RawTable, definition: Definition, name: str) -> pd.Series | None:
+    """The cells of field ``name``, found by the header as :func:`map_columns` would find it.
+
+    Used to read a return's period before its version of the definition is chosen, so that
+    the columns are mapped once, with the version in force.
+    """
+    f = definition.field(name)
+    keys = {header_key(alias) for alias in (f.name, f.label, *f.aliases)}
+    for index, header in enumerate(table.headers):
+        if header_key(header) in keys:
+            return table.cells[index] if len(table.cells) else None
+    return None
+
+
 def map_columns(table: RawTable, definition: Definition) -> RawReturn:
     """Match a table's header to the definition's fields, reporting what does not fit."""
     import pandas as pd

@@ -6,6 +6,7 @@
 - :mod:`~lp_audit.reports.disclosure`: which counts every output may show, planned once;
 - :mod:`~lp_audit.reports.charts`: inline SVG charts (matplotlib);
 - :mod:`~lp_audit.reports.render`: the Jinja environments and templates;
+- :mod:`~lp_audit.reports.pdf`: the HTML report as a PDF (WeasyPrint);
 - :mod:`~lp_audit.reports.formats`: results as JSON, CSV, JUnit, GitHub annotations, text.
 """
 
@@ -18,6 +19,7 @@ from lp_audit.reports.render import (
     markdown_cell,
     render_report,
     report_format,
+    write_report,
 )
 
 __all__ = [
@@ -27,4 +29,5 @@ __all__ = [
     "markdown_cell",
     "render_report",
     "report_format",
+    "write_report",
 ]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from lp_audit.findings import CATALOGUE, FINDING_COLUMNS
+from lp_audit.validation import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from lp_audit.validation import ReturnResult
 
 FORMATS = ("text", "json", "csv", "junit", "github", "markdown")
-SCHEMA_VERSION = 1
 
 
 def to_json(results: Sequence[ReturnResult]) -> str:
@@ -294,6 +294,16 @@ def print_text(results: Sequence[ReturnResult], console: Console) -> None:
             table.add_row(mark, what, str(g["count"]), _lines_text(g["lines"], 3))
         console.print(table)
         console.print()
+    if len(results) > 1:
+        errors = sum(r.counts["error"] for r in results)
+        warnings = sum(r.counts["warning"] for r in results)
+        failing = sum(1 for r in results if r.counts["error"])
+        colour = "red" if errors else "yellow" if warnings else "green"
+        console.print(
+            f"[bold]Total[/bold]: {len(results)} returns, {sum(r.rows for r in results):,} rows · "
+            f"[{colour}]{errors} error(s), {warnings} warning(s)[/{colour}] · "
+            f"{failing} return(s) with errors"
+        )
 
 
 def audit_json(result: AuditResult) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -53,19 +54,22 @@ def markdown_cell(value: Any) -> Any:
     )
 
 
-REPORT_FORMATS = ("html", "markdown")
+REPORT_FORMATS = ("html", "markdown", "pdf")
 
 
 def report_format(path: str, explicit: str | None = None) -> str:
     """The report format named explicitly, or implied by the file's extension."""
     if explicit is not None:
         return explicit
-    return "markdown" if path.lower().endswith((".md", ".markdown")) else "html"
+    lower = path.lower()
+    if lower.endswith((".md", ".markdown")):
+        return "markdown"
+    return "pdf" if lower.endswith(".pdf") else "html"
 
 
 def render_report(
     result: AuditResult,
-    definition: Definition,
+    definition: Definition | None = None,
     fmt: str = "html",
     *,
     suppress: bool = True,
@@ -73,9 +77,36 @@ def render_report(
 ) -> str:
     """Render the report as ``html`` or ``markdown`` text.
 
-    ``charts=False`` leaves the charts out of the HTML (their tables stay), for golden tests
-    that should not depend on the plotting library's version.
+    ``definition`` defaults to the one the audit used. ``charts=False`` leaves the charts out of
+    the HTML (their tables stay), for golden tests that should not depend on the plotting
+    library's version.
     """
+    definition = definition or result.loaded_definition()
     context = build_context(result, definition, suppress=suppress, charts=charts and fmt == "html")
     template = environment(fmt).get_template("report.html" if fmt == "html" else "report.md")
     return str(template.render(report=context))
+
+
+def write_report(
+    result: AuditResult,
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    suppress: bool = True,
+) -> None:
+    """Render the report and write it to ``path`` atomically: HTML, Markdown, or PDF (from the
+    HTML, with the ``pdf`` extra). ``fmt`` defaults to what the file's extension says.
+
+    Raises:
+        PdfUnavailableError: for a PDF without WeasyPrint.
+        OutputError: if the file cannot be written.
+    """
+    from lp_audit.files import write_atomic
+
+    kind = report_format(str(path), fmt)
+    if kind == "pdf":
+        from lp_audit.reports.pdf import html_to_pdf
+
+        write_atomic(path, html_to_pdf(render_report(result, fmt="html", suppress=suppress)))
+    else:
+        write_atomic(path, render_report(result, fmt=kind, suppress=suppress))

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from lp_audit.validation.result import ReturnResult
+from lp_audit.validation.result import SCHEMA_VERSION, ReturnResult, Unreadable, Validation
 from lp_audit.validation.validate import (
     AUTO_CHUNK_BYTES,
     DEFAULT_CHUNK_ROWS,
@@ -20,7 +20,10 @@ from lp_audit.validation.validate import (
 __all__ = [
     "AUTO_CHUNK_BYTES",
     "DEFAULT_CHUNK_ROWS",
+    "SCHEMA_VERSION",
     "ReturnResult",
+    "Unreadable",
+    "Validation",
     "validate_return",
     "validate_returns",
 ]

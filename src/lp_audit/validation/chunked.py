@@ -89,7 +89,7 @@ def validate_in_chunks(
     for table in iter_chunks(path, chunk_rows, blank_lines):
         if first is None:
             if chosen is None:  # a first guess, checked against the whole file at the end
-                in_force = period or period_in(map_columns(table, initial), initial)
+                in_force = period or period_in(table, initial)
                 chosen = version_for(in_force, initial, spec, pinned)
             raw = map_columns(table, chosen)
         else:

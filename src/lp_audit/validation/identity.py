@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from lp_audit.reading import RawReturn
+    from lp_audit.reading import RawTable
 
 
 def mode(series: pd.Series) -> str | None:
@@ -71,13 +71,16 @@ def nil_return() -> Finding:
     )
 
 
-def period_in(raw: RawReturn, definition: Definition) -> Period | None:
+def period_in(table: RawTable, definition: Definition) -> Period | None:
+    """The period most rows of a table give, read before the table's columns are mapped."""
     import pandas as pd
 
+    from lp_audit.reading import field_column
+
     name = definition.period_field
-    if name is None or name not in raw.data.columns:
+    column = field_column(table, definition, name) if name is not None else None
+    if column is None:
         return None
-    column = raw.data[name]
     if isinstance(column.dtype, pd.CategoricalDtype):
         # strip each category's text once, not each row's
         import numpy as np

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lp_audit.findings import FINDING_COLUMNS, Finding
+
+#: The version of the JSON documents' shape; it changes only when a key is removed or renamed.
+SCHEMA_VERSION = 1
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from lp_audit.profiling import Capture
+    from lp_audit.reading import RawReturn
 
 
 @dataclass
@@ -25,6 +29,9 @@ class ReturnResult:
     findings: pd.DataFrame  # columns: FINDING_COLUMNS
     encoding: str | None = None
     capture: Capture | None = None  # with validate_return(..., capture=True)
+    #: the return as read, with validate_return(..., keep_source=True): what the feedback
+    #: workbook copies, so that the file is not read again
+    source: RawReturn | None = field(default=None, repr=False)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -71,3 +78,39 @@ class ReturnResult:
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON shape of one return."""
         return {**self.summary(), "findings": self.finding_records()}
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A return left out: it could not be read at all, or (``kind="duplicate"``) another
+    return for the same provider and period was audited."""
+
+    path: str
+    message: str
+    kind: str = "unreadable"
+
+
+@dataclass
+class Validation:
+    """The outcome of validating several returns: what :func:`validate_returns` gives."""
+
+    results: list[ReturnResult]
+    unreadable: list[Unreadable]
+
+    def counts(self) -> dict[str, int]:
+        """Findings by severity over every return: the grand total."""
+        return {
+            severity: sum(r.counts[severity] for r in self.results)
+            for severity in ("error", "warning")
+        }
+
+    def failing(self, fail_on: str) -> bool:
+        """Whether findings reach ``fail_on`` (``error``, ``warning`` or ``never``)."""
+        if fail_on == "never":
+            return False
+        counts = self.counts()
+        return bool(counts["error"] or (fail_on == "warning" and counts["warning"]))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON document: what ``lp-audit validate --format json`` prints."""
+        return {"lp_audit": SCHEMA_VERSION, "returns": [r.to_dict() for r in self.results]}

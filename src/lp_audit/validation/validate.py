@@ -6,11 +6,12 @@ cannot be read at all, or a definition that cannot be loaded, raises an :class:`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lp_audit.definitions import Definition, is_path_spec
+from lp_audit.definitions import Definition, is_path_spec, load_definition
 from lp_audit.periods import Period
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ from lp_audit.validation.chunked import validate_in_chunks
 from lp_audit.validation.identity import (
     period_in,
 )
-from lp_audit.validation.result import ReturnResult
+from lp_audit.validation.result import ReturnResult, Unreadable, Validation
 from lp_audit.validation.single import validate_raw
 
 
@@ -36,6 +37,7 @@ def validate_return(
     sheet: str | None = None,
     capture: bool = False,
     chunk_rows: int | None = None,
+    keep_source: bool = False,
 ) -> ReturnResult:
     """Validate one return against a definition.
 
@@ -54,6 +56,8 @@ def validate_return(
             over :data:`AUTO_CHUNK_BYTES` are read in chunks of :data:`DEFAULT_CHUNK_ROWS`;
             ``0`` always reads the whole file. Files that must be read whole (workbooks,
             encodings other than UTF-8, rows of the wrong length) are, whatever this says.
+        keep_source: keep the return as read in ``result.source`` (the whole file is read),
+            for a feedback workbook that copies it.
 
     Returns:
         The result, with every problem as a row of ``result.findings``.
@@ -85,7 +89,7 @@ def validate_return(
             definition is not None and (is_path_spec(definition) or "@" in str(definition))
         )
         rows = chunk_rows if chunk_rows is not None else _auto_chunk_rows(source)
-        if rows and not capture:
+        if rows and not capture and not keep_source:
             from lp_audit.reading import NotChunkable
 
             try:
@@ -100,12 +104,16 @@ def validate_return(
             reuse_memory()
             import_pandas_meanwhile()
         table = read_table(source, sheet=sheet)
+        # the version in force for the period the rows give, chosen before the columns are
+        # mapped: the file's columns are matched to fields once, with that version
+        chosen = version_for(wanted or period_in(table, chosen), chosen, definition, pinned)
         raw = map_columns(table, chosen)
-        version = version_for(wanted or period_in(raw, chosen), chosen, definition, pinned)
-        if version is not chosen:
-            # the header was matched with the latest version; the period asks for another
-            chosen, raw = version, map_columns(table, version)
-    return validate_raw(raw, chosen, provider=provider, period=wanted, today=today, capture=capture)
+    result = validate_raw(
+        raw, chosen, provider=provider, period=wanted, today=today, capture=capture
+    )
+    if keep_source:
+        result.source = raw
+    return result
 
 
 #: Files larger than this are validated in chunks unless ``chunk_rows`` says otherwise.
@@ -129,7 +137,28 @@ def _auto_chunk_rows(source: str | Path) -> int:
 
 
 def validate_returns(
-    paths: list[str | Path], definition: Definition | str | Path | None = None, **options: Any
-) -> list[ReturnResult]:
-    """Validate several returns with the same options."""
-    return [validate_return(p, definition, **options) for p in paths]
+    paths: Sequence[str | Path],
+    definition: Definition | str | Path | None = None,
+    **options: Any,
+) -> Validation:
+    """Validate several returns with the same options (those of :func:`validate_return`).
+
+    A file that cannot be read at all is listed in ``unreadable`` and the others are still
+    validated.
+
+    Raises:
+        DefinitionError, DefinitionNotFoundError: if ``definition`` cannot be loaded (before
+            any file is read).
+    """
+    from lp_audit.errors import ReturnReadError
+
+    if definition is not None and not isinstance(definition, Definition):
+        load_definition(definition)  # fail once, before any file, if it cannot be loaded
+    results: list[ReturnResult] = []
+    unreadable: list[Unreadable] = []
+    for path in paths:
+        try:
+            results.append(validate_return(path, definition, **options))
+        except ReturnReadError as exc:
+            unreadable.append(Unreadable(str(path), exc.message))
+    return Validation(results, unreadable)
