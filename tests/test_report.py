@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -318,3 +319,105 @@ def test_report_in_headless_chromium(examples_audit, tmp_path: Path) -> None:  #
         browser.close()
     assert requests == [page_path.as_uri()], requests
     assert problems == []
+
+
+def _chromium_page(p, chromium: str, width: int):  # type: ignore[no-untyped-def]
+    browser = p.chromium.launch(
+        executable_path=chromium,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    )
+    return browser, browser.new_page(viewport={"width": width, "height": 900})
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_report_fits_the_screen_at_desktop_and_phone_widths(
+    examples_audit,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    width: int,
+) -> None:
+    """Nothing makes the page scroll sideways; wide tables and charts scroll in their own box,
+    and every caption and heading stays inside the screen, wrapped rather than clipped."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: .ci/run installs Debian's chromium")
+        pytest.skip("chromium is not installed here")
+    from playwright.sync_api import sync_playwright
+
+    page_path = tmp_path / "report.html"
+    page_path.write_text(render_report(examples_audit, DEFINITION), encoding="utf-8")
+    with sync_playwright() as p:
+        browser, page = _chromium_page(p, chromium, width)
+        page.goto(page_path.as_uri())
+        overflow = page.evaluate(
+            """() => {
+              const width = document.documentElement.clientWidth;
+              const out = [];
+              if (document.documentElement.scrollWidth > width) out.push('page scrolls sideways');
+              for (const e of document.querySelectorAll('caption, figcaption, h1, h2, h3, p, li')) {
+                const r = e.getBoundingClientRect();
+                if (r.width > 0 && (r.left < -0.5 || r.right > width + 0.5))
+                  out.push(e.tagName + ': ' + e.textContent.slice(0, 40) + ' ' + r.left + '-' + r.right);
+              }
+              return out;
+            }"""
+        )
+        # charts keep their size, so their legends and labels stay readable on a phone
+        chart = page.evaluate(
+            "() => document.querySelector('#heatmap svg').getBoundingClientRect().width"
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"report-{width}.png"), full_page=False)
+        browser.close()
+    assert overflow == []
+    assert chart >= 600
+
+
+def test_pdf_report_is_a4_and_keeps_the_last_column_of_the_widest_table(
+    examples_audit,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    from lp_audit.reports import write_report
+
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdftotext is not installed: .ci/run installs Debian's poppler-utils")
+        pytest.skip("pdftotext is not installed here")
+    target = tmp_path / "report.pdf"
+    write_report(examples_audit, target)
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF")
+    info = subprocess.run(
+        [shutil.which("pdfinfo") or "pdfinfo", "-l", "1000", str(target)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    sizes = set(re.findall(r"Page +\d+ size: +(.*)", info))
+    assert sizes == {"595.276 x 841.89 pts (A4)"}, sizes
+    text = subprocess.run(
+        [pdftotext, "-layout", str(target), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    context = build_context(examples_audit, DEFINITION)
+    tables = [
+        context.scores,
+        context.drift,
+        context.acknowledged,
+        *context.categories,
+        *(f.table for f in (context.heatmap, context.trends, *context.funnels) if f is not None),
+        *(t for part in context.providers for t in (part.findings, part.capture)),
+    ]
+    widest = max(tables, key=lambda t: len(t.headers))
+    assert len(widest.headers) > 20
+    last = widest.headers[-1]
+    part = text.split(f"{widest.caption} (part")[-1]
+    assert last in part
+    assert "<5" in text and "Page 1 of" in text

@@ -55,6 +55,29 @@ class Table:
     rows: tuple[tuple[Cell, ...], ...]
     note: str = ""
 
+    #: most data columns a printed page holds at a readable size (A4 portrait, 9 pt)
+    PRINT_COLUMNS = 8
+
+    def print_parts(self) -> tuple[Table, ...]:
+        """The table for a printed page: as it is, or, when too wide, in parts of at most
+        :data:`PRINT_COLUMNS` data columns, each repeating the first (the rows' names)."""
+        data = len(self.headers) - 1
+        if data <= self.PRINT_COLUMNS:
+            return ()
+        parts = []
+        count = -(-data // self.PRINT_COLUMNS)
+        for n, start in enumerate(range(1, len(self.headers), self.PRINT_COLUMNS), start=1):
+            picked = [0, *range(start, min(start + self.PRINT_COLUMNS, len(self.headers)))]
+            parts.append(
+                Table(
+                    f"{self.id}-print-{n}",
+                    f"{self.caption} (part {n} of {count})",
+                    tuple(self.headers[i] for i in picked),
+                    tuple(tuple(row[i] for i in picked) for row in self.rows),
+                )
+            )
+        return tuple(parts)
+
 
 @dataclass(frozen=True)
 class Figure:

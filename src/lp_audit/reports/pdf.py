@@ -22,5 +22,15 @@ def html_to_pdf(html: str) -> bytes:
             "a PDF report needs the pdf extra: pip install 'lp-audit[pdf]' (WeasyPrint, which "
             f"draws text with the Pango library); or write .html and print it ({exc})"
         ) from None
-    pdf: bytes = HTML(string=html).write_pdf()
+    import logging
+
+    # WeasyPrint logs every SVG presentation property its CSS parser passes over; the charts
+    # draw all the same (their tables carry the numbers too)
+    log = logging.getLogger("weasyprint")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        pdf: bytes = HTML(string=html).write_pdf()
+    finally:
+        log.setLevel(level)
     return pdf
