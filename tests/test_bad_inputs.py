@@ -75,6 +75,18 @@ CATALOGUE: dict[str, tuple[Callable[[], bytes], str | None, str]] = {
         "at most 100,000",
     ),
     "only delimiters": (lambda: b",,,,\n,,,,\n", "empty-file", ""),
+    # past the csv module's own limit of 131,072 characters, in the rows sampled for codes
+    "a 200,000-character cell in the first rows": (
+        lambda: (HEADER + "\n2025-26 Q2,RTH," + "K" * 200_000 + "\n").encode(),
+        "cell-too-large",
+        "at most 100,000",
+    ),
+    # one problem on 100,000 rows is 1,000 findings listed and one that counts the rest
+    "100,000 one-letter lines": (
+        lambda: (HEADER + "\n" + "a\n" * 100_000).encode(),
+        "missing-cells",
+        "100000 row(s) have fewer cells",
+    ),
 }
 
 
@@ -143,7 +155,12 @@ def test_a_definition_file_that_is_not_a_definition(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("case", "limit_mb"),
-    [("a 50 MB single cell", 1200), ("5,000 columns", 400)],
+    [
+        ("a 50 MB single cell", 1200),
+        ("5,000 columns", 400),
+        # before: 100,000 such lines took 1.2 GB and 75 s, a million did not finish
+        ("100,000 one-letter lines", 900),
+    ],
 )
 def test_memory_stays_bounded_on_huge_cells_and_wide_files(
     case: str, limit_mb: int, tmp_path: Path
@@ -226,3 +243,81 @@ def test_hostile_labels_in_a_definition_are_inert(tmp_path: Path) -> None:
         )
         text = target.read_text()
         assert "<script>" not in text and "<img" not in text and "49" not in text
+
+
+def test_a_problem_on_many_rows_is_listed_once_and_counted(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "return.csv"
+    path.write_bytes((HEADER + "\n" + "a\n" * 5_000).encode())
+    result = CliRunner().invoke(app, ["validate", str(path), "--format", "json"])
+    document = json.loads(result.stdout)["returns"][0]
+    site = [f for f in document["findings"] if f["field"] == "site_code"]
+    assert len(site) == 1_001  # the first 1,000 rows, then one finding for the other 4,000
+    assert "on 4,000 more row(s), from line 1,002" in site[-1]["message"]
+    assert site[-1]["line"] == 1_002
+    # every row still counts: 16 required fields blank and one bad period on each of 5,000 rows
+    assert document["counts"]["error"] >= 17 * 5_000
+
+
+def test_one_problem_on_many_rows_is_listed_alike_whole_and_in_chunks(tmp_path: Path) -> None:
+    from lp_audit import validate_return
+    from lp_audit.synthetic import make_return
+
+    frame, _ = make_return(2_500, seed=4, defects=20)
+    frame.loc[:, "site_code"] = ""  # 2,500 rows with one problem: more than are listed
+    path = tmp_path / "return.csv"
+    frame.to_csv(path, index=False)
+    whole = validate_return(path, chunk_rows=0)
+    chunked = validate_return(path, chunk_rows=700)
+    assert whole.to_dict() == chunked.to_dict()
+    assert whole.counts["error"] > len(whole.findings[whole.findings.severity == "error"])
+
+
+def test_a_pipe_or_a_device_is_exit_2_at_once(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "return.csv"
+    os.mkfifo(fifo)
+    for target in (str(fifo), "/dev/zero"):
+        # nobody writes to the pipe: reading it would wait for ever
+        out = subprocess.run(
+            [sys.executable, "-m", "lp_audit", "validate", target],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode == 2, out.stderr
+        assert "not a file" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_a_definition_nested_thousands_of_levels_is_refused_with_its_line(tmp_path: Path) -> None:
+    inner = "{field: gender, equals: '1'}"
+    for _ in range(3_000):
+        inner = "{not: " + inner + "}"
+    deep = tmp_path / "deep.yaml"
+    deep.write_text(
+        "name: deep\nversion: '1.0'\ntitle: Deep\nfields:\n  - name: gender\n    type: text\n"
+        f"  - name: b\n    type: text\n    required_when: {inner}\n"
+    )
+    result = CliRunner().invoke(app, ["definitions", "check", str(deep)])
+    assert result.exit_code == 2
+    assert f"{deep}:9: fields.1.required_when.not.not" in result.stdout
+    assert "more than 64 levels" in result.stdout and "Traceback" not in result.output
+
+
+def test_a_workbook_that_unpacks_to_gigabytes_is_refused_before_it_is_parsed(
+    tmp_path: Path,
+) -> None:
+    import zipfile
+
+    bomb = tmp_path / "return.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        # 64 MB of one inline string: stored in about 64 KB
+        z.writestr("xl/worksheets/sheet1.xml", "<is><t>" + "a" * (64 << 20) + "</t></is>")
+    result = CliRunner().invoke(app, ["validate", str(bomb)])
+    assert result.exit_code == 2
+    assert "times larger than it is stored" in result.stderr

@@ -50,6 +50,25 @@ def header() -> str:
     return csv(frame()).splitlines()[0] + "\n"
 
 
+def _unsaved_formula() -> bytes:
+    """A workbook whose C3 (site_code, line 3) holds a formula saved without its result, as
+    openpyxl and other programs that are not Excel write them."""
+    import io
+
+    from openpyxl import Workbook
+
+    f = frame()
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(f.columns))
+    for row in f.itertuples(index=False):
+        ws.append(list(row))
+    ws["C3"] = "=A2"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
 @dataclass
 class Case:
     make: Callable[[], str | bytes]
@@ -57,6 +76,7 @@ class Case:
     field: str | None
     severity: str
     definition: str = V1
+    suffix: str = ".csv"
 
 
 def _rule(changes: dict[str, str]) -> Callable[[], str]:
@@ -102,6 +122,7 @@ CASES: dict[str, Case] = {
         lambda: ",".join(f"c{i}" for i in range(1001)) + "\n1\n", 1, None, "error"
     ),
     "cell-too-large": Case(edit(0, "site_code", "K" * 100_001), 2, None, "error"),
+    "formula-not-saved": Case(_unsaved_formula, 3, None, "error", suffix=".xlsx"),
     "missing-column": Case(
         _columns(lambda f: f.drop(columns=["site_code"])), 1, "site_code", "error"
     ),
@@ -146,7 +167,7 @@ def test_every_catalogue_code_has_a_case() -> None:
 def test_finding_code_is_reported_at_the_exact_place(code: str, tmp_path: Path) -> None:
     case = CASES[code]
     content = case.make()
-    path = tmp_path / "return.csv"
+    path = tmp_path / f"return{case.suffix}"
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     definition = _too_short(tmp_path) if case.definition == "short" else case.definition
     result = validate_return(path, definition, today=TODAY)

@@ -144,3 +144,63 @@ def test_feedback_needs_one_file_and_an_output(tmp_path: Path) -> None:
     frame.to_csv(source, index=False)
     result = CliRunner().invoke(app, ["validate", str(source), "--format", "xlsx"])
     assert result.exit_code == 2 and "one return" in result.output
+
+
+def _feedback(tmp_path: Path, frame: object) -> Path:
+    path = tmp_path / "return.csv"
+    frame.to_csv(path, index=False)  # type: ignore[attr-defined]
+    out = tmp_path / "feedback.xlsx"
+    result = CliRunner().invoke(app, ["validate", str(path), "-f", "xlsx", "-o", str(out)])
+    assert result.exit_code in (0, 1), result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    return out
+
+
+def test_feedback_summary_keeps_every_line(tmp_path: Path) -> None:
+    """Each line of the summary used to be written over the first (append([]) on an empty sheet)."""
+    from openpyxl import load_workbook
+
+    frame, _ = make_return(20, provider="SGT", seed=5, defects=4)
+    summary = load_workbook(_feedback(tmp_path, frame))["Summary"]
+    labels = [summary.cell(row=r, column=1).value for r in range(1, 9)]
+    assert labels[:7] == [
+        "Return",
+        "Provider",
+        "Period",
+        "Definition",
+        "Rows",
+        "Errors",
+        "Warnings",
+    ]
+    assert summary.cell(row=2, column=2).value == "SGT"
+    assert summary.cell(row=5, column=2).value == 20
+    assert "Not copied" in labels and "NHS number" in str(summary.cell(row=8, column=2).value)
+
+
+def test_feedback_shows_control_characters_instead_of_failing(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    frame, _ = make_return(10, seed=5)
+    frame.loc[3, "site_code"] = "KC\x01H"  # not sensitive: copied, and reported as a bad code
+    wb = load_workbook(_feedback(tmp_path, frame))
+    copied = [c.value for row in wb["Your return"].iter_rows() for c in row]
+    assert "KC\\x01H" in copied
+    listed = [c.value for row in wb["Findings"].iter_rows() for c in row]
+    assert "KC\\x01H" in listed
+
+
+def test_feedback_is_filterable_and_numbers_are_numbers(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    frame, _ = make_return(10, seed=6, defects=3)
+    wb = load_workbook(_feedback(tmp_path, frame))
+    assert wb["Findings"].auto_filter.ref.startswith("A1:G")
+    copy = wb["Your return"]
+    headers = [c.value for c in copy[1]]
+    ages = [copy.cell(row=r, column=headers.index("age_at_referral") + 1).value for r in (2, 3)]
+    assert all(isinstance(a, int) for a in ages)
+    ids = [copy.cell(row=r, column=headers.index("referral_id") + 1).value for r in (2, 3)]
+    assert all(isinstance(i, str) for i in ids)  # text fields stay text
+    nhs = copy.cell(row=1, column=headers.index("nhs_number") + 1)
+    assert nhs.comment is not None and "not copied" in nhs.comment.text
+    assert copy.cell(row=2, column=headers.index("nhs_number") + 1).value is None

@@ -75,3 +75,24 @@ def refuse_overwriting(outputs: Iterable[str | Path | None], inputs: Iterable[st
                     f"{target}: is the input {source}; write the output to another file "
                     "(lp_audit never overwrites a return)"
                 )
+
+
+def not_a_regular_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file, for a pipe or a device (reading one could wait
+    for ever), or None for a regular file, a folder or a missing path (their readers say)."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = (
+        "a pipe"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+    )
+    return f"is {kind}, not a file; name a saved file"

@@ -68,6 +68,12 @@ CATALOGUE: dict[str, FindingKind] = {
         FindingKind(
             "cell-too-large", "Cell too large", "error", "A cell is larger than lp_audit accepts."
         ),
+        FindingKind(
+            "formula-not-saved",
+            "Formula not saved",
+            "error",
+            "A workbook cell holds a formula whose result was not saved, so it reads as blank.",
+        ),
         # header
         FindingKind(
             "missing-column",

@@ -28,6 +28,7 @@ from typing import Any
 
 from lp_audit.definitions.located import YamlProblem, load_located
 from lp_audit.errors import DefinitionProblem, LpAuditError
+from lp_audit.files import not_a_regular_file
 from lp_audit.periods import Period
 
 CONFIG_NAME = "lp-audit.yaml"
@@ -113,6 +114,9 @@ def load_config(path: str | Path) -> AuditConfig:
     """
     path = Path(path)
     source = str(path)
+    special = not_a_regular_file(path)
+    if special is not None:
+        raise ConfigError([DefinitionProblem(source, None, "", special)])
     try:
         located = load_located(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:

@@ -55,7 +55,8 @@ def evaluate_checks(
 
     from lp_audit.errors import LpAuditError
 
-    names: list[np.ndarray] = []
+    names: list[np.ndarray] = []  # for each failing row, its check as a number in checked
+    checked: list[str] = []
     rows: list[np.ndarray] = []
     index = frame.index
     positional = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
@@ -80,7 +81,8 @@ def evaluate_checks(
             passed = passed[spread]
         failing = np.flatnonzero(~passed)  # positions; the index's labels only where needed
         rows.append(failing.astype("int64") if positional else labels[failing].astype("int64"))
-        names.append(np.full(len(failing), check.name, dtype=object))
+        names.append(np.full(len(failing), len(checked), dtype=np.int32))
+        checked.append(check.name)
 
     for name, checks in column_checks.items():
         if name in frame.columns:
@@ -95,7 +97,12 @@ def evaluate_checks(
         return pd.DataFrame(
             {"check": pd.Series([], dtype="str"), "index": pd.Series([], dtype="int64")}
         )
-    return pd.DataFrame({"check": np.concatenate(names), "index": np.concatenate(rows)})
+    # the check of each failing row as a category: every cell of a hostile file can fail, and
+    # 18 million names as objects took gigabytes where their numbers take 72 MB
+    numbered = pd.Categorical.from_codes(
+        np.concatenate(names), categories=pd.Index(checked, dtype=object)
+    )
+    return pd.DataFrame({"check": numbered, "index": np.concatenate(rows)})
 
 
 def failure_cases(schema: Any, frame: pd.DataFrame) -> pd.DataFrame:
@@ -178,4 +185,38 @@ def run_checks(
                 failures = [futures[i].result() for i in range(len(jobs))]  # pandera's order
         else:
             failures = [run(job) for job in jobs]
-    return pd.concat(failures, ignore_index=True).drop_duplicates(["check", "index"])
+    if by_pandera:
+        # pandera reports a row failing a check of the whole frame once per column
+        return pd.concat(failures, ignore_index=True).drop_duplicates(["check", "index"])
+    return _concat_cases(failures)
+
+
+def _concat_cases(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The failing rows of each check, one after another, checks in order (as pandera lists
+    them); each check once, so nothing to drop."""
+    import numpy as np
+    import pandas as pd
+
+    names: list[str] = []
+    codes, rows = [], []
+    for part in parts:
+        if not len(part):
+            continue
+        named = part["check"]
+        if isinstance(named.dtype, pd.CategoricalDtype):
+            offset = len(names)
+            names.extend(str(c) for c in named.cat.categories)
+            codes.append(named.cat.codes.to_numpy().astype(np.int32) + offset)
+        else:
+            uniques, found = np.unique(named.to_numpy(dtype=object), return_inverse=True)
+            codes.append(found.astype(np.int32) + len(names))
+            names.extend(str(u) for u in uniques)
+        rows.append(part["index"].to_numpy(dtype=np.int64))
+    if not codes:
+        return pd.DataFrame(
+            {"check": pd.Series([], dtype="str"), "index": pd.Series([], dtype="int64")}
+        )
+    numbered = pd.Categorical.from_codes(
+        np.concatenate(codes), categories=pd.Index(names, dtype=object)
+    )
+    return pd.DataFrame({"check": numbered, "index": np.concatenate(rows)})

@@ -10,6 +10,9 @@ import yaml.composer
 
 #: A definition is a few hundred lines; anything far larger is not a definition.
 MAX_DEFINITION_BYTES = 2_000_000
+#: How deep values may nest: a definition needs about ten levels (a condition of all, any
+#: and not inside a field inside the list of fields); thousands exhaust Python's stack.
+MAX_DEPTH = 64
 
 Path_ = tuple[str | int, ...]
 
@@ -61,7 +64,30 @@ class _NoAliasComposer(yaml.composer.Composer):
 
         def peek_event(self) -> Any: ...
 
+    _path: list[str | int]
+
     def compose_node(self, parent: Any, index: Any) -> Any:
+        path = self.__dict__.setdefault("_path", [])
+        if isinstance(index, yaml.ScalarNode):
+            path.append(str(index.value))
+        elif isinstance(index, int) and not isinstance(index, bool):
+            path.append(index)
+        else:
+            path.append("")  # the document, or a mapping key
+        try:
+            if len(path) > MAX_DEPTH:
+                event = self.peek_event()
+                shown = ".".join(str(p) for p in path[1:7] if p != "")
+                raise YamlProblem(
+                    event.start_mark.line + 1,
+                    f"{shown}…: values nest more than {MAX_DEPTH} levels deep here; a "
+                    "definition needs about ten (write the condition with fewer levels)",
+                )
+            return self._compose_checked(parent, index)
+        finally:
+            path.pop()
+
+    def _compose_checked(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise YamlProblem(

@@ -17,6 +17,7 @@ from lp_audit.definitions.model import (
 from lp_audit.definitions.parser import Parser
 from lp_audit.definitions.selfcheck import check_definition
 from lp_audit.errors import DefinitionError, DefinitionNotFoundError, DefinitionProblem
+from lp_audit.files import not_a_regular_file
 from lp_audit.periods import Period
 
 # --------------------------------------------------------------------------------------------
@@ -63,6 +64,9 @@ _CACHE: dict[tuple[Path, int, int], Definition] = {}
 
 def _load_definition_file(path: Path, _chain: tuple[str, ...]) -> Definition:
     source = str(path)
+    problem = not_a_regular_file(path)
+    if problem is not None:
+        raise DefinitionNotFoundError(f"{path}: {problem}")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

@@ -146,10 +146,34 @@ def write_template(definition: Definition, path: str | Path) -> None:
 
 
 def _text(cell: object, value: object) -> None:
-    """Put a value in a cell; text that looks like a formula stays text, never a formula."""
+    """Put a value in a cell; text that looks like a formula stays text, never a formula, and
+    control characters (which a workbook cannot hold) are shown as ``\\x01``."""
+    if isinstance(value, str):
+        value = visible(value)
     cell.value = value  # type: ignore[attr-defined]
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         cell.data_type = "s"  # type: ignore[attr-defined]
+
+
+def visible(text: str) -> str:
+    """``text`` with each control character a workbook cannot hold written as ``\\xNN``."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return str(ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
+
+
+def _as_number(text: str) -> int | float | None:
+    """The number a cell of a numeric or coded field holds, when writing it as a number loses
+    nothing (no leading zero, sign, space or exponent), so Excel does not flag number-as-text."""
+    if not text or len(text) > 15 or text != text.strip():
+        return None
+    if text.isdigit() and (text == "0" or not text.startswith("0")):
+        return int(text)
+    head, dot, tail = text.partition(".")
+    plain = head.isdigit() and (head == "0" or not head.startswith("0"))
+    if dot and plain and tail.isdigit() and not tail.endswith("0"):
+        return float(text)
+    return None
 
 
 def build_feedback(result: ReturnResult, raw: RawReturn, definition: Definition) -> Workbook:
@@ -173,7 +197,8 @@ def build_feedback(result: ReturnResult, raw: RawReturn, definition: Definition)
     summary = wb.active
     summary.title = "Summary"
     counts = result.counts
-    for row in (
+    sensitive = [f for f in definition.fields if f.sensitive and f.name in raw.columns]
+    lines: list[list[object]] = [
         ["Return", result.path],
         ["Provider", result.provider or ""],
         ["Period", result.period or ""],
@@ -181,14 +206,22 @@ def build_feedback(result: ReturnResult, raw: RawReturn, definition: Definition)
         ["Rows", result.rows],
         ["Errors", counts["error"]],
         ["Warnings", counts["warning"]],
-    ):
-        summary.append([])
-        summary.cell(row=summary.max_row, column=1, value=row[0]).font = bold
-        _text(summary.cell(row=summary.max_row, column=2), row[1])
-    summary.append([])
-    summary.append(["Problem", "Severity", "Field", "Count"])
-    for cell in summary[summary.max_row]:
-        cell.font = bold
+    ]
+    if sensitive:
+        lines.append(
+            [
+                "Not copied",
+                "Sensitive fields are not copied into this workbook, so it can be shared: "
+                + ", ".join(f.label for f in sensitive)
+                + ". Their columns in 'Your return' are empty; their problems are still listed.",
+            ]
+        )
+    for number, (label, value) in enumerate(lines, start=1):
+        summary.cell(row=number, column=1, value=label).font = bold
+        _text(summary.cell(row=number, column=2), value)
+    header_row = len(lines) + 2
+    for column, heading in enumerate(["Problem", "Severity", "Field", "Count"], start=1):
+        summary.cell(row=header_row, column=column, value=heading).font = bold
     findings = result.findings
     if len(findings):
         grouped = findings.groupby(["code", "severity", "field"], dropna=False, sort=False).size()
@@ -221,20 +254,29 @@ def build_feedback(result: ReturnResult, raw: RawReturn, definition: Definition)
     for letter, width in zip("ABCDEFG", (7, 8, 24, 9, 24, 90, 24), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:G{max(sheet.max_row, 1)}"
 
     copy = wb.create_sheet("Your return")
-    sensitive = {f.name for f in definition.fields if f.sensitive}
-    for index, header in enumerate(raw.headers, start=1):
-        copy.cell(row=1, column=index, value=header).font = bold
+    hidden = {f.name for f in sensitive}
     field_at = {position: name for name, position in raw.columns.items()}
+    for index, header in enumerate(raw.headers, start=1):
+        cell = copy.cell(row=1, column=index)
+        _text(cell, header)
+        cell.font = bold
+        if field_at.get(index - 1) in hidden:
+            cell.comment = Comment("Sensitive: the values are not copied here.", "lp_audit")
+        copy.column_dimensions[cell.column_letter].width = min(30, max(10, len(header) + 2))
     data = raw.data
+    numeric = {f.name for f in definition.fields if f.type in ("integer", "decimal", "code")}
     for position in range(len(raw.headers)):
         name = field_at.get(position)
-        if name is None or name in sensitive or name not in data.columns:
+        if name is None or name in hidden or name not in data.columns:
             continue
         for i, value in enumerate(data[name].tolist(), start=2):
             if value:
-                _text(copy.cell(row=i, column=position + 1), value)
+                as_number = _as_number(value) if name in numeric else None
+                shown = value if as_number is None else as_number
+                _text(copy.cell(row=i, column=position + 1), shown)
     row_of_line = {int(line): i + 2 for i, line in enumerate(raw.lines)}
     notes: dict[tuple[int, int], list[str]] = {}
     worst: dict[tuple[int, int], str] = {}
@@ -251,7 +293,7 @@ def build_feedback(result: ReturnResult, raw: RawReturn, definition: Definition)
     for (sheet_row, column), messages in notes.items():
         cell = copy.cell(row=sheet_row, column=column)
         cell.fill = fills[worst[(sheet_row, column)]]
-        cell.comment = Comment("\n".join(messages)[:2000], "lp_audit")
+        cell.comment = Comment(visible("\n".join(messages))[:2000], "lp_audit")
     copy.freeze_panes = "A2"
     return wb
 

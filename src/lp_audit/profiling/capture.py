@@ -21,6 +21,7 @@ Every cell of a field falls in exactly one class, the split NHS data quality das
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -65,39 +66,25 @@ class Capture:
 def capture(
     definition: Definition,
     parsed: Parsed,
-    findings: pd.DataFrame,
-    lines: np.ndarray,
+    marks: Mapping[tuple[str, str, str], np.ndarray],
     context: Context,
 ) -> Capture:
-    """Profile one validated return from its typed values and its findings."""
+    """Profile one validated return from its typed values and where its checks failed.
+
+    ``marks`` holds, for each (field, finding code, severity), a mask of the rows with that
+    finding: every row, including those a long list of findings does not show one by one.
+    """
     import numpy as np
     import pandas as pd
 
     typed = parsed.typed
     n = len(typed)
-    row_of_line = pd.Series(np.arange(n), index=lines)
-    located = findings[findings["line"].notna() & findings["field"].notna()]
-    rows = row_of_line.reindex(located["line"].astype("int64").to_numpy()).to_numpy()
-    located = located.assign(_row=rows).dropna(subset=["_row"])
-
-    # plain arrays per field: many small lookups are far cheaper in numpy than in pandas
-    by_field: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    for key, group in located.groupby("field", sort=False):
-        by_field[str(key)] = (
-            group["code"].to_numpy(dtype=object),
-            group["severity"].to_numpy(dtype=object),
-            group["_row"].to_numpy(dtype="int64"),
-        )
 
     def rows_with(field: str, codes: frozenset[str], severity: str | None = None) -> np.ndarray:
         mask = np.zeros(n, dtype=bool)
-        if field not in by_field:
-            return mask
-        found_codes, severities, found_rows = by_field[field]
-        hit = np.isin(found_codes, list(codes))
-        if severity is not None:
-            hit &= severities == severity
-        mask[found_rows[hit]] = True
+        for (name, code, level), rows in marks.items():
+            if name == field and code in codes and (severity is None or level == severity):
+                mask |= rows
         return mask
 
     records = []

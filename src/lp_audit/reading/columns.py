@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lp_audit.definitions import Definition, header_key
 from lp_audit.errors import ReturnReadError
+from lp_audit.files import not_a_regular_file
 from lp_audit.findings import Finding, column_letter
 
 if TYPE_CHECKING:
@@ -25,6 +26,9 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> RawTable:
         ReturnReadError: if the file is missing, a folder, unreadable, or not a table.
     """
     path = Path(path)
+    problem = not_a_regular_file(path)
+    if problem is not None:
+        raise ReturnReadError(str(path), problem)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

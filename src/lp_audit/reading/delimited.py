@@ -69,6 +69,7 @@ def read_csv_bytes(
         return replace(empty_table(path, encoding, findings), header_line=line)
     header_text = data[starts[header_index] : ends[header_index]].decode("utf-8")
     delimiter = sniff_delimiter(header_text)
+    csv.field_size_limit(max(csv.field_size_limit(), len(header_text) + 1))
     header = next(csv.reader(io.StringIO(header_text, newline=""), delimiter=delimiter), [])
     header_line = int(lines[header_index])
     if len(header) > MAX_COLUMNS:
@@ -164,8 +165,10 @@ def _parse_with_pyarrow(
     bad_rows = []
 
     def on_invalid(row: object) -> str:
+        # one row pyarrow cannot take sends the whole file to the row-by-row reader, which
+        # reports every such row: stop at the first (a million ragged rows took 10 s here)
         bad_rows.append(row)
-        return "skip"
+        return "error"
 
     try:
         table = pacsv.read_csv(
@@ -227,6 +230,9 @@ def _repetitive_columns(
     if len(starts) < 2:
         return frozenset()
     sample = data[int(starts[0]) : int(ends[-1])].decode("utf-8", errors="replace")
+    # a cell may be larger than the csv module's default limit (131,072 characters): it is
+    # read, then reported as cell-too-large
+    csv.field_size_limit(max(csv.field_size_limit(), len(sample) + 1))
     rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
     width = max(len(r) for r in rows)
     limit = FEW_DISTINCT * len(rows)
@@ -270,11 +276,9 @@ def _parse_with_csv(
             if any(c.strip() for c in row[ncols:]):
                 extra.append(start)
             row = row[:ncols]
-        elif len(row) < ncols:
-            if not (len(row) == 1 and not row[0].strip()):
-                short.append(start)
-            row = row + [""] * (ncols - len(row))
-        rows.append(row)
+        elif len(row) < ncols and not (len(row) == 1 and not row[0].strip()):
+            short.append(start)
+        rows.append(row)  # short rows stay short: their missing cells are filled per column
         row_lines.append(start)
     if not balanced and rows:
         line = row_lines[-1]
@@ -309,10 +313,22 @@ def _parse_with_csv(
                 line=short[0],
             )
         )
-    frame = (
-        pd.DataFrame(rows, columns=range(ncols), dtype="str")
-        if rows
-        else pd.DataFrame({i: pd.Series([], dtype="str") for i in range(ncols)})
+    # column by column, each list turned into Arrow text at once: a frame of a million padded
+    # rows of Python strings took 1 GB for a 2 MB file of one-letter lines
+    index = pd.RangeIndex(len(rows))
+    width = max((len(row) for row in rows), default=0)
+    frame = pd.DataFrame(
+        {
+            i: pd.Series(
+                [row[i] if i < len(row) else "" for row in rows]
+                if i < width
+                else "",  # a column no row reaches is blank throughout
+                index=index,
+                dtype="str",
+            )
+            for i in range(ncols)
+        },
+        index=index,
     )
     return frame, np.asarray(row_lines, dtype=np.int64), findings
 

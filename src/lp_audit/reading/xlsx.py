@@ -7,26 +7,99 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lp_audit.errors import ReturnReadError
-from lp_audit.findings import Finding
+from lp_audit.findings import Finding, column_letter
+from lp_audit.reading.delimited import drop_blank_and_totals
+from lp_audit.reading.model import MAX_COLUMNS, RawTable
 
 if TYPE_CHECKING:
-    pass
+    import zipfile
 
-from lp_audit.reading.delimited import drop_blank_and_totals
-from lp_audit.reading.model import RawTable
+#: The most a workbook may unpack to. A sheet of Excel's full million rows and 30 columns is
+#: about 1 GB of XML; a 2 MB file that unpacks to 2 GB is a zip bomb.
+MAX_UNPACKED_BYTES = 1 << 30
+#: The most a workbook's parts may be compressed: sheets of real returns compress about 10 to
+#: 30 times; far more means content made to be unpacked, not read.
+MAX_RATIO = 200
+#: The most cells read from a sheet: Excel's own limit of rows, times the columns a return may
+#: have, would be far more than any return; 50 million cells is 1.7 million rows of 30.
+MAX_CELLS = 50_000_000
+
+
+def _check_archive(path: Path, archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook that would unpack to far more than a return, before parsing it."""
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        packed = max(info.compress_size, 1)
+        if info.file_size > 1 << 20 and info.file_size / packed > MAX_RATIO:
+            raise ReturnReadError(
+                str(path),
+                f"the workbook's part {info.filename} unpacks {info.file_size // packed:,} "
+                f"times larger than it is stored (at most {MAX_RATIO}); it is not read. Save "
+                "the return again from Excel, or as CSV",
+            )
+    if total > MAX_UNPACKED_BYTES:
+        raise ReturnReadError(
+            str(path),
+            f"the workbook unpacks to {total / (1 << 20):,.0f} MB, more than the "
+            f"{MAX_UNPACKED_BYTES >> 20:,} MB lp_audit reads; save the return as CSV",
+        )
+
+
+def _has_formulas(archive: zipfile.ZipFile) -> bool:
+    """Whether any sheet holds a formula (an ``<f>`` element), read 1 MB at a time."""
+    for info in archive.infolist():
+        if not info.filename.startswith("xl/worksheets/"):
+            continue
+        with archive.open(info) as part:
+            tail = b""
+            while block := part.read(1 << 20):
+                if b"<f>" in tail + block or b"<f " in tail + block:
+                    return True
+                tail = block[-3:]
+    return False
+
+
+def _unsaved_formulas(
+    raw: bytes, sheet: str | None, rows: list[list[str]]
+) -> list[tuple[int, int]]:
+    """The cells (row number, column) that read as blank in ``rows`` (the sheet's rows from
+    row 1) but hold a formula: a program other than Excel may save one without its result."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+    try:
+        ws = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+        found = []
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            for column, value in enumerate(values):
+                if not (isinstance(value, str) and value.startswith("=")):
+                    continue
+                read = rows[number - 1] if number <= len(rows) else []
+                if column >= len(read) or not read[column]:
+                    found.append((number, column))
+        return found
+    finally:
+        workbook.close()
 
 
 def read_xlsx(path: Path, raw: bytes, sheet: str | None) -> RawTable:
     """Read a workbook's sheet; line numbers are the row numbers Excel shows."""
     import datetime as dt
+    import zipfile
 
     import numpy as np
     import pandas as pd
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            _check_archive(path, archive)
+            formulas = _has_formulas(archive)
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
+    except ReturnReadError:
+        raise
+    except Exception as exc:  # openpyxl and zipfile raise many types for damaged files
         raise ReturnReadError(
             str(path),
             f"the workbook cannot be opened ({type(exc).__name__}); open and re-save it in Excel",
@@ -57,12 +130,35 @@ def read_xlsx(path: Path, raw: bytes, sheet: str | None) -> RawTable:
 
         rows: list[list[str]] = []
         lines: list[int] = []
+        cells = 0
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            rows.append([text(v) for v in values])
+            cells += len(values)
+            if cells > MAX_CELLS:
+                raise ReturnReadError(
+                    str(path),
+                    f"the sheet has more than {MAX_CELLS:,} cells (row {number:,}); lp_audit "
+                    "reads returns, not archives: save the return as CSV",
+                )
+            rows.append([text(v) for v in values[: MAX_COLUMNS + 1]])
             lines.append(number)
     finally:
         workbook.close()
     findings: list[Finding] = []
+    if formulas:
+        unsaved = _unsaved_formulas(raw, sheet, rows)
+        if unsaved:
+            first_line, first_column = unsaved[0]
+            findings.append(
+                Finding(
+                    "formula-not-saved",
+                    "error",
+                    f"{len(unsaved)} cell(s) hold a formula whose result was not saved (first: "
+                    f"{column_letter(first_column)}{first_line}), so they read as blank. Open the "
+                    "workbook in Excel and save it, or paste the values in place of the formulas.",
+                    line=first_line,
+                    column=column_letter(first_column),
+                )
+            )
     while rows and not any(c.strip() for c in rows[0]):
         rows.pop(0)
         lines.pop(0)

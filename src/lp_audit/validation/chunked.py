@@ -20,7 +20,9 @@ from lp_audit.checks.failures import (
     check_findings,
     empty_findings,
     findings_frame,
+    omitted_counts,
     order_findings,
+    relist,
 )
 from lp_audit.checks.runner import (
     return_rule_cases,
@@ -184,6 +186,8 @@ def validate_in_chunks(
             parts.append(check_findings(cases, schema.specs, whole, pd.DataFrame()))
     nonempty = [p for p in parts if len(p)]
     findings = pd.concat(nonempty, ignore_index=True) if nonempty else empty_findings()
+    # each chunk listed the first rows of a problem; the whole file lists them as one run
+    findings = relist(findings)
     return ReturnResult(
         path=first.path,
         definition=chosen.ref,
@@ -192,6 +196,7 @@ def validate_in_chunks(
         rows=rows,
         findings=order_findings(findings, first),
         encoding=first.encoding or None,
+        omitted=omitted_counts(findings),
     )
 
 

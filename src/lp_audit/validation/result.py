@@ -32,14 +32,17 @@ class ReturnResult:
     #: the return as read, with validate_return(..., keep_source=True): what the feedback
     #: workbook copies, so that the file is not read again
     source: RawReturn | None = field(default=None, repr=False)
+    #: findings counted but not listed one by one, by severity: past the first 1,000 rows of
+    #: one problem, ``findings`` has one finding that says how many more there are
+    omitted: dict[str, int] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
         """Findings by severity."""
         severity = self.findings["severity"]
         return {
-            "error": int((severity == "error").sum()),
-            "warning": int((severity == "warning").sum()),
+            "error": int((severity == "error").sum()) + self.omitted.get("error", 0),
+            "warning": int((severity == "warning").sum()) + self.omitted.get("warning", 0),
         }
 
     def finding_objects(self) -> list[Finding]:

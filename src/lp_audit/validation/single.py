@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 from lp_audit.checks.failures import (
     check_findings,
     empty_findings,
+    failure_marks,
     findings_frame,
+    omitted_counts,
     order_findings,
     rows_to_findings,
 )
@@ -100,6 +102,7 @@ def validate_raw(
                 None,
                 not spec_field.sensitive,
                 raw,
+                key=f"parse:{problem.field}:{problem.code}",
             )
         )
     all_findings = (
@@ -107,12 +110,15 @@ def validate_raw(
         if any(len(p) for p in parts)
         else empty_findings()
     )
-    all_findings = order_findings(all_findings, raw)
+    omitted = omitted_counts(all_findings)
+    # a chunk keeps what relisting the findings of every chunk as one run needs
+    all_findings = order_findings(all_findings, raw, keep_counts=not whole)
     profile = None
     if capture:
         from lp_audit.profiling import capture as profile_capture
 
-        profile = profile_capture(definition, parsed, all_findings, raw.lines, context)
+        marks = failure_marks(cases, schema.specs, parsed.problems, parsed.blank)
+        profile = profile_capture(definition, parsed, marks, context)
     return ReturnResult(
         path=raw.path,
         definition=definition.ref,
@@ -122,6 +128,7 @@ def validate_raw(
         findings=all_findings,
         encoding=raw.encoding or None,
         capture=profile,
+        omitted=omitted,
     )
 
 
