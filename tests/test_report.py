@@ -421,3 +421,30 @@ def test_pdf_report_is_a4_and_keeps_the_last_column_of_the_widest_table(
     part = text.split(f"{widest.caption} (part")[-1]
     assert last in part
     assert "<5" in text and "Page 1 of" in text
+
+
+def test_a_share_and_its_rows_never_show_a_small_complement(tmp_path: Path) -> None:
+    """ "Share engaged 67% of 12" tells a reader that 4 were not engaged: the rest of a share
+    is a count too, and the disclosure plan hides it like any other."""
+    engaged = {"RTH": 8, "SGT": 9, "OAS": 12}
+    for seed, (provider, n) in enumerate(engaged.items(), start=1):
+        frame, _ = make_return(12, provider=provider, seed=60 + seed)
+        frame.loc[:, "engagement_status"] = "SHORT_TERM"
+        frame.loc[n:, "engagement_status"] = "DECLINED"
+        frame.to_csv(tmp_path / f"{provider.lower()}.csv", index=False)
+    result = audit(tmp_path)
+    context = build_context(result, DEFINITION, charts=False)
+    shown = 0
+    for row in context.drift.rows:
+        if row[0].text != "Share engaged" or not row[2].text.endswith("%"):
+            continue
+        rows = row[3].text.replace(",", "")
+        if not rows.isdigit():
+            continue
+        n = int(rows)
+        share = float(row[2].text.removesuffix("%")) / 100
+        fits = {k for k in range(n + 1) if round(100 * k / n) == round(100 * share)}
+        # whatever the count in the share, neither it nor the rest may be 1 to 4
+        assert all(not 1 <= k <= 4 and not 1 <= n - k <= 4 for k in fits), (row[1].text, fits)
+        shown += 1
+    assert shown >= 1  # OAS (12 of 12) and the network stay shown

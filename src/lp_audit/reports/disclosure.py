@@ -354,7 +354,8 @@ def _metric_sums(
     values: dict[Key, float],
     relations: list[Relation],
 ) -> None:
-    """Share metrics: numerators and denominators add up to the network's."""
+    """Share metrics: numerators and denominators add up to the network's, and each
+    denominator is its numerator plus the rest (a share of 67% of 12 shows the 4 not in it)."""
     from lp_audit.auditing.result import ALL
 
     share_ids = {m.id for m in definition.metrics if m.kind == "share"}
@@ -371,13 +372,18 @@ def _metric_sums(
             base = ("metric", str(provider), period, metric)
             values[(*base, "num")] = round((share if share == share else 0.0) * int(n))
             values[(*base, "den")] = int(n)
+            values[(*base, "rest")] = int(n) - values[(*base, "num")]
+            relations.append(Relation((*base, "den"), ((*base, "num"), (*base, "rest"))))
             nums.append((*base, "num"))
             dens.append((*base, "den"))
         network = ("metric", ALL, period, metric)
         values[(*network, "num")] = sum(values[k] for k in nums)
         values[(*network, "den")] = sum(values[k] for k in dens)
+        values[(*network, "rest")] = values[(*network, "den")] - values[(*network, "num")]
         relations.append(Relation((*network, "num"), tuple(nums)))
         relations.append(Relation((*network, "den"), tuple(dens)))
+        relations.append(Relation((*network, "rest"), tuple((*k[:4], "rest") for k in nums)))
+        relations.append(Relation((*network, "den"), ((*network, "num"), (*network, "rest"))))
 
 
 def _finding_sums(result: AuditResult, values: dict[Key, float], relations: list[Relation]) -> None:
