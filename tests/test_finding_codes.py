@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -77,6 +77,7 @@ class Case:
     severity: str
     definition: str = V1
     suffix: str = ".csv"
+    options: dict[str, str] = field(default_factory=dict)
 
 
 def _rule(changes: dict[str, str]) -> Callable[[], str]:
@@ -156,6 +157,13 @@ CASES: dict[str, Case] = {
     "period-mismatch": Case(edit(2, "return_period", "2025-26 Q1"), 4, "return_period", "error"),
     "provider-mismatch": Case(edit(2, "provider_code", "OAS"), 4, "provider_code", "error"),
     "nil-return": Case(header, None, None, "warning"),
+    # the rows are for 2025-26 Q2 and from RTH (see frame())
+    "wrong-period": Case(
+        lambda: csv(frame()), None, "return_period", "error", options={"period": "2025-26 Q3"}
+    ),
+    "wrong-provider": Case(
+        lambda: csv(frame()), None, "provider_code", "error", options={"provider": "SGT"}
+    ),
 }
 
 
@@ -170,7 +178,7 @@ def test_finding_code_is_reported_at_the_exact_place(code: str, tmp_path: Path) 
     path = tmp_path / f"return{case.suffix}"
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     definition = _too_short(tmp_path) if case.definition == "short" else case.definition
-    result = validate_return(path, definition, today=TODAY)
+    result = validate_return(path, definition, today=TODAY, **case.options)  # type: ignore[arg-type]
     found = result.findings[result.findings.code == code]
     assert len(found) == 1, result.findings[["code", "line", "field"]].to_dict("records")
     f = found.iloc[0]

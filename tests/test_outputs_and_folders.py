@@ -143,3 +143,50 @@ def test_several_files_end_with_a_grand_total(runner: CliRunner) -> None:
     files = sorted(str(p) for p in (ROOT / "examples" / "hbyw").glob("rth-*.csv"))
     result = runner.invoke(app, ["validate", *files], env={"COLUMNS": "100"})
     assert "Total: 3 returns" in result.stdout
+
+
+def test_a_return_for_another_period_says_so_once_at_the_top(runner: CliRunner) -> None:
+    result = runner.invoke(
+        app, ["validate", str(EXAMPLE), "--period", "2025-26 Q2"], env={"COLUMNS": "100"}
+    )
+    assert result.exit_code == 1
+    problems = [line for line in result.stdout.splitlines() if line.startswith("✗")]
+    assert "wrong-period" in problems[0]
+    assert "this return is for 2025-26 Q1" in result.stdout
+
+
+def test_another_providers_return_says_so(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["validate", str(EXAMPLE), "--provider", "RTH", "-f", "json"])
+    import json
+
+    codes = [f["code"] for f in json.loads(result.stdout)["returns"][0]["findings"]]
+    assert codes.count("wrong-provider") == 1
+
+
+def test_an_unknown_provider_is_refused(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["validate", str(EXAMPLE), "--provider", "XYZ"])
+    assert result.exit_code == 2
+    assert "unknown provider 'XYZ'" in result.stderr and "RTH" in result.stderr
+
+
+def test_docs_and_template_take_the_version_in_force_today_and_say_so(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from lp_audit import load_definition
+    from lp_audit.periods import Period
+
+    today = Period.of(dt.date.today())
+    expected = load_definition("hbyw-quarterly-return")
+    assert expected.in_force_for(today) or not any(
+        load_definition(f"hbyw-quarterly-return@{v}").in_force_for(today) for v in ("1.0", "2.0")
+    )
+    docs = runner.invoke(app, ["definitions", "docs", "hbyw-quarterly-return"])
+    assert docs.exit_code == 0
+    assert f"Using {expected.ref}" in docs.stderr and expected.ref in docs.stdout
+    out = tmp_path / "t.xlsx"
+    template = runner.invoke(app, ["template", "hbyw-quarterly-return", "-o", str(out)])
+    assert template.exit_code == 0 and f"Using {expected.ref}" in template.stderr
+    pinned = runner.invoke(app, ["definitions", "docs", "hbyw-quarterly-return@2.0"])
+    assert "Using" not in pinned.stderr

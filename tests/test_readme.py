@@ -109,3 +109,41 @@ def test_every_python_block_in_the_readme_runs(index: int) -> None:
     if expected:
         actual = "\n".join(line.rstrip() for line in out.stdout.strip("\n").splitlines())
         assert actual == "\n".join(line.rstrip() for line in expected.splitlines())
+
+
+def test_the_ci_workflow_in_the_readme_runs_its_steps(tmp_path: Path) -> None:
+    """The workflow's install step installs the checked-out repository (lp_audit is on no
+    package index), and its validate step runs on a returns/ folder and annotates."""
+    import shutil
+
+    import yaml
+
+    [block] = [
+        b for b in re.findall(r"```yaml\n(.*?)```", README, flags=re.DOTALL) if "workflows" in b
+    ]
+    steps = yaml.safe_load(block)["jobs"]["validate"]["steps"]
+    checkouts = [s["with"]["path"] for s in steps if "with" in s and "path" in s["with"]]
+    runs = [s["run"] for s in steps if "run" in s]
+    install, command = runs
+    assert install == f"python -m pip install ./{checkouts[0]}"
+    assert (ROOT / "pyproject.toml").is_file()  # what ./lp_audit holds: this repository
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    for path in sorted((ROOT / "examples" / "hbyw").glob("oas-*.csv")):
+        shutil.copy(path, returns / path.name)
+    words = shlex.split(command)
+    assert words[0] == "lp-audit"
+    args = [
+        w
+        for word in words[1:]
+        for w in (
+            sorted(str(p.relative_to(tmp_path)) for p in tmp_path.glob(word))
+            if "*" in word
+            else [word]
+        )
+    ]
+    out = subprocess.run(
+        [sys.executable, "-m", "lp_audit", *args], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 1, out.stderr
+    assert out.stdout.startswith("::error file=returns/oas-2025-26-q1.csv,line=")

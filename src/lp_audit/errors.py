@@ -49,3 +49,7 @@ class ReturnReadError(LpAuditError):
 
 class OutputError(LpAuditError):
     """An output file could not be written."""
+
+
+class OptionError(LpAuditError):
+    """An option names something the definition does not know (a provider, say)."""

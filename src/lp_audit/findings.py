@@ -69,6 +69,18 @@ CATALOGUE: dict[str, FindingKind] = {
             "cell-too-large", "Cell too large", "error", "A cell is larger than lp_audit accepts."
         ),
         FindingKind(
+            "wrong-period",
+            "Wrong period",
+            "error",
+            "Most rows are for another period than the one asked for.",
+        ),
+        FindingKind(
+            "wrong-provider",
+            "Wrong provider",
+            "error",
+            "Most rows are from another provider than the one asked for.",
+        ),
+        FindingKind(
             "formula-not-saved",
             "Formula not saved",
             "error",

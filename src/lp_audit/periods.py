@@ -33,6 +33,12 @@ class Period:
             raise ValueError(f"{text!r} is not a financial year: {year} is followed by {year + 1}")
         return cls(year, quarter)
 
+    @classmethod
+    def of(cls, day: date) -> Period:
+        """The quarter ``day`` falls in."""
+        year = day.year if day.month >= 4 else day.year - 1
+        return cls(year, (day.month - 4) % 12 // 3 + 1)
+
     @property
     def start(self) -> date:
         """The first day of the quarter."""

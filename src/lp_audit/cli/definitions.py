@@ -19,7 +19,7 @@ from lp_audit.cli.common import (
 from lp_audit.errors import DefinitionError, LpAuditError
 
 if TYPE_CHECKING:
-    pass
+    from lp_audit.definitions import Definition
 
 
 def template(
@@ -37,13 +37,12 @@ def template(
 
     Example: lp-audit template hbyw-quarterly-return@1.0 --output hbyw-return.xlsx
     """
-    from lp_audit.definitions import load_definition
     from lp_audit.documents import write_template
 
     if output.suffix.lower() not in (".xlsx", ".csv"):
         fail(f"{output}: name a .xlsx or .csv file")
     try:
-        write_template(load_definition(name), output)
+        write_template(load_named(name), output)
     except LpAuditError as exc:
         fail(str(exc), exc)
     stderr.print(f"Wrote {plain(str(output))}")
@@ -82,13 +81,9 @@ def definitions_show(
     from rich.markup import escape
     from rich.table import Table
 
-    from lp_audit.definitions import load_definition
     from lp_audit.findings import shorten
 
-    try:
-        d = load_definition(name)
-    except LpAuditError as exc:
-        fail(str(exc), exc)
+    d = load_named(name)
     console = Console(highlight=False)
     console.print(
         f"[bold]{escape(d.title)}[/bold] ({escape(d.ref)}), in force {escape(d.describe_in_force())}"
@@ -123,13 +118,9 @@ def definitions_docs(
 
     Example: lp-audit definitions docs hbyw-quarterly-return@1.0 --output dictionary.html
     """
-    from lp_audit.definitions import load_definition
     from lp_audit.documents import render_dictionary
 
-    try:
-        definition = load_definition(name)
-    except LpAuditError as exc:
-        fail(str(exc), exc)
+    definition = load_named(name)
     html = output is not None and not str(output).lower().endswith((".md", ".markdown"))
     emit(render_dictionary(definition, "html" if html else "markdown"), output)
 
@@ -192,3 +183,20 @@ def definitions_check(
     if problems:
         stderr.print(f"[red]{problems} problem(s) found[/red]")
         raise typer.Exit(ExitStatus.INPUT_ERROR)
+
+
+def load_named(name: str) -> Definition:
+    """The definition ``name`` names; for a bare NAME, the version in force today, said on
+    stderr so that nobody takes a future version's dictionary for the current one."""
+    from lp_audit.definitions import is_path_spec, load_definition
+
+    try:
+        definition = load_definition(name)
+    except LpAuditError as exc:
+        fail(str(exc), exc)
+    if not is_path_spec(name) and "@" not in name:
+        stderr.print(
+            f"Using {plain(definition.ref)}, in force {plain(definition.describe_in_force())}; "
+            f"name another version as {plain(definition.name)}@VERSION."
+        )
+    return definition

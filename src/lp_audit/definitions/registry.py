@@ -224,7 +224,8 @@ def _version_key(version: str) -> tuple[int, ...]:
 def load_definition(spec: str | Path, *, period: Period | None = None) -> Definition:
     """Load a definition by path, or by ``NAME`` or ``NAME@VERSION`` from the bundled ones.
 
-    With a bare ``NAME``, the version in force for ``period`` is chosen, or the latest.
+    With a bare ``NAME``, the version in force for ``period`` is chosen (by default, the
+    period of today), or the latest when none is in force then.
 
     Raises:
         DefinitionNotFoundError: if nothing matches.
@@ -250,16 +251,17 @@ def load_definition(spec: str | Path, *, period: Period | None = None) -> Defini
                 f"{name} has no version {version!r} (versions: {versions})"
             )
         return load_definition_file(chosen[0].path)
-    if period is not None:
-        in_force = [
-            i
-            for i in candidates
-            if (i.in_force_from is None or i.in_force_from <= period)
-            and (i.in_force_to is None or period <= i.in_force_to)
-        ]
-        if in_force:
-            return load_definition_file(in_force[-1].path)
-    return load_definition_file(candidates[-1].path)
+    if period is None:
+        from datetime import date
+
+        period = Period.of(date.today())
+    in_force = [
+        i
+        for i in candidates
+        if (i.in_force_from is None or i.in_force_from <= period)
+        and (i.in_force_to is None or period <= i.in_force_to)
+    ]
+    return load_definition_file((in_force or candidates)[-1].path)
 
 
 def resolve_definition(spec: Definition | str | Path | None, period: Period | None) -> Definition:

@@ -102,8 +102,15 @@ def _groups(result: ReturnResult) -> list[dict[str, Any]]:
                 "values": [str(v) for v in group["value"].dropna().unique()[:4] if str(v)][:3],
             }
         )
+    # what is wrong with the return as a whole (no line: the wrong period, a nil return) first
     groups.sort(
-        key=lambda g: (g["severity"] != "error", -int(g["count"]), str(g["code"]), str(g["field"]))
+        key=lambda g: (
+            g["severity"] != "error",
+            bool(g["lines"]),
+            -int(g["count"]),
+            str(g["code"]),
+            str(g["field"]),
+        )
     )
     return groups
 

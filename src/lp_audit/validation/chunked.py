@@ -29,6 +29,7 @@ from lp_audit.checks.runner import (
 )
 from lp_audit.definitions.registry import version_for
 from lp_audit.validation.identity import (
+    identity_findings,
     mode_of,
     nil_return,
     parsed_period,
@@ -155,7 +156,9 @@ def validate_in_chunks(
             reruns=reruns + 1,
         )
 
-    extra: list[Finding] = []
+    extra: list[Finding] = identity_findings(
+        chosen, (period, provider), (whole_mode("period"), whole_mode("provider"))
+    )
     if blank_lines:
         extra.append(blank_rows_finding(blank_lines))
     if first.headers and rows == 0:

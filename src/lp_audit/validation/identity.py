@@ -92,3 +92,43 @@ def period_in(table: RawTable, definition: Definition) -> Period | None:
     else:
         text = mode(column.str.strip().replace("", None))
     return parsed_period(text)
+
+
+def identity_findings(
+    definition: Definition,
+    asked: tuple[Period | None, str | None],
+    given: tuple[str | None, str | None],
+) -> list[Finding]:
+    """One finding each when the period or provider asked for (``--period``, ``--provider``)
+    is not what most rows give: a return sent for the wrong quarter, or by another provider,
+    says so once, above the row-by-row differences."""
+    found = []
+    period, provider = asked
+    rows_period, rows_provider = given
+    if period is not None and rows_period is not None and rows_period != str(period):
+        found.append(
+            Finding(
+                "wrong-period",
+                "error",
+                f"{_label(definition, definition.period_field)} is {rows_period} in most rows, "
+                f"not {period} as asked: this return is for {rows_period}. Check that this is "
+                "the right file, or the period you gave.",
+                field=definition.period_field,
+            )
+        )
+    if provider is not None and rows_provider is not None and rows_provider != provider:
+        found.append(
+            Finding(
+                "wrong-provider",
+                "error",
+                f"{_label(definition, definition.provider_field)} is {rows_provider} in most "
+                f"rows, not {provider} as asked: this return is from {rows_provider}. Check "
+                "that this is the right file, or the provider you gave.",
+                field=definition.provider_field,
+            )
+        )
+    return found
+
+
+def _label(definition: Definition, name: str | None) -> str:
+    return definition.field(name).label if name is not None else "The field"

@@ -26,6 +26,7 @@ from lp_audit.checks.runner import (
     run_checks,
 )
 from lp_audit.validation.identity import (
+    identity_findings,
     mode,
     nil_return,
     parsed_period,
@@ -69,6 +70,18 @@ def validate_raw(
         provider_text = mode(typed[definition.provider_field])
     context = Context(effective_period, provider_text, today)
     schema = build_schema(definition, context)
+    if whole and (period is not None or provider is not None):
+        rows_say = (
+            mode(typed[definition.period_field])
+            if definition.period_field in typed.columns
+            else None,
+            mode(typed[definition.provider_field])
+            if definition.provider_field in typed.columns
+            else None,
+        )
+        wrong = identity_findings(definition, (period, provider), rows_say)
+        if wrong:
+            findings = pd.concat([findings, findings_frame(wrong)], ignore_index=True)
 
     runnable = [r for r in schema.rules if all(c in typed.columns for c in r.columns)]
     if not whole:

@@ -70,6 +70,7 @@ def validate_return(
 
     wanted = Period.parse(period) if isinstance(period, str) else period
     chosen = resolve_definition(definition, wanted)
+    _check_provider(chosen, provider)
     if not isinstance(source, str | Path):  # a DataFrame (pandas is not imported yet for files)
         import numpy as np
 
@@ -134,6 +135,23 @@ def _size(source: str | Path) -> int:
 
 def _auto_chunk_rows(source: str | Path) -> int:
     return DEFAULT_CHUNK_ROWS if _size(source) > AUTO_CHUNK_BYTES else 0
+
+
+def _check_provider(definition: Definition, provider: str | None) -> None:
+    """Refuse a provider the definition's provider codes do not list.
+
+    Raises:
+        OptionError: naming the codes it does list.
+    """
+    from lp_audit.errors import OptionError
+
+    if provider is None or definition.provider_field is None:
+        return
+    codes = definition.field(definition.provider_field).valid_codes
+    if codes and provider not in codes:
+        raise OptionError(
+            f"unknown provider {provider!r}: the definition's providers are {', '.join(codes)}"
+        )
 
 
 def validate_returns(
