@@ -53,7 +53,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def fuzz(session: nox.Session) -> None:
-    """The reader and definition-loader fuzz targets with a large budget (not run in CI)."""
+    """The fuzz targets (reader, definitions, the command on any input) with a large budget."""
     session.install(".[test]")
     examples = session.posargs[0] if session.posargs else "20000"
     session.env["LP_AUDIT_FUZZ_EXAMPLES"] = examples
@@ -64,4 +64,5 @@ def fuzz(session: nox.Session) -> None:
         "never_crashes or never_fails",
         "tests/test_reading.py",
         "tests/test_definitions.py",
+        "tests/test_fuzz.py",
     )

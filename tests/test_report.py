@@ -448,3 +448,21 @@ def test_a_share_and_its_rows_never_show_a_small_complement(tmp_path: Path) -> N
         assert all(not 1 <= k <= 4 and not 1 <= n - k <= 4 for k in fits), (row[1].text, fits)
         shown += 1
     assert shown >= 1  # OAS (12 of 12) and the network stay shown
+
+
+def test_below_the_limits_is_not_coloured_as_a_warning(examples_audit) -> None:  # type: ignore[no-untyped-def]
+    context = build_context(examples_audit, DEFINITION, charts=False)
+    positions = [row[-1] for f in context.funnels for row in f.table.rows]
+    assert any(p.text.startswith("above") for p in positions)
+    for cell in positions:
+        assert (cell.kind == "flag") == cell.text.startswith("above"), cell
+
+
+def test_an_acknowledged_issue_never_heads_what_to_discuss(examples_audit) -> None:  # type: ignore[no-untyped-def]
+    """The examples' config acknowledges St Giles Trust's Excel dates until 2027-03-31."""
+    texts = [h.text for h in examples_audit.highlights]
+    acknowledged = [i for i, t in enumerate(texts) if "(acknowledged: Excel export" in t]
+    assert acknowledged, texts
+    others = [i for i, t in enumerate(texts) if "acknowledged" not in t]
+    assert min(acknowledged) > max(others)
+    assert all("non-standard form" in texts[i] for i in acknowledged)

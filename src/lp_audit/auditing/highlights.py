@@ -301,8 +301,44 @@ def highlights(
         else replace(h, text=f"{h.period}: {h.text}")
         for h in out
     ]
+    out = [_acknowledged(h, result) for h in out]
     out.sort(key=lambda h: (-h.importance, h.kind, h.provider or "", h.text))
     return out
+
+
+#: the capture rate a finding code counts towards, for matching acknowledgements to highlights
+_MEASURE_OF_CODE = {
+    "date-format": "non_standard",
+    "non-standard-code": "non_standard",
+    "missing-required": "missing",
+}
+
+
+def _acknowledged(h: Highlight, result: AuditResult) -> Highlight:
+    """A highlight that an active acknowledgement in the config explains goes to the end of
+    the list, saying so: a known issue with a plan is not the first thing to discuss."""
+    from lp_audit.profiling import INVALID_CODES
+
+    if not h.kind.startswith("funnel-") or h.kind == "funnel-metric" or result.today is None:
+        return h
+    measure = h.kind.removeprefix("funnel-")
+    for ack in result.config.acknowledgements:
+        code_measure = (
+            "invalid" if ack.code in INVALID_CODES else _MEASURE_OF_CODE.get(ack.code or "")
+        )
+        if (
+            ack.active(result.today)
+            and ack.provider in (None, h.provider)
+            and ack.field in (None, h.field)
+            and ack.rule is None
+            and (ack.code is None or code_measure == measure)
+        ):
+            return replace(
+                h,
+                importance=round(h.importance / 100, 4),
+                text=f"{h.text.removesuffix('.')} (acknowledged: {ack.reason.removesuffix('.')}).",
+            )
+    return h
 
 
 def _previous_period(scores: Any, provider: str, period: str) -> str:

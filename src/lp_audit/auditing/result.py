@@ -8,6 +8,7 @@ conditional fields weigh 1 and optional fields 0; ``weights`` in the config over
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from lp_audit.auditing.config import AuditConfig
@@ -54,6 +55,8 @@ class AuditResult:
     highlights: list[Highlight]
     config: AuditConfig = field(default_factory=AuditConfig)
     methods: dict[str, Any] = field(default_factory=dict)
+    #: the day the audit took as today (acknowledgements expire), when it was run
+    today: date | None = None
     #: the definition itself (``definition`` is its ref), for reports drawn from the result
     definition_model: Definition | None = field(default=None, repr=False, compare=False)
 

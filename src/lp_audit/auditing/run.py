@@ -113,7 +113,7 @@ def audit(
     chosen = _definition_for(spec, results)
     for result in results:
         _acknowledge(result, settings, today)
-    return build_result(chosen, results, unreadable, settings)
+    return build_result(chosen, results, unreadable, settings, today)
 
 
 def _one_per_provider_and_period(
@@ -197,6 +197,7 @@ def build_result(
     results: list[ReturnResult],
     unreadable: list[Unreadable],
     settings: AuditConfig,
+    today: date | None = None,
 ) -> AuditResult:
     """Assemble profiles, comparisons and highlights from validated returns."""
     profile = profile_table(definition, results, settings)
@@ -231,6 +232,7 @@ def build_result(
         config=settings,
         methods=methods,
         definition_model=definition,
+        today=today,
     )
     from lp_audit.auditing.highlights import highlights
 

@@ -234,7 +234,7 @@ def build_feedback(result: ReturnResult, raw: RawReturn, definition: Definition)
     summary.column_dimensions["B"].width = 60
 
     sheet = wb.create_sheet("Findings")
-    sheet.append(["Line", "Column", "Field", "Severity", "Problem", "What to do", "Value"])
+    sheet.append(["Line", "Column", "Field", "Severity", "Problem", "What is wrong", "Value"])
     for cell in sheet[1]:
         cell.font = bold
     for rec in result.finding_objects():

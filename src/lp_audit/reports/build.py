@@ -165,10 +165,15 @@ def build_context(
                 # as the table shows it: an SVG's coordinates are as exact as its data
                 values.append(float(round(hit["score"].iloc[0])) if shown else math.nan)
             series[name(provider)] = values
+        network = []
+        for period in periods:
+            hit = scores[(scores["provider"] == ALL) & (scores["period"] == period)]
+            shown = len(hit) and policy.plan.shown(("score", ALL, period))
+            network.append(float(round(hit["score"].iloc[0])) if shown else math.nan)
         trends = Figure(
             "trends",
             "Data quality score over quarters",
-            Markup(trend_chart(periods, series, ylabel="Score (0-100)")),
+            Markup(trend_chart(periods, series, ylabel="Score (0-100)", network=network)),
             "One line per provider showing its data quality score in each quarter; the table gives the same numbers.",
             replace(score_table, id="trends-table"),
         )

@@ -123,22 +123,45 @@ def trend_chart(
     series: dict[str, Sequence[float]],
     *,
     ylabel: str,
+    network: Sequence[float] | None = None,
     prefix: str = "trends",
 ) -> str:
-    """One line per provider across periods (gaps where a return is missing)."""
+    """One line per provider across periods (gaps where a return is missing), the network as a
+    thick grey line, each point labelled with its value, on an axis that starts at a round
+    number at least ten below the lowest value: a one-point change does not look like a cliff."""
+    import math
+
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5.2, 3.0))
-    x = range(len(periods))
+    fig, ax = plt.subplots(figsize=(5.6, 3.2))
+    x = list(range(len(periods)))
+    if network is not None:
+        ax.plot(x, network, color="#999999", linewidth=4, alpha=0.6, label="All providers")
     for i, (name, values) in enumerate(series.items()):
         ax.plot(
             x,
             values,
             marker=MARKERS[i % len(MARKERS)],
+            markersize=7,
             color=OKABE_ITO[i % len(OKABE_ITO)],
             linestyle=("-", "--", "-.", ":")[i % 4],
             label=name,
         )
-    ax.set_xticks(list(x), labels=list(periods))
+        for xi, value in zip(x, values, strict=True):
+            if not math.isnan(value):  # a provider with one quarter is a labelled point
+                ax.annotate(
+                    f"{value:.0f}",
+                    (xi, value),
+                    textcoords="offset points",
+                    xytext=(6, 2),
+                    fontsize=7,
+                    color=OKABE_ITO[i % len(OKABE_ITO)],
+                )
+    shown = [v for values in series.values() for v in values if not math.isnan(v)]
+    if shown:
+        low = max(0.0, math.floor((min(shown) - 10) / 10) * 10)
+        ax.set_ylim(low, 100)
+    ax.set_xticks(x, labels=list(periods))
+    ax.set_xlim(-0.4, len(periods) - 0.6)
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1, 0.5))
     return _svg(fig, prefix)

@@ -154,7 +154,7 @@ def to_markdown(results: Sequence[ReturnResult]) -> str:
         if not groups:
             out.extend(["No problems found.", ""])
             continue
-        out.append("| Severity | Code | Field | Count | Where | What to do |")
+        out.append("| Severity | Code | Field | Count | Where | What is wrong |")
         out.append("|---|---|---|---:|---|---|")
         for g in groups:
             out.append(

@@ -66,7 +66,14 @@ def funnel_figures(
                     policy.count(r["denominator"], den),
                     share,
                     *limits,
-                    Cell(r["flag"] or "within limits", "flag" if r["flag"] else ""),
+                    # for a capture rate (blanks, not known, invalid) higher is worse: only
+                    # "above" is a warning; a share metric is neither better nor worse
+                    Cell(
+                        r["flag"] or "within limits",
+                        "flag"
+                        if rec["kind"] == "field" and str(r["flag"]).startswith("above")
+                        else "",
+                    ),
                 )
             )
             if share.kind == "num":

@@ -1,0 +1,142 @@
+"""No input reaches a user as "internal error": hypothesis over bytes, encodings, line shapes
+and workbook structures, through the command line as a user runs it.
+
+The default run tries a few hundred inputs; ``nox -s fuzz`` (LP_AUDIT_FUZZ_EXAMPLES) thousands.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from lp_audit.cli import app
+from lp_audit.definitions import load_definition
+
+HEADER = list(load_definition("hbyw-quarterly-return@1.0").field_names)
+EXAMPLES = int(os.environ.get("LP_AUDIT_FUZZ_EXAMPLES", "60"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+cells = st.one_of(
+    st.sampled_from(["", " ", "N/A", "99", "X", "2025-26 Q2", "RTH", "03/07/2025", "2025-02-30"]),
+    st.text(max_size=12),
+    st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=4),  # control characters
+    st.integers(-(10**6), 10**6).map(str),
+)
+
+
+@st.composite
+def delimited(draw: st.DrawFn) -> bytes:
+    """A return's text in some line shape, delimiter, quoting and encoding."""
+    delimiter = draw(st.sampled_from([",", ";", "\t", "|"]))
+    header = draw(st.sampled_from([HEADER, HEADER[:5], [h.upper() for h in HEADER], ["a"]]))
+    lines = [delimiter.join(header)]
+    for _ in range(draw(st.integers(0, 12))):
+        width = draw(
+            st.sampled_from([len(header), 1, 0, len(header) + 2, draw(st.integers(0, 40))])
+        )
+        row = [draw(cells) for _ in range(width)]
+        if draw(st.booleans()):
+            row = [f'"{c}"' if i % 3 == 0 else c for i, c in enumerate(row)]
+        lines.append(delimiter.join(row))
+    ending = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    text = ending.join(lines) + draw(st.sampled_from(["", ending, '"', ending * 3]))
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16", "latin-1"]))
+    return text.encode(encoding, errors="replace")
+
+
+@st.composite
+def workbooks(draw: st.DrawFn) -> bytes:
+    """A workbook with cells of every kind, or one damaged after it was written."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = draw(st.sampled_from(["Return", "Sheet 1", "ä"]))
+    ws.append(draw(st.sampled_from([HEADER, HEADER[:3], []])))
+    values = st.one_of(
+        cells.map(lambda c: "".join(ch for ch in c if ch >= " " or ch in "\t\n")),
+        st.integers(-(10**9), 10**9),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.booleans(),
+        st.none(),
+        st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)),
+        st.just("=A1+1"),
+    )
+    for _ in range(draw(st.integers(0, 8))):
+        ws.append([draw(values) for _ in range(draw(st.integers(0, len(HEADER) + 2)))])
+    if draw(st.booleans()):
+        wb.create_sheet("Other").append(["x"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    data = buffer.getvalue()
+    damage = draw(st.sampled_from(["none", "truncate", "flip", "member"]))
+    if damage == "truncate":
+        data = data[: draw(st.integers(0, len(data)))]
+    elif damage == "flip":
+        at = draw(st.integers(0, len(data) - 1))
+        data = data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
+    elif damage == "member":
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+            for info in src.infolist():
+                body = src.read(info)
+                if info.filename.startswith("xl/worksheets/"):
+                    body = draw(st.binary(max_size=200))
+                dst.writestr(info, body)
+        data = out.getvalue()
+    return data
+
+
+def _never_fails(path: Path, content: bytes, *extra: str) -> None:
+    path.write_bytes(content)
+    for fmt in ("json", "text"):
+        result = CliRunner().invoke(app, ["validate", str(path), "--format", fmt, *extra])
+        assert result.exit_code in (0, 1, 2), result.output
+        assert "internal error" not in result.output and "Traceback" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+            result.exception
+        )
+    assert path.read_bytes() == content
+
+
+@FUZZ
+@given(content=delimited())
+def test_delimited_returns_never_fail(tmp_path: Path, content: bytes) -> None:
+    _never_fails(tmp_path / "return.csv", content)
+
+
+@FUZZ
+@given(content=st.binary(max_size=400))
+def test_arbitrary_bytes_never_fail(tmp_path: Path, content: bytes) -> None:
+    _never_fails(tmp_path / "return.csv", content)
+
+
+@FUZZ
+@given(content=workbooks())
+def test_workbooks_never_fail(tmp_path: Path, content: bytes) -> None:
+    _never_fails(tmp_path / "return.xlsx", content)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx"])
+@FUZZ
+@given(content=delimited())
+def test_feedback_workbooks_never_fail(tmp_path: Path, fmt: str, content: bytes) -> None:
+    path = tmp_path / "return.csv"
+    path.write_bytes(content)
+    out = tmp_path / "feedback.xlsx"
+    result = CliRunner().invoke(app, ["validate", str(path), "-f", fmt, "-o", str(out)])
+    assert result.exit_code in (0, 1, 2), result.output
+    assert "internal error" not in result.output, result.output
