@@ -466,3 +466,21 @@ def test_an_acknowledged_issue_never_heads_what_to_discuss(examples_audit) -> No
     others = [i for i, t in enumerate(texts) if "acknowledged" not in t]
     assert min(acknowledged) > max(others)
     assert all("non-standard form" in texts[i] for i in acknowledged)
+
+
+def test_the_report_says_what_it_was_made_from_and_is_dated_only_when_asked(
+    examples_audit,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    import hashlib
+
+    html = render_report(examples_audit, DEFINITION)
+    assert "Made from" in html and "hbyw-quarterly-return@1.0" in html
+    for path in [*sorted(EXAMPLES.glob("*.csv")), EXAMPLES / "lp-audit.yaml"]:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        assert f"{path.name} (SHA-256 {digest}…)" in html
+    assert not re.search(r"20\d\d-\d\d-\d\d \d\d:\d\d", html)  # no date: reproducible
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(app, ["audit", str(EXAMPLES), "--report", str(out), "--stamp"])
+    assert result.exit_code == 0
+    assert re.search(r"Made with lp_audit on 20\d\d-\d\d-\d\d \d\d:\d\d", out.read_text())

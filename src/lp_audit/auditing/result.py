@@ -57,6 +57,9 @@ class AuditResult:
     methods: dict[str, Any] = field(default_factory=dict)
     #: the day the audit took as today (acknowledgements expire), when it was run
     today: date | None = None
+    #: what the audit read, for a report to say what it was made from: each return and the
+    #: config as (path relative to the audited folder, SHA-256 of its bytes)
+    inputs: list[tuple[str, str]] = field(default_factory=list)
     #: the definition itself (``definition`` is its ref), for reports drawn from the result
     definition_model: Definition | None = field(default=None, repr=False, compare=False)
 
@@ -107,6 +110,7 @@ class AuditResult:
             "metrics": _records(self.metrics),
             "continuity": _records(self.continuity),
             "highlights": [asdict(h) for h in self.highlights],
+            "inputs": [{"path": path, "sha256": digest} for path, digest in self.inputs],
         }
 
 

@@ -74,6 +74,7 @@ def audit(
     root = Path(path)
     if not root.exists():
         raise ReturnReadError(str(root), "no such file or folder")
+    found: Path | None = None
     if config is None:
         found = find_config(root)
         settings = load_config(found) if found else AuditConfig()
@@ -113,7 +114,32 @@ def audit(
     chosen = _definition_for(spec, results)
     for result in results:
         _acknowledge(result, settings, today)
-    return build_result(chosen, results, unreadable, settings, today)
+    audited = build_result(chosen, results, unreadable, settings, today)
+    config_file = found if config is None else None if isinstance(config, AuditConfig) else config
+    audited.inputs = _fingerprints(root, [*files, *([Path(config_file)] if config_file else [])])
+    return audited
+
+
+def _fingerprints(root: Path, paths: list[Path]) -> list[tuple[str, str]]:
+    """Each file as (its path relative to the audited folder, the SHA-256 of its bytes)."""
+    import hashlib
+
+    base = root if root.is_dir() else root.parent
+    out = []
+    for path in paths:
+        digest = hashlib.sha256()
+        try:
+            with path.open("rb") as handle:
+                while block := handle.read(1 << 20):
+                    digest.update(block)
+        except OSError:
+            continue
+        try:
+            name = path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            name = path.name
+        out.append((name, digest.hexdigest()))
+    return out
 
 
 def _one_per_provider_and_period(

@@ -19,7 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Audit the quality of data returns against shared data definitions.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode="rich",
 )
 definitions_app = typer.Typer(help="List, show and check data definitions.", no_args_is_help=True)

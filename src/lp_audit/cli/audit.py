@@ -58,6 +58,14 @@ def audit(
         str | None,
         typer.Option(help="html, markdown or pdf (default: from the --report extension)."),
     ] = None,
+    stamp: Annotated[
+        bool,
+        typer.Option(
+            "--stamp",
+            help="Print the date and time in the report (left out by default, so that the same "
+            "returns always give the same report).",
+        ),
+    ] = False,
     no_suppression: Annotated[
         bool,
         typer.Option(
@@ -97,7 +105,8 @@ def audit(
         _progress_done()
     if report is not None:
         try:
-            write_report(result, report, kind, suppress=not no_suppression)
+            made = dt.datetime.now().isoformat(sep=" ", timespec="minutes") if stamp else None
+            write_report(result, report, kind, suppress=not no_suppression, stamp=made)
         except LpAuditError as exc:
             fail(str(exc), exc)
         stderr.print(f"Wrote {plain(str(report))}")

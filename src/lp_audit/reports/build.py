@@ -18,9 +18,18 @@ from lp_audit.reports.sections import category_tables, drift_table, funnel_figur
 
 
 def build_context(
-    result: AuditResult, definition: Definition, *, suppress: bool = True, charts: bool = True
+    result: AuditResult,
+    definition: Definition,
+    *,
+    suppress: bool = True,
+    charts: bool = True,
+    stamp: str | None = None,
 ) -> ReportContext:
-    """Turn an audit result into a report context under the small-number policy."""
+    """Turn an audit result into a report context under the small-number policy.
+
+    ``stamp`` (a date and time, when asked for) is printed in the footer; without it the same
+    audit gives the same report, byte for byte.
+    """
     from markupsafe import Markup
 
     from lp_audit.auditing.highlights import highlights
@@ -216,6 +225,7 @@ def build_context(
     )
 
     methods = tuple((heading, text) for heading, text in methods_section(result, policy))
+    methods += (("Made from", made_from(result)),)
     return ReportContext(
         title=f"{definition.title}: data capture across providers",
         definition=f"{definition.title} ({definition.ref})",
@@ -233,5 +243,17 @@ def build_context(
         acknowledged=acknowledged,
         unreadable=tuple(f"{u.path}: {u.message}" for u in result.unreadable),
         methods=methods,
+        stamp=stamp or "",
         policy=policy.describe(),
+    )
+
+
+def made_from(result: AuditResult) -> str:
+    """What the report was made from, so a reader can check it is of the returns they have."""
+    from lp_audit import __version__
+
+    files = "; ".join(f"{path} (SHA-256 {digest[:12]}…)" for path, digest in result.inputs)
+    return (
+        f"lp_audit {__version__}, definition {result.definition}, and these files (paths in the "
+        f"audited folder, with the start of each one's SHA-256 fingerprint): {files or 'none recorded'}."
     )

@@ -123,6 +123,7 @@ class ReportContext:
     methods: tuple[tuple[str, str], ...]
     policy: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    stamp: str = ""  # when it was made, only when asked for (reports are reproducible)
 
 
 class Disclosure:

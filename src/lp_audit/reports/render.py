@@ -74,6 +74,7 @@ def render_report(
     *,
     suppress: bool = True,
     charts: bool = True,
+    stamp: str | None = None,
 ) -> str:
     """Render the report as ``html`` or ``markdown`` text.
 
@@ -82,7 +83,9 @@ def render_report(
     library's version.
     """
     definition = definition or result.loaded_definition()
-    context = build_context(result, definition, suppress=suppress, charts=charts and fmt == "html")
+    context = build_context(
+        result, definition, suppress=suppress, charts=charts and fmt == "html", stamp=stamp
+    )
     template = environment(fmt).get_template("report.html" if fmt == "html" else "report.md")
     return str(template.render(report=context))
 
@@ -93,6 +96,7 @@ def write_report(
     fmt: str | None = None,
     *,
     suppress: bool = True,
+    stamp: str | None = None,
 ) -> None:
     """Render the report and write it to ``path`` atomically: HTML, Markdown, or PDF (from the
     HTML, with the ``pdf`` extra). ``fmt`` defaults to what the file's extension says.
@@ -107,6 +111,8 @@ def write_report(
     if kind == "pdf":
         from lp_audit.reports.pdf import html_to_pdf
 
-        write_atomic(path, html_to_pdf(render_report(result, fmt="html", suppress=suppress)))
+        write_atomic(
+            path, html_to_pdf(render_report(result, fmt="html", suppress=suppress, stamp=stamp))
+        )
     else:
-        write_atomic(path, render_report(result, fmt=kind, suppress=suppress))
+        write_atomic(path, render_report(result, fmt=kind, suppress=suppress, stamp=stamp))
