@@ -360,3 +360,42 @@ def test_libyaml_and_python_yaml_read_definitions_alike(text: str) -> None:
 
     assert _yaml._Loader is not _yaml._NoAliasLoader  # libyaml is what runs here
     assert outcome(_yaml._Loader) == outcome(_yaml._NoAliasLoader)
+
+
+def test_check_definitions_is_the_library_behind_definitions_check(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from lp_audit.cli import app
+    from lp_audit.definitions import check_definitions
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nversion: '1'\nfields:\n  - name: a\n    type: colour\n")
+    checks = check_definitions([DEFINITIONS, bad, tmp_path / "missing.yaml"])
+    assert [c.ok for c in checks] == [True, True, False, False]
+    assert all(str(p).startswith(str(bad)) for p in checks[2].problems)
+    assert "no such definition file" in str(checks[3].problems[0])
+    result = CliRunner().invoke(app, ["definitions", "check", str(DEFINITIONS), str(bad)])
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [str(p) for c in checks[:3] for p in c.problems]
+
+
+def test_describe_definition_is_the_library_behind_definitions_show() -> None:
+    from typer.testing import CliRunner
+
+    from lp_audit import load_definition
+    from lp_audit.cli import app
+    from lp_audit.documents import describe_definition
+
+    summary = describe_definition(load_definition("hbyw-quarterly-return@1.0"))
+    assert summary.ref == "hbyw-quarterly-return@1.0" and len(summary.fields) == 29
+    nhs = next(f for f in summary.fields if f.name == "nhs_number")
+    assert nhs.sensitive
+    period = summary.fields[0]
+    assert "Q[1-4]" in period.rules  # a pattern's brackets are text, not terminal markup
+    result = CliRunner().invoke(
+        app, ["definitions", "show", "hbyw-quarterly-return@1.0"], env={"COLUMNS": "200"}
+    )
+    assert "Q[1-4]" in result.stdout
+    assert (
+        f"{summary.rules} cross-field rules, {summary.return_rules} return rules" in result.stdout
+    )

@@ -19,17 +19,25 @@ __all__ = [
     "__version__",
     "audit",
     "build_schema",
+    "check_definitions",
     "list_definitions",
     "load_definition",
     "pandera_schema",
     "read_return",
+    "render_report",
     "validate_return",
+    "validate_returns",
 ]
 
 if TYPE_CHECKING:
     from lp_audit.auditing import AuditResult, audit
     from lp_audit.checks import build_schema, pandera_schema
-    from lp_audit.definitions import Definition, list_definitions, load_definition
+    from lp_audit.definitions import (
+        Definition,
+        check_definitions,
+        list_definitions,
+        load_definition,
+    )
     from lp_audit.errors import (
         DefinitionError,
         DefinitionNotFoundError,
@@ -39,7 +47,8 @@ if TYPE_CHECKING:
     from lp_audit.findings import Finding
     from lp_audit.periods import Period
     from lp_audit.reading import read_return
-    from lp_audit.validation import ReturnResult, validate_return
+    from lp_audit.reports import render_report
+    from lp_audit.validation import ReturnResult, validate_return, validate_returns
 
 _LAZY = {
     "AuditResult": "lp_audit.auditing",
@@ -47,6 +56,9 @@ _LAZY = {
     "Definition": "lp_audit.definitions",
     "list_definitions": "lp_audit.definitions",
     "load_definition": "lp_audit.definitions",
+    "check_definitions": "lp_audit.definitions",
+    "render_report": "lp_audit.reports",
+    "validate_returns": "lp_audit.validation",
     "DefinitionError": "lp_audit.errors",
     "DefinitionNotFoundError": "lp_audit.errors",
     "LpAuditError": "lp_audit.errors",

@@ -16,7 +16,7 @@ from lp_audit.cli.common import (
     plain,
     stderr,
 )
-from lp_audit.errors import DefinitionError, LpAuditError
+from lp_audit.errors import LpAuditError
 
 if TYPE_CHECKING:
     from lp_audit.definitions import Definition
@@ -81,31 +81,23 @@ def definitions_show(
     from rich.markup import escape
     from rich.table import Table
 
-    from lp_audit.findings import shorten
+    from lp_audit.documents import describe_definition
 
-    d = load_named(name)
+    d = describe_definition(load_named(name))
     console = Console(highlight=False)
     console.print(
-        f"[bold]{escape(d.title)}[/bold] ({escape(d.ref)}), in force {escape(d.describe_in_force())}"
+        f"[bold]{escape(d.title)}[/bold] ({escape(d.ref)}), in force {escape(d.in_force)}"
     )
     if d.description:
         console.print(escape(d.description))
     table = Table("#", "Field", "Type", "Status", "Codes / rules", box=None, header_style="bold")
-    for i, f in enumerate(d.fields, start=1):
-        codes = (
-            shorten([c.value + ("*" if c.unknown else "") for c in f.codes], 6) if f.codes else ""
-        )
-        rules = "; ".join(c.describe() for c in f.constraints)
-        extra = " ".join(
-            x for x in (codes, rules, "[magenta]sensitive[/magenta]" if f.sensitive else "") if x
-        )
-        table.add_row(
-            str(i), f"{escape(f.name)}\n[dim]{escape(f.label)}[/dim]", f.type, f.status, extra
-        )
+    for f in d.fields:
+        sensitive = "[magenta]sensitive[/magenta]" if f.sensitive else ""
+        extra = " ".join(x for x in (escape(f.codes), escape(f.rules), sensitive) if x)
+        name_cell = f"{escape(f.name)}\n[dim]{escape(f.label)}[/dim]"
+        table.add_row(str(f.number), name_cell, f.type, f.status, extra)
     console.print(table)
-    console.print(
-        f"{len(d.rules)} cross-field rules, {len(d.return_rules)} return rules. * = unknown code"
-    )
+    console.print(f"{d.rules} cross-field rules, {d.return_rules} return rules. * = unknown code")
 
 
 def definitions_docs(
@@ -160,26 +152,18 @@ def definitions_check(
 
     Example: lp-audit definitions check definitions/
     """
-    from lp_audit.definitions import load_definition_file
+    from lp_audit.definitions import check_definitions
 
-    files: list[Path] = []
-    for path in paths:
-        files.extend(sorted(path.rglob("*.yaml")) if path.is_dir() else [path])
-    problems = 0
-    for file in files:
-        try:
-            d = load_definition_file(file)
-        except DefinitionError as exc:
-            problems += len(exc.problems)
-            for p in exc.problems:
-                typer.echo(str(p))
-        except LpAuditError as exc:
-            problems += 1
-            typer.echo(str(exc))
-        else:
+    checks = check_definitions(paths)
+    for check in checks:
+        for problem in check.problems:
+            typer.echo(str(problem))
+        if check.definition is not None:
+            d = check.definition
             stderr.print(
-                f"[green]ok[/green] {plain(str(file))}: {plain(d.ref)}, {len(d.fields)} fields"
+                f"[green]ok[/green] {plain(str(check.path))}: {plain(d.ref)}, {len(d.fields)} fields"
             )
+    problems = sum(len(c.problems) for c in checks)
     if problems:
         stderr.print(f"[red]{problems} problem(s) found[/red]")
         raise typer.Exit(ExitStatus.INPUT_ERROR)

@@ -11,11 +11,13 @@ definition itself and raises one :class:`DefinitionError` listing every problem 
   :mod:`~lp_audit.definitions.parser`: YAML into the model, every problem collected;
 - :mod:`~lp_audit.definitions.changes`: a version written as changes to another;
 - :mod:`~lp_audit.definitions.selfcheck`: cross-references within one definition;
-- :mod:`~lp_audit.definitions.registry`: files, the bundled definitions, choosing a version.
+- :mod:`~lp_audit.definitions.registry`: files, the bundled definitions, choosing a version;
+- :mod:`~lp_audit.definitions.checking`: many definition files checked at once.
 """
 
 from __future__ import annotations
 
+from lp_audit.definitions.checking import DefinitionCheck, check_definitions
 from lp_audit.definitions.conditions import (
     AllOf,
     AnyOf,
@@ -58,6 +60,7 @@ __all__ = [
     "Constraint",
     "Continuity",
     "Definition",
+    "DefinitionCheck",
     "DefinitionInfo",
     "Field",
     "FieldTest",
@@ -67,6 +70,7 @@ __all__ = [
     "ReturnRule",
     "Rule",
     "bundled_definitions_dir",
+    "check_definitions",
     "header_key",
     "is_path_spec",
     "list_definitions",
