@@ -147,3 +147,44 @@ def test_the_ci_workflow_in_the_readme_runs_its_steps(tmp_path: Path) -> None:
     )
     assert out.returncode == 1, out.stderr
     assert out.stdout.startswith("::error file=returns/oas-2025-26-q1.csv,line=")
+
+
+def test_the_definition_format_block_is_a_definition_that_loads(tmp_path: Path) -> None:
+    from lp_audit.definitions import load_definition_file
+
+    [block] = [
+        b for b in re.findall(r"```yaml\n(.*?)```", README, flags=re.DOTALL) if "fields:" in b
+    ]
+    path = tmp_path / "example.yaml"
+    path.write_text(block, encoding="utf-8")
+    definition = load_definition_file(path)
+    assert definition.ref == "example-return@1.0"
+    assert [f.name for f in definition.fields][:2] == ["gender", "age_at_referral"]
+    assert [r.id for r in definition.return_rules] == [
+        "referral-id-unique",
+        "possible-double-count",
+    ]
+
+
+def test_the_json_blocks_show_the_real_shapes(tmp_path: Path) -> None:
+    import json
+
+    from lp_audit import audit, validate_return
+
+    [block] = re.findall(r"```json\n(.*?)```", README, flags=re.DOTALL)
+    shown = json.loads(block)
+    real = {
+        "lp_audit": 1,
+        "returns": [validate_return(ROOT / "examples/hbyw/oas-2025-26-q1.csv").to_dict()],
+    }
+    assert shown.keys() == real.keys()
+    assert shown["returns"][0].keys() == real["returns"][0].keys()
+    assert shown["returns"][0]["findings"][0].keys() == real["returns"][0]["findings"][0].keys()
+    listed = re.search(
+        r"writes one document, equal to `audit\(PATH\).to_dict\(\)`:\n`\{(.*?)\}`",
+        README,
+        flags=re.DOTALL,
+    )
+    assert listed is not None
+    keys = [k for k in re.findall(r'"(\w+)"', listed.group(1)) if k != "audit"]  # a value
+    assert keys == list(audit(ROOT / "examples" / "hbyw").to_dict())
