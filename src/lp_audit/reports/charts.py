@@ -115,6 +115,20 @@ def heatmap_chart(
     ax.set_yticks(range(len(rows)), labels=list(rows), fontsize=8)
     bar = fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01)
     bar.ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    if np.ndim(masked.mask) and masked.mask.any():
+        from matplotlib.patches import Patch
+
+        hatched = Patch(
+            facecolor="#dddddd", edgecolor="#999999", hatch="///", label="not shown: small numbers"
+        )
+        ax.legend(
+            handles=[hatched],
+            loc="lower left",
+            bbox_to_anchor=(0, 1.01),
+            frameon=False,
+            fontsize=7,
+            handlelength=2.5,
+        )
     return _svg(fig, prefix)
 
 
