@@ -267,12 +267,18 @@ def test_cli_writes_reports_atomically_with_format_from_extension(tmp_path: Path
     assert bad.exit_code == 2 and not (tmp_path / "x").exists()
 
 
-def test_report_in_headless_chromium(examples_audit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def _chromium() -> str:
+    """Debian's chromium: skipped here when missing, a failure in CI (.ci/run installs it)."""
     chromium = shutil.which("chromium")
     if chromium is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is not installed: .ci/run installs Debian's chromium")
         pytest.skip("chromium is not installed here")
+    return chromium
+
+
+def test_report_in_headless_chromium(examples_audit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    chromium = _chromium()
     from playwright.sync_api import sync_playwright
 
     page_path = tmp_path / "report.html"
@@ -280,18 +286,7 @@ def test_report_in_headless_chromium(examples_audit, tmp_path: Path) -> None:  #
     requests: list[str] = []
     problems: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        browser, page = _chromium_page(p, chromium, 1280)
         page.on("request", lambda r: requests.append(r.url))
         page.on(
             "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
@@ -344,11 +339,7 @@ def test_report_fits_the_screen_at_desktop_and_phone_widths(
 ) -> None:
     """Nothing makes the page scroll sideways; wide tables and charts scroll in their own box,
     and every caption and heading stays inside the screen, wrapped rather than clipped."""
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: .ci/run installs Debian's chromium")
-        pytest.skip("chromium is not installed here")
+    chromium = _chromium()
     from playwright.sync_api import sync_playwright
 
     page_path = tmp_path / "report.html"

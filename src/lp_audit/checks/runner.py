@@ -96,16 +96,9 @@ def evaluate_checks(
                     run(check, frame[name])
     for check in frame_checks:
         run(check, frame)
-    if not rows:
-        return pd.DataFrame(
-            {"check": pd.Series([], dtype="str"), "index": pd.Series([], dtype="int64")}
-        )
     # the check of each failing row as a category: every cell of a hostile file can fail, and
     # 18 million names as objects took gigabytes where their numbers take 72 MB
-    numbered = pd.Categorical.from_codes(
-        np.concatenate(names), categories=pd.Index(checked, dtype=object)
-    )
-    return pd.DataFrame({"check": numbered, "index": np.concatenate(rows)})
+    return _cases(names, checked, rows)
 
 
 def failure_cases(schema: Any, frame: pd.DataFrame) -> pd.DataFrame:
@@ -224,6 +217,15 @@ def _concat_cases(parts: list[pd.DataFrame]) -> pd.DataFrame:
             codes.append(found.astype(np.int32) + len(names))
             names.extend(str(u) for u in uniques)
         rows.append(part["index"].to_numpy(dtype=np.int64))
+    return _cases(codes, names, rows)
+
+
+def _cases(codes: list[np.ndarray], names: list[str], rows: list[np.ndarray]) -> pd.DataFrame:
+    """Failing rows as a frame of ``check`` (a category of ``names``, numbered by ``codes``)
+    and ``index``; with no failures, an empty frame of the same columns."""
+    import numpy as np
+    import pandas as pd
+
     if not codes:
         return pd.DataFrame(
             {"check": pd.Series([], dtype="str"), "index": pd.Series([], dtype="int64")}
