@@ -80,7 +80,10 @@ def validate(
     if fmt == "xlsx" and run.results and output is not None:
         from lp_audit.documents import write_feedback
 
-        write_feedback(run.results[0], output)
+        try:
+            write_feedback(run.results[0], output)
+        except LpAuditError as exc:
+            fail(str(exc), exc)
         stderr.print(f"Wrote {plain(str(output))}")
     elif fmt == "text" and output is None:
         from lp_audit.reports.formats import print_text
