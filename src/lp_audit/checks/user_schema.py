@@ -14,7 +14,6 @@ check of a whole frame, a failing rule lists its row once per column.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -108,7 +107,17 @@ def _parse_check(definition: Definition, name: str, code: str) -> pa.Check:
         failing = [p.mask for p in parsed.problems if p.code == code]
         return ~failing[0] if failing else pd.Series(True, index=column.index)
 
-    return pa.Check(passes, name=f"{name}: {code}", ignore_na=False)
+    severity = "warning" if code in ("date-format", "non-standard-code") else "error"
+    label = definition.field(name).label
+    what = {
+        "invalid-type": f"{label} is not a value of its type",
+        "invalid-date": f"{label} is not a real date in a form the definition accepts",
+        "date-format": f"{label} is a date written in a form accepted with a warning",
+        "non-standard-code": f"{label} is a code written in a non-standard way",
+    }[code]
+    return pa.Check(
+        passes, name=f"{name}: {code}", ignore_na=False, description=f"{severity}: {what}."
+    )
 
 
 def _column_check(definition: Definition, name: str, check: CheckFn, spec: CheckSpec) -> pa.Check:
@@ -135,5 +144,4 @@ def _rule_check(
             return pd.Series(True, index=frame.index)  # a rule on a missing column is not run
         return check.fn(parse_return(_text(frame[list(columns)]), definition).typed)
 
-    fn: Callable[[pd.DataFrame], Any] = passes
-    return pa.Check(fn, name=check_name(spec), ignore_na=False, description=_describe(spec))
+    return pa.Check(passes, name=check_name(spec), ignore_na=False, description=_describe(spec))
