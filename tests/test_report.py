@@ -17,6 +17,7 @@ from lp_audit.auditing.config import AuditConfig
 from lp_audit.cli import app
 from lp_audit.definitions import load_definition
 from lp_audit.reports import build_context, render_report
+from lp_audit.reports.disclosure import plan_for
 from lp_audit.synthetic import make_return
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -475,3 +476,45 @@ def test_the_report_says_what_it_was_made_from_and_is_dated_only_when_asked(
     result = CliRunner().invoke(app, ["audit", str(EXAMPLES), "--report", str(out), "--stamp"])
     assert result.exit_code == 0
     assert re.search(r"Made with lp_audit on 20\d\d-\d\d-\d\d \d\d:\d\d", out.read_text())
+
+
+def test_a_score_is_rounded_more_coarsely_rather_than_hidden_and_still_protects(
+    examples_audit,  # type: ignore[no-untyped-def]
+) -> None:
+    """Two of three Q1 scores of the examples were '*': a whole number would have narrowed a
+    hidden count in a field with few applicable rows. Shown to the nearest 5 they protect it.
+
+    The reader knows every other valid count, so a hidden one is pinned to the counts whose
+    score rounds to what is shown: there must be at least min_count of them."""
+    import math
+
+    context = build_context(examples_audit, DEFINITION, charts=False)
+    shown = {
+        (row[0].text, period): cell.text
+        for row in context.scores.rows
+        for period, cell in zip(context.scores.headers[1:4], row[1:4], strict=True)
+    }
+    assert shown[("Oasis", "2025-26 Q1")].startswith("≈")
+    assert sum(text == "*" for text in shown.values()) == 0
+    plan = plan_for(examples_audit, DEFINITION)
+    min_count = examples_audit.config.suppression.min_count
+    profile = examples_audit.profile
+    names = {examples_audit.config.provider_name(p): p for p in profile["provider"].unique()}
+    for (provider_name, period), text in shown.items():
+        if not text.lstrip("≈").isdigit():
+            continue
+        points = plan.rounding(("score", names[provider_name], period))
+        assert text.startswith("≈") == (points > 1), (provider_name, period, text)
+        group = profile[
+            (profile["provider"] == names[provider_name])
+            & (profile["period"] == period)
+            & (profile["weight"] > 0)
+            & (profile["applicable"] > 0)
+        ]
+        total = float(group["weight"].sum())
+        for rec in group.to_dict("records"):
+            if plan.shown(("class", names[provider_name], period, rec["field"], "valid")):
+                continue
+            weight = rec["weight"] / rec["applicable"] / total * 100  # score points per count
+            # counts consistent with the shown score, the others fixed: a band of width points
+            assert math.floor(points / weight) + 1 >= min_count, (provider_name, period, rec)

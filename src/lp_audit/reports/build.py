@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from lp_audit.auditing.cells import Key
     from lp_audit.auditing.result import AuditResult
     from lp_audit.definitions import Definition
 
@@ -62,10 +63,8 @@ def build_context(
             hit = scores[(scores["provider"] == provider) & (scores["period"] == period)]
             if not len(hit):
                 cells.append(Cell("no return", "hidden"))
-            elif not policy.plan.shown(("score", provider, period)):
-                cells.append(Cell("*", "suppressed"))
             else:
-                cells.append(Cell(f"{hit['score'].iloc[0]:.0f}", "num"))
+                cells.append(policy.score(float(hit["score"].iloc[0]), ("score", provider, period)))
         last = scores[(scores["provider"] == provider) & (scores["period"] == latest)]
         # the change between the whole numbers shown, so the table adds up
         change = (
@@ -74,10 +73,13 @@ def build_context(
             else math.nan
         )
         before = periods[-2] if len(periods) > 1 else ""
+        keys = (("score", provider, latest), ("score", provider, before))
         if change != change:
             cells.append(Cell("—", "hidden"))
-        elif not policy.plan.shown(("score", provider, latest), ("score", provider, before)):
+        elif not policy.plan.shown(*keys):
             cells.append(Cell("*", "suppressed"))
+        elif any(policy.plan.rounding(k) > 1 for k in keys):
+            cells.append(Cell("—", "hidden"))  # a change between rounder scores says little
         else:
             cells.append(Cell(f"{change:+.0f}" if change else "0", "num"))
         cells.append(
@@ -170,15 +172,12 @@ def build_context(
             values = []
             for period in periods:
                 hit = scores[(scores["provider"] == provider) & (scores["period"] == period)]
-                shown = len(hit) and policy.plan.shown(("score", provider, period))
-                # as the table shows it: an SVG's coordinates are as exact as its data
-                values.append(float(round(hit["score"].iloc[0])) if shown else math.nan)
+                values.append(_as_shown(hit, ("score", provider, period), policy))
             series[name(provider)] = values
         network = []
         for period in periods:
             hit = scores[(scores["provider"] == ALL) & (scores["period"] == period)]
-            shown = len(hit) and policy.plan.shown(("score", ALL, period))
-            network.append(float(round(hit["score"].iloc[0])) if shown else math.nan)
+            network.append(_as_shown(hit, ("score", ALL, period), policy))
         trends = Figure(
             "trends",
             "Data quality score over quarters",
@@ -257,3 +256,12 @@ def made_from(result: AuditResult) -> str:
         f"lp_audit {__version__}, definition {result.definition}, and these files (paths in the "
         f"audited folder, with the start of each one's SHA-256 fingerprint): {files or 'none recorded'}."
     )
+
+
+def _as_shown(hit: Any, key: Key, policy: Disclosure) -> float:
+    """A score as the table shows it (an SVG's coordinates are as exact as its data): to the
+    rounding the plan allows, or NaN when hidden or absent."""
+    if not len(hit) or not policy.plan.shown(key):
+        return math.nan
+    points = policy.plan.rounding(key)
+    return float(points * round(float(hit["score"].iloc[0]) / points))

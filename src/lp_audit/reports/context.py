@@ -182,6 +182,13 @@ class Disclosure:
             return Cell(f"<{self.min_count}", "suppressed")
         return Cell(f"{100 * num / den:.{digits}f}%", "num")
 
+    def score(self, value: float, key: Key) -> Cell:
+        """A score (0-100) as the plan allows: a whole number, ``≈95`` to the nearest 5 or 10
+        where a whole number would narrow a hidden count too far, or ``*``."""
+        if not self.plan.shown(key):
+            return Cell("*", "suppressed")
+        return Cell(score_text(value, self.plan.rounding(key)), "num")
+
     def describe(self) -> str:
         if not self.enabled:
             return (
@@ -196,9 +203,18 @@ class Disclosure:
             "up to the network, the codes add up to the coded rows, the scores are built from the "
             "valid shares. So where a hidden count could be worked out from them, in this table "
             "or any other, further counts are hidden too (*), and the whole report is checked so "
-            "that no hidden count can be worked out exactly. A score is hidden (*) when it would "
-            "pin down a hidden count. Charts leave out what the tables hide."
+            "that no hidden count can be worked out exactly. A score is shown to the nearest 5 or 10 "
+            "(≈95) when a whole number would narrow a hidden count to fewer values than the "
+            "suppressed band, and hidden (*) when even that would. Charts leave out what the "
+            "tables hide."
         )
+
+
+def score_text(value: float, points: int = 1) -> str:
+    """A score to the nearest ``points``: ``94``, or ``≈95`` when rounded more coarsely."""
+    if points == 1:
+        return f"{value:.0f}"
+    return f"≈{points * round(value / points):.0f}"
 
 
 def pct(x: float) -> str:

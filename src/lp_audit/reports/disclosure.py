@@ -52,6 +52,9 @@ _CLASS_OF_FINDING = {
 }
 #: reports show scores as whole numbers out of 100: a step of 0.01 of the weighted share
 SCORE_STEP = 0.01
+#: how much more coarsely a rounded total may be shown before it is hidden instead: a score
+#: to the nearest 5 or 10 points
+COARSER = (1, 5, 10)
 _ROW_CLASSES = ("valid", "unknown", "invalid", "missing", "not_applicable")
 _SUMMED = (*_ROW_CLASSES, "non_standard", "present", "applicable")
 
@@ -87,6 +90,8 @@ class Plan:
         self.policy = policy
         self.enabled = enabled
         self.hidden: dict[Key, str] = {}
+        #: totals shown rounded to a multiple of their step (5 or 10 points for a score)
+        self.coarser: dict[Key, int] = {}
         self._settled: set[tuple[tuple[int, ...], tuple[Key, ...]]] = set()
         self._degree: dict[Key, int] = defaultdict(int)  # how many sums each count is part of
         for relation in self.relations:
@@ -106,6 +111,11 @@ class Plan:
 
     def shown(self, *keys: Key) -> bool:
         return not any(k in self.hidden for k in keys)
+
+    def rounding(self, key: Key) -> int:
+        """How many of its steps a rounded total is shown to: 1, or 5 or 10 where finer would
+        narrow a hidden count below the suppressed band."""
+        return self.coarser.get(key, 1)
 
     # -- planning ----------------------------------------------------------------------------
     def _cost(self, key: Key) -> tuple[int, int, bool, float, Key]:
@@ -141,17 +151,29 @@ class Plan:
         raise AssertionError("disclosure planning did not settle")  # pragma: no cover
 
     def _protect_rounded(self) -> None:
-        """Hide a rounded total (a score) that would pin a hidden count to a narrow range.
+        """Round a total (a score) more coarsely, or hide it, where it would pin a hidden count
+        to a narrow range.
 
         Everything else in its sum may be known exactly, so a hidden count in it is known to
         within ``step / weight``: that must span at least the suppressed band (``min_count``).
+        The total is shown to the finest of its step times 1, 5 or 10 that does, and hidden
+        when none does.
         """
         for relation in self.rounded:
             assert relation.step is not None and relation.weights is not None
-            for member, weight in zip(relation.members, relation.weights, strict=True):
-                if member in self.hidden and relation.step < weight * self.policy.min_count:
-                    self.hidden[relation.total] = SECONDARY
-                    break
+            need = max(
+                (
+                    weight * self.policy.min_count
+                    for member, weight in zip(relation.members, relation.weights, strict=True)
+                    if member in self.hidden
+                ),
+                default=0.0,
+            )
+            factor = next((f for f in COARSER if relation.step * f >= need - 1e-12), None)
+            if factor is None:
+                self.hidden[relation.total] = SECONDARY
+            elif factor > 1:
+                self.coarser[relation.total] = factor
 
     def _one_at_a_time(self) -> bool:
         """Classic secondary suppression: no visible sum may hold exactly one small hidden count."""

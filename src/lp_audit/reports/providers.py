@@ -91,7 +91,8 @@ def provider_part(
     elif not policy.plan.shown(("score", provider, latest)):
         summary_text = f"Score not shown for {latest} (small numbers)."
     else:
-        summary_text = f"Score {score['score'].iloc[0]:.0f} in {latest}."
+        shown = policy.score(float(score["score"].iloc[0]), ("score", provider, latest)).text
+        summary_text = f"Score {shown} in {latest}."
     return ProviderPart(provider, name, summary_text, capture, findings)
 
 
