@@ -204,3 +204,19 @@ def test_feedback_is_filterable_and_numbers_are_numbers(tmp_path: Path) -> None:
     nhs = copy.cell(row=1, column=headers.index("nhs_number") + 1)
     assert nhs.comment is not None and "not copied" in nhs.comment.text
     assert copy.cell(row=2, column=headers.index("nhs_number") + 1).value is None
+
+
+def test_a_providers_template_offers_only_its_own_provider_code(tmp_path: Path) -> None:
+    """The template's provider drop-down offered every code, the test provider TST included."""
+    from openpyxl import load_workbook
+
+    out = tmp_path / "rth.xlsx"
+    result = CliRunner().invoke(app, ["template", V1, "--provider", "RTH", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(out)
+    codes = wb["Codes"]
+    column = next(c.column for c in codes[1] if c.value == "provider_code")
+    offered = [codes.cell(row=r, column=column).value for r in range(2, codes.max_row + 1)]
+    assert [v for v in offered if v] == ["RTH"]
+    unknown = CliRunner().invoke(app, ["template", V1, "--provider", "XYZ", "-o", str(out)])
+    assert unknown.exit_code == 2 and "unknown provider 'XYZ'" in unknown.stderr

@@ -32,17 +32,24 @@ def template(
             "--output", "-o", help="return.xlsx (a workbook) or return.csv (header only)."
         ),
     ],
+    provider: Annotated[
+        str | None,
+        typer.Option(
+            help="The provider the return is for: its provider column then offers only that "
+            "code, e.g. --provider RTH."
+        ),
+    ] = None,
 ) -> None:
     """Write a blank return for providers: drop-downs, notes and validation in Excel.
 
-    Example: lp-audit template hbyw-quarterly-return@1.0 --output hbyw-return.xlsx
+    Example: lp-audit template hbyw-quarterly-return@1.0 --provider RTH --output rth.xlsx
     """
     from lp_audit.documents import write_template
 
     if output.suffix.lower() not in (".xlsx", ".csv"):
         fail(f"{output}: name a .xlsx or .csv file")
     try:
-        write_template(load_named(name), output)
+        write_template(load_named(name), output, provider=provider)
     except LpAuditError as exc:
         fail(str(exc), exc)
     stderr.print(f"Wrote {plain(str(output))}")

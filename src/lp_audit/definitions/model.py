@@ -278,6 +278,16 @@ class Definition:
             return False
         return not (self.in_force_to is not None and period > self.in_force_to)
 
+    def unknown_provider(self, provider: str) -> str | None:
+        """Why ``provider`` cannot send this return (its provider codes do not list it), or
+        None when they do, or the definition lists none."""
+        if self.provider_field is None:
+            return None
+        codes = self.field(self.provider_field).valid_codes
+        if not codes or provider in codes:
+            return None
+        return f"unknown provider {provider!r}: the definition's providers are {', '.join(codes)}"
+
     def describe_in_force(self) -> str:
         """The periods in force, e.g. ``2025-26 Q1 to 2026-27 Q4``."""
         start = str(self.in_force_from) if self.in_force_from else "any time"

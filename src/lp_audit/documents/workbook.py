@@ -38,8 +38,12 @@ def _note(f: Field, definition: Definition) -> str:
     return "\n".join(p for p in parts if p)[:2000]
 
 
-def build_template(definition: Definition) -> Workbook:
-    """A blank return for ``definition`` as an openpyxl workbook."""
+def build_template(definition: Definition, provider: str | None = None) -> Workbook:
+    """A blank return for ``definition`` as an openpyxl workbook.
+
+    With ``provider``, the return is that provider's: its provider column offers only its own
+    code (a provider's return must name the provider sending it), and the sheet says whose it is.
+    """
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
@@ -67,9 +71,14 @@ def build_template(definition: Definition) -> Workbook:
         if f.type == "code":
             code_letter = column_letter(code_column)
             codes.cell(row=1, column=code_column + 1, value=f.name).font = bold
-            for row, code in enumerate(f.codes, start=2):
+            offered = [
+                c
+                for c in f.codes
+                if provider is None or f.name != definition.provider_field or c.value == provider
+            ]
+            for row, code in enumerate(offered, start=2):
                 codes.cell(row=row, column=code_column + 1, value=code.value).number_format = "@"
-            end = len(f.codes) + 1
+            end = len(offered) + 1
             check = DataValidation(
                 type="list",
                 formula1=f"=Codes!${code_letter}$2:${code_letter}${end}",
@@ -130,18 +139,30 @@ def build_template(definition: Definition) -> Workbook:
     return wb
 
 
-def write_template(definition: Definition, path: str | Path) -> None:
-    """Write the blank return as ``.xlsx``, or as a ``.csv`` header row."""
+def write_template(
+    definition: Definition, path: str | Path, *, provider: str | None = None
+) -> None:
+    """Write the blank return as ``.xlsx``, or as a ``.csv`` header row; with ``provider``,
+    that provider's (see :func:`build_template`).
+
+    Raises:
+        OptionError: for a provider the definition does not list.
+    """
     import io
 
+    from lp_audit.errors import OptionError
     from lp_audit.files import write_atomic
+
+    problem = definition.unknown_provider(provider) if provider is not None else None
+    if problem is not None:
+        raise OptionError(problem)
 
     target = Path(path)
     if target.suffix.lower() == ".csv":
         write_atomic(target, ",".join(definition.field_names) + "\n")
         return
     buffer = io.BytesIO()
-    build_template(definition).save(buffer)
+    build_template(definition, provider).save(buffer)
     write_atomic(target, buffer.getvalue())
 
 

@@ -145,13 +145,9 @@ def _check_provider(definition: Definition, provider: str | None) -> None:
     """
     from lp_audit.errors import OptionError
 
-    if provider is None or definition.provider_field is None:
-        return
-    codes = definition.field(definition.provider_field).valid_codes
-    if codes and provider not in codes:
-        raise OptionError(
-            f"unknown provider {provider!r}: the definition's providers are {', '.join(codes)}"
-        )
+    problem = definition.unknown_provider(provider) if provider is not None else None
+    if problem is not None:
+        raise OptionError(problem)
 
 
 def validate_returns(
