@@ -399,3 +399,61 @@ def test_describe_definition_is_the_library_behind_definitions_show() -> None:
     assert (
         f"{summary.rules} cross-field rules, {summary.return_rules} return rules" in result.stdout
     )
+
+
+SPEC_STYLE = """name: children-looked-after
+version: "1"
+title: Children looked after (an excerpt)
+fields:
+  - {name: CHILD, label: Child ID, type: text, required: true}
+  - {name: SEX, label: Sex, type: code, codes: ["1", "2"], required: true}
+  - {name: HOME_POST, label: Home postcode, type: text}
+  - {name: PL_POST, label: Placement postcode, type: text}
+rules:
+  - id: "178"
+    message: The placement postcode is the same as the home postcode.
+    check: {compare: HOME_POST != PL_POST}
+"""
+
+
+def test_a_definition_can_be_written_as_a_specification_writes_it(tmp_path: Path) -> None:
+    """Upper-case field names matched exactly (no alias warning), rule ids as numbered, codes
+    as a list without labels, and text fields compared with != (issue: real returns)."""
+    from lp_audit import validate_return
+
+    path = tmp_path / "cla.yaml"
+    path.write_text(SPEC_STYLE)
+    definition = load_definition_file(path)
+    assert definition.field_names == ("CHILD", "SEX", "HOME_POST", "PL_POST")
+    assert [c.label for c in definition.field("SEX").codes] == ["1", "2"]
+    data = tmp_path / "cla.csv"
+    data.write_text("CHILD,SEX,HOME_POST,PL_POST\nC1,1,AB1,AB1\nC2,3,AB1,CD2\nC3,2,,CD2\n")
+    result = validate_return(data, definition)
+    found = {(f.code, f.line, f.rule) for f in result.finding_objects()}
+    assert found == {("rule-failed", 2, "178"), ("invalid-code", 3, None)}
+    messages = " ".join(result.findings["message"])
+    assert "Use one of: 1, 2." in messages and "1 1" not in messages
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            ("name: CHILD", "name: 9CHILD"),
+            "'9CHILD' cannot be a field name: it starts with a letter",
+        ),
+        (('id: "178"', 'id: "17 8"'), "'17 8' cannot be a rule id"),
+        (
+            ("HOME_POST != PL_POST", "HOME_POST < PL_POST"),
+            "cannot compare Home postcode is before Placement postcode: a compare takes two numbers",
+        ),
+    ],
+)
+def test_a_specification_style_mistake_says_what_is_allowed(
+    tmp_path: Path, edit: tuple[str, str], expected: str
+) -> None:
+    path = tmp_path / "cla.yaml"
+    path.write_text(SPEC_STYLE.replace(*edit))
+    with pytest.raises(DefinitionError) as caught:
+        load_definition_file(path)
+    assert any(expected in str(p) for p in caught.value.problems), caught.value.problems

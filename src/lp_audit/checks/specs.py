@@ -105,7 +105,7 @@ class ReturnSchema:
 
 def describe_codes(f: Field) -> str:
     """The allowed codes with labels for a message, shortened when there are many."""
-    listed = [f"{c.value} {c.label}" for c in f.codes]
+    listed = [c.value if c.label == c.value else f"{c.value} {c.label}" for c in f.codes]
     if len(listed) <= 8:
         return ", ".join(listed)
     return shorten(listed, 6) + " (the data definition lists them all)"

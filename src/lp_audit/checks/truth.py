@@ -70,6 +70,9 @@ def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> tuple[Any, A
             return s.to_numpy(), known
         if isinstance(s.dtype, pd.api.extensions.ExtensionDtype) and s.dtype.kind in "iuf":
             return s.fillna(0).to_numpy(), known  # Int64 to int64, Float64 to float64
+        if isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(s.dtype):
+            # text and codes compare as plain values: two code columns' categories differ
+            return s.astype(object).to_numpy(), known
         return s, known  # anything else is compared as pandas compares it
     if op.kind == "number":
         return int(op.value), True

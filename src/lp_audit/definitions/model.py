@@ -41,8 +41,8 @@ DATE_FORMATS = {
     "DD.MM.YYYY": "%d.%m.%Y",
     "YYYY/MM/DD": "%Y/%m/%d",
 }
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-ID_RE = re.compile(r"^[a-z][a-z0-9-]*$")
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
 
 

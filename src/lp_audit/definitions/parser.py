@@ -159,7 +159,11 @@ class Parser(RuleParser):
         if name is None:
             return None
         if not NAME_RE.match(name):
-            self.problem((*path, "name"), "a field name is lower-case letters, digits and '_'")
+            self.problem(
+                (*path, "name"),
+                f"{name!r} cannot be a field name: it starts with a letter, then letters, digits "
+                "or '_' (as a specification's header: CHILD, DECOM, age_at_referral)",
+            )
         ftype = data.get("type")
         if ftype not in FIELD_TYPES:
             hint = difflib.get_close_matches(str(ftype), FIELD_TYPES, n=1)
@@ -243,9 +247,16 @@ class Parser(RuleParser):
         value = data.get(key)
         if value is None:
             return ()
+        if isinstance(value, list) and all(
+            isinstance(v, str | int) and not isinstance(v, bool) for v in value
+        ):
+            # a list of codes without labels, as many specifications give them: each its own label
+            return tuple(Code(str(v), str(v), unknown) for v in value)
         if not isinstance(value, dict):
             self.problem(
-                (*path, key), f"expected a mapping of code: label, found {describe_kind(value)}"
+                (*path, key),
+                f"expected codes as a mapping of code: label, or a list of codes, found "
+                f"{describe_kind(value)}",
             )
             return ()
         result = []

@@ -111,7 +111,11 @@ class RuleParser(ParserBase):
         check = self.condition(data["check"], (*path, "check"))
         when = self.condition(data["when"], (*path, "when")) if "when" in data else None
         if rule_id is not None and not ID_RE.match(rule_id):
-            self.problem((*path, "id"), "a rule id is lower-case letters, digits and '-'")
+            self.problem(
+                (*path, "id"),
+                f"{rule_id!r} cannot be a rule id: it is letters, digits, '-', '_' or '.', "
+                "starting with a letter or digit (as specifications number them: 178, R-12)",
+            )
         if rule_id is None or message is None or check is None or ("when" in data and when is None):
             return None
         return Rule(

@@ -72,9 +72,20 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
             specials = {o.kind for o in (comp.left, comp.right) if o.kind != "field"}
             numeric = kinds <= {"integer", "decimal", None} and specials <= {"number"}
             dated = kinds <= {"date", None} and specials <= {"period_start", "period_end", "today"}
-            if not (numeric or dated):
+            textual = (
+                kinds <= {"text", "code", None}
+                and not specials
+                and comp.op in ("==", "!=")
+                and not comp.days
+            )
+            if not (numeric or dated or textual):
                 parser.problem(
-                    (), f"{where}: cannot compare {comp.describe(definition.labels())}", line=line
+                    (),
+                    f"{where}: cannot compare {comp.describe(definition.labels())}: a compare "
+                    "takes two numbers, two dates (period.start, period.end and today are dates; "
+                    "'+ N days' shifts one), or two text or code fields with == or != "
+                    f"(here: {', '.join(sorted(str(k) for k in kinds | specials))})",
+                    line=line,
                 )
 
     for f in definition.fields:
