@@ -457,3 +457,27 @@ def test_a_specification_style_mistake_says_what_is_allowed(
     with pytest.raises(DefinitionError) as caught:
         load_definition_file(path)
     assert any(expected in str(p) for p in caught.value.problems), caught.value.problems
+
+
+def test_a_compare_can_name_a_date(tmp_path: Path) -> None:
+    """'episodes that start before 2015-04-01 are out of scope': a date literal in a compare."""
+    from lp_audit import validate_return
+
+    text = SPEC_STYLE.replace(
+        "  - {name: PL_POST, label: Placement postcode, type: text}\n",
+        "  - {name: PL_POST, label: Placement postcode, type: text}\n"
+        "  - {name: DECOM, label: Date episode commenced, type: date}\n",
+    ) + (
+        '  - id: "103"\n    message: The episode started before 1 April 2015.\n'
+        "    check: {compare: DECOM >= 2015-04-01}\n"
+    )
+    path = tmp_path / "cla.yaml"
+    path.write_text(text)
+    definition = load_definition_file(path)
+    data = tmp_path / "cla.csv"
+    data.write_text("CHILD,SEX,HOME_POST,PL_POST,DECOM\nC1,1,A,B,2015-03-31\nC2,1,A,B,2015-04-01\n")
+    found = [(f.rule, f.line) for f in validate_return(data, definition).finding_objects()]
+    assert found == [("103", 2)]
+    path.write_text(text.replace("2015-04-01}", "2015-02-30}"))
+    with pytest.raises(DefinitionError, match="'2015-02-30' is not a real date"):
+        load_definition_file(path)

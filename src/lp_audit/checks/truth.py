@@ -76,6 +76,8 @@ def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> tuple[Any, A
         return s, known  # anything else is compared as pandas compares it
     if op.kind == "number":
         return int(op.value), True
+    if op.kind == "date":
+        return np.datetime64(op.value, "D"), True
     # dates as days: no cast of a column to nanoseconds, which would overflow in year 2262
     if op.kind == "today":
         return np.datetime64(context.today or date.today(), "D"), True

@@ -23,7 +23,7 @@ from typing import Literal
 
 FieldOp = Literal["equals", "not_equals", "in", "not_in", "blank", "contains"]
 CompareOp = Literal["<", "<=", ">", ">=", "==", "!="]
-OperandKind = Literal["field", "period_start", "period_end", "today", "number"]
+OperandKind = Literal["field", "period_start", "period_end", "today", "number", "date"]
 
 FIELD_OPS: tuple[FieldOp, ...] = ("equals", "not_equals", "in", "not_in", "blank", "contains")
 SPECIAL_OPERANDS: dict[str, OperandKind] = {
@@ -32,8 +32,8 @@ SPECIAL_OPERANDS: dict[str, OperandKind] = {
     "today": "today",
 }
 _COMPARE_RE = re.compile(
-    r"^\s*(?P<left>[A-Za-z_][\w.]*|\d+)\s*(?P<op><=|>=|==|!=|<|>)\s*"
-    r"(?P<right>[A-Za-z_][\w.]*|\d+)"
+    r"^\s*(?P<left>[A-Za-z_][\w.]*|\d{4}-\d{2}-\d{2}|\d+)\s*(?P<op><=|>=|==|!=|<|>)\s*"
+    r"(?P<right>[A-Za-z_][\w.]*|\d{4}-\d{2}-\d{2}|\d+)"
     r"(?:\s*(?P<sign>[+-])\s*(?P<days>\d+)\s*days?)?\s*$"
 )
 _OP_WORDS = {
@@ -62,6 +62,7 @@ class Operand:
             "period_end": "the end of the return period",
             "today": "today",
             "number": self.value,
+            "date": self.value,
         }[self.kind]
 
 
@@ -176,6 +177,14 @@ def parse_operand(text: str) -> Operand:
         return Operand(SPECIAL_OPERANDS[text], text)
     if text.isdigit():
         return Operand("number", text)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a real date (write dates as YYYY-MM-DD)") from None
+        return Operand("date", text)
     return Operand("field", text)
 
 
@@ -189,7 +198,8 @@ def parse_compare(text: str) -> Compare:
     if not match:
         raise ValueError(
             f"cannot read the comparison {text!r}: write it as "
-            "'field_a <= field_b', optionally followed by '+ 14 days'"
+            "'field_a <= field_b' (or a date such as 2015-04-01, period.start, today, a whole "
+            "number), optionally followed by '+ 14 days'"
         )
     days = int(match["days"] or 0) * (-1 if match["sign"] == "-" else 1)
     op: CompareOp = match["op"]  # type: ignore[assignment]

@@ -71,7 +71,12 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
             }
             specials = {o.kind for o in (comp.left, comp.right) if o.kind != "field"}
             numeric = kinds <= {"integer", "decimal", None} and specials <= {"number"}
-            dated = kinds <= {"date", None} and specials <= {"period_start", "period_end", "today"}
+            dated = kinds <= {"date", None} and specials <= {
+                "period_start",
+                "period_end",
+                "today",
+                "date",
+            }
             textual = (
                 kinds <= {"text", "code", None}
                 and not specials
@@ -82,7 +87,7 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
                 parser.problem(
                     (),
                     f"{where}: cannot compare {comp.describe(definition.labels())}: a compare "
-                    "takes two numbers, two dates (period.start, period.end and today are dates; "
+                    "takes two numbers, two dates (period.start, period.end, today and YYYY-MM-DD are dates; "
                     "'+ N days' shifts one), or two text or code fields with == or != "
                     f"(here: {', '.join(sorted(str(k) for k in kinds | specials))})",
                     line=line,
