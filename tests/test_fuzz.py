@@ -140,3 +140,80 @@ def test_feedback_workbooks_never_fail(tmp_path: Path, fmt: str, content: bytes)
     result = CliRunner().invoke(app, ["validate", str(path), "-f", fmt, "-o", str(out)])
     assert result.exit_code in (0, 1, 2), result.output
     assert "internal error" not in result.output, result.output
+
+
+config_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-5, 10**6),
+        st.text(max_size=20),
+        st.sampled_from(["2025-26 Q1", "RTH", "2027-03-31", "99.8", "error", "^(?P<provider>x)"]),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "definition",
+                    "providers",
+                    "expected",
+                    "filename_pattern",
+                    "acknowledgements",
+                    "suppression",
+                    "thresholds",
+                    "weights",
+                    "min_count",
+                    "limit",
+                    "provider",
+                    "code",
+                    "until",
+                    "reason",
+                    "RTH",
+                    "2025-26 Q1",
+                ]
+            ),
+            inner,
+            max_size=5,
+        ),
+    ),
+    max_leaves=12,
+)
+
+
+@FUZZ
+@given(
+    data=st.dictionaries(
+        st.sampled_from(
+            [
+                "definition",
+                "providers",
+                "expected",
+                "filename_pattern",
+                "acknowledgements",
+                "suppression",
+                "thresholds",
+                "weights",
+            ]
+        ),
+        config_values,
+        max_size=6,
+    )
+)
+def test_audit_configs_never_fail(tmp_path: Path, data: dict[str, object]) -> None:
+    """Any lp-audit.yaml is loaded or refused with its problems, never an internal error."""
+    import shutil
+
+    import yaml
+
+    folder = tmp_path / "returns"
+    folder.mkdir(exist_ok=True)
+    example = Path(__file__).resolve().parents[1] / "examples" / "hbyw" / "rth-2025-26-q1.csv"
+    shutil.copy(example, folder / "rth-2025-26-q1.csv")
+    (folder / "lp-audit.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    result = CliRunner().invoke(app, ["audit", str(folder), "--format", "json"])
+    assert result.exit_code in (0, 1, 2), result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )

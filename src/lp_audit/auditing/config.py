@@ -140,23 +140,38 @@ def load_config(path: str | Path) -> AuditConfig:
     for key in data:
         if key not in _KEYS:
             problem((key,), f"unknown setting {key!r} (known: {', '.join(sorted(_KEYS))})")
+
+    def mapping(key: str, example: str) -> dict[Any, Any]:
+        value = data.get(key) or {}
+        if not isinstance(value, dict):
+            problem((key,), f"expected a mapping, such as {example}")
+            return {}
+        return value
+
     expected: dict[Period, tuple[str, ...]] = {}
-    for period_text, codes in (data.get("expected") or {}).items():
+    for period_text, codes in mapping("expected", "'2025-26 Q1: [RTH, SGT]'").items():
+        if codes is not None and not isinstance(codes, list):
+            problem(("expected", period_text), "expected a list of provider codes, such as [RTH]")
+            continue
         try:
             expected[Period.parse(str(period_text))] = tuple(str(c) for c in codes or ())
         except (ValueError, TypeError) as exc:
             problem(("expected", period_text), str(exc))
     pattern = data.get("filename_pattern")
     if pattern is not None:
+        import warnings
+
         try:
-            compiled = re.compile(str(pattern))
+            with warnings.catch_warnings():  # re's hints about odd patterns are not for users
+                warnings.simplefilter("ignore")
+                compiled = re.compile(str(pattern))
         except re.error as exc:
             problem(("filename_pattern",), f"invalid regular expression: {exc}")
         else:
             if not {"provider", "period"} & set(compiled.groupindex):
                 problem(("filename_pattern",), "name a group (?P<provider>…) or (?P<period>…)")
     weights: dict[str, float] = {}
-    for name, weight in (data.get("weights") or {}).items():
+    for name, weight in mapping("weights", "'gender: 2'").items():
         if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
             problem(("weights", name), "a weight is a number, 0 or more")
         else:
@@ -166,7 +181,11 @@ def load_config(path: str | Path) -> AuditConfig:
     if isinstance(thresholds, Thresholds) and thresholds.limit not in (95, 99.8):
         problem(("thresholds", "limit"), "limit is 95 or 99.8")
     acknowledgements = []
-    for i, item in enumerate(data.get("acknowledgements") or []):
+    listed = data.get("acknowledgements") or []
+    if not isinstance(listed, list):
+        problem(("acknowledgements",), "expected a list of acknowledgements, each with a reason")
+        listed = []
+    for i, item in enumerate(listed):
         if not isinstance(item, dict) or "reason" not in item:
             problem(("acknowledgements", i), "each acknowledgement needs at least a reason")
             continue
@@ -189,11 +208,12 @@ def load_config(path: str | Path) -> AuditConfig:
                 until_date,
             )
         )
+    providers = mapping("providers", "'RTH: Redthread'")
     if problems:
         raise ConfigError(problems)
     return AuditConfig(
         definition=_opt(data.get("definition")),
-        providers={str(k): str(v) for k, v in (data.get("providers") or {}).items()},
+        providers={str(k): str(v) for k, v in providers.items()},
         expected=expected,
         filename_pattern=_opt(pattern),
         weights=weights,
