@@ -220,3 +220,23 @@ def test_a_providers_template_offers_only_its_own_provider_code(tmp_path: Path) 
     assert [v for v in offered if v] == ["RTH"]
     unknown = CliRunner().invoke(app, ["template", V1, "--provider", "XYZ", "-o", str(out)])
     assert unknown.exit_code == 2 and "unknown provider 'XYZ'" in unknown.stderr
+
+
+def test_a_feedback_workbook_for_a_definition_file_of_ones_own(tmp_path: Path) -> None:
+    """The workbook loaded the definition again by name, so a definition given as a file (not
+    bundled) failed; found by fuzzing."""
+    from openpyxl import load_workbook
+
+    definition = tmp_path / "mine.yaml"
+    definition.write_text(
+        "name: mine\nversion: '1'\ntitle: Mine\nfields:\n"
+        "  - {name: A, label: Field A, type: integer, required: true}\n"
+    )
+    data = tmp_path / "r.csv"
+    data.write_text("A\n1\nx\n")
+    out = tmp_path / "fb.xlsx"
+    result = CliRunner().invoke(
+        app, ["validate", str(data), "-d", str(definition), "-f", "xlsx", "-o", str(out)]
+    )
+    assert result.exit_code == 1, result.output
+    assert load_workbook(out)["Summary"]["B4"].value == "mine@1"

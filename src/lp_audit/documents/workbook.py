@@ -335,7 +335,7 @@ def write_feedback(result: ReturnResult, output: str | Path) -> None:
 
     if result.source is None:
         raise ValueError("write_feedback needs validate_return(..., keep_source=True)")
-    definition = load_definition(result.definition or "")
+    definition = result.definition_model or load_definition(result.definition or "")
     buffer = io.BytesIO()
     build_feedback(result, result.source, definition).save(buffer)
     write_atomic(output, buffer.getvalue())

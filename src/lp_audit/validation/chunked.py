@@ -200,6 +200,7 @@ def validate_in_chunks(
         findings=order_findings(findings, first),
         encoding=first.encoding or None,
         omitted=omitted_counts(findings),
+        definition_model=chosen,
     )
 
 

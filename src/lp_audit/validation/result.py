@@ -13,6 +13,7 @@ SCHEMA_VERSION = 1
 if TYPE_CHECKING:
     import pandas as pd
 
+    from lp_audit.definitions import Definition
     from lp_audit.profiling import Capture
     from lp_audit.reading import RawReturn
 
@@ -35,6 +36,8 @@ class ReturnResult:
     #: findings counted but not listed one by one, by severity: past the first 1,000 rows of
     #: one problem, ``findings`` has one finding that says how many more there are
     omitted: dict[str, int] = field(default_factory=dict)
+    #: the definition the return was checked against (``definition`` is its ref)
+    definition_model: Definition | None = field(default=None, repr=False, compare=False)
 
     @property
     def counts(self) -> dict[str, int]:

@@ -142,6 +142,7 @@ def validate_raw(
         encoding=raw.encoding or None,
         capture=profile,
         omitted=omitted,
+        definition_model=definition,
     )
 
 
