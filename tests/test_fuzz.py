@@ -142,6 +142,17 @@ def test_feedback_workbooks_never_fail(tmp_path: Path, fmt: str, content: bytes)
     assert "internal error" not in result.output, result.output
 
 
+#: the settings of lp-audit.yaml, and below them keys and values that settings take
+SETTINGS = [
+    "definition",
+    "providers",
+    "expected",
+    "filename_pattern",
+    "acknowledgements",
+    "suppression",
+    "thresholds",
+    "weights",
+]
 config_values = st.recursive(
     st.one_of(
         st.none(),
@@ -155,14 +166,7 @@ config_values = st.recursive(
         st.dictionaries(
             st.sampled_from(
                 [
-                    "definition",
-                    "providers",
-                    "expected",
-                    "filename_pattern",
-                    "acknowledgements",
-                    "suppression",
-                    "thresholds",
-                    "weights",
+                    *SETTINGS,
                     "min_count",
                     "limit",
                     "provider",
@@ -184,18 +188,7 @@ config_values = st.recursive(
 @FUZZ
 @given(
     data=st.dictionaries(
-        st.sampled_from(
-            [
-                "definition",
-                "providers",
-                "expected",
-                "filename_pattern",
-                "acknowledgements",
-                "suppression",
-                "thresholds",
-                "weights",
-            ]
-        ),
+        st.sampled_from(SETTINGS),
         config_values,
         max_size=6,
     )
