@@ -28,6 +28,7 @@ protect intervals too. Step 3 guarantees that no hidden count can be worked out 
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -92,15 +93,27 @@ class Plan:
         self.hidden: dict[Key, str] = {}
         #: totals shown rounded to a multiple of their step (5 or 10 points for a score)
         self.coarser: dict[Key, int] = {}
-        self._settled: set[tuple[tuple[int, ...], tuple[Key, ...]]] = set()
         self._degree: dict[Key, int] = defaultdict(int)  # how many sums each count is part of
-        for relation in self.relations:
-            for k in {relation.total, *relation.members}:
+        #: each sum's counts, and the sums each count is in
+        self._keys = [(r.total, *r.members) for r in self.relations]
+        self._sums_of: dict[Key, list[int]] = defaultdict(list)
+        for i, keys in enumerate(self._keys):
+            for k in set(keys):
                 self._degree[k] += 1
+                self._sums_of[k].append(i)
+        # Bookkeeping kept up to date as counts are hidden (hiding only grows), so each round
+        # looks only at what changed: the sums that one-at-a-time suppression must look at
+        # again, and the independent parts of the system of sums (sums sharing a hidden count,
+        # kept as a union-find) with the parts changed since they were last solved.
+        # Measured on the examples: planning took 0.56 s rescanning every sum each round.
+        self._to_look_at: set[int] = set()
+        self._parent: dict[Key, Key] = {}
+        self._parts: dict[Key, tuple[set[int], set[Key]]] = {}
+        self._changed: set[Key] = set()
         if enabled:
             for key in values.keys() if counts is None else counts:
                 if 1 <= values[key] < policy.min_count:
-                    self.hidden[key] = PRIMARY
+                    self._hide(key, PRIMARY)
             self._protect()
             self._protect_rounded()
 
@@ -138,11 +151,47 @@ class Plan:
             rank = 2
         return (rank, self._degree[key], self.values[key] == 0, self.values[key], key)
 
+    def _hide(self, key: Key, why: str) -> None:
+        self.hidden[key] = why
+        sums = self._sums_of.get(key, ())
+        self._to_look_at.update(sums)
+        # join the part of every sum it is in (each such sum's hidden counts are in one part)
+        self._parent[key] = key
+        self._parts[key] = (set(), {key})
+        self._changed.add(key)
+        for i in sums:
+            for other in self._keys[i]:
+                if other != key and other in self.hidden:
+                    self._union(key, other)
+                    break
+            self._parts[self._find(key)][0].add(i)
+
+    def _find(self, key: Key) -> Key:
+        parent = self._parent
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def _union(self, a: Key, b: Key) -> None:
+        a, b = self._find(a), self._find(b)
+        if a == b:
+            return
+        if len(self._parts[a][1]) < len(self._parts[b][1]):
+            a, b = b, a
+        self._parent[b] = a
+        sums, unknowns = self._parts.pop(b)
+        self._parts[a][0].update(sums)
+        self._parts[a][1].update(unknowns)
+        self._changed.discard(b)
+        self._changed.add(a)
+
     def _protect(self) -> None:
         for _ in range(10_000):  # each round hides at least one more count, so this ends
             if self._one_at_a_time():
                 continue
-            exposed = self.recoverable()
+            exposed = self._recoverable_in(self._changed)
+            self._changed = set()
             if not exposed:
                 return
             for key, used in sorted(exposed.items()):
@@ -171,32 +220,54 @@ class Plan:
             )
             factor = next((f for f in COARSER if relation.step * f >= need - 1e-12), None)
             if factor is None:
-                self.hidden[relation.total] = SECONDARY
+                self._hide(relation.total, SECONDARY)
             elif factor > 1:
                 self.coarser[relation.total] = factor
 
     def _one_at_a_time(self) -> bool:
-        """Classic secondary suppression: no visible sum may hold exactly one small hidden count."""
+        """Classic secondary suppression: no visible sum may hold exactly one small hidden count.
+
+        One round goes through the sums in order, as if looking at every one; only a sum with
+        a count hidden since it was last looked at can need another, so only those are.
+        """
         changed = False
-        for relation in self.relations:
-            if relation.total in self.hidden:
+        queue = sorted(self._to_look_at)
+        self._to_look_at = set()
+        heapq.heapify(queue)
+        done: set[int] = set()
+        while queue:
+            i = heapq.heappop(queue)
+            if i in done:
                 continue
-            hidden = [m for m in relation.members if m in self.hidden]
-            # only small counts need protecting: a count hidden to protect one can be worked
-            # out without harm, so protecting it in turn would only cascade
-            if len(hidden) != 1 or self.hidden[hidden[0]] != PRIMARY:
-                continue
-            weights = relation.weights or (1.0,) * len(relation.members)
-            partners = [
-                m
-                for m, w in zip(relation.members, weights, strict=True)
-                if m not in self.hidden and w != 0
-            ]
-            if weights[relation.members.index(hidden[0])] != 0:
-                choice = min(partners, key=self._cost) if partners else relation.total
-                self.hidden[choice] = SECONDARY
+            done.add(i)
+            choice = self._second_for(self.relations[i])
+            if choice is not None:
+                self._hide(choice, SECONDARY)
                 changed = True
+                # sums later in this round's order are looked at in this round
+                for j in [j for j in self._to_look_at if j > i and j not in done]:
+                    self._to_look_at.discard(j)
+                    heapq.heappush(queue, j)
         return changed
+
+    def _second_for(self, relation: Relation) -> Key | None:
+        """The count to hide so that ``relation`` does not give away its one small hidden count."""
+        if relation.total in self.hidden:
+            return None
+        hidden = [m for m in relation.members if m in self.hidden]
+        # only small counts need protecting: a count hidden to protect one can be worked
+        # out without harm, so protecting it in turn would only cascade
+        if len(hidden) != 1 or self.hidden[hidden[0]] != PRIMARY:
+            return None
+        weights = relation.weights or (1.0,) * len(relation.members)
+        if weights[relation.members.index(hidden[0])] == 0:
+            return None
+        partners = [
+            m
+            for m, w in zip(relation.members, weights, strict=True)
+            if m not in self.hidden and w != 0
+        ]
+        return min(partners, key=self._cost) if partners else relation.total
 
     def _cover(self, key: Key, used: list[Relation]) -> bool:
         """Hide the cheapest visible count in the sums ``key`` was worked out from.
@@ -208,7 +279,7 @@ class Plan:
         visible = {k for r in used for k in (r.total, *r.members) if k not in self.hidden}
         if not visible:
             return False
-        self.hidden[min(visible, key=self._cost)] = SECONDARY
+        self._hide(min(visible, key=self._cost), SECONDARY)
         return True
 
     def recoverable(self) -> dict[Key, list[Relation]]:
@@ -217,14 +288,10 @@ class Plan:
         A hidden count is determined when its unit vector lies in the row space of the hidden
         part of the system of sums. Each is returned with the sums it can be worked out from.
         The system falls apart into independent parts (sums that share no hidden count), each
-        solved on its own, and a part already found safe is not solved again while nothing in
-        it changes (hiding only grows); measured on the examples: 1.3 s before, 0.2 s now.
+        solved on its own. This works from ``hidden`` alone, afresh: planning keeps the parts
+        as it goes and solves only those changed since it last solved them; tests check the
+        finished plan with this.
         """
-        active = [
-            i
-            for i, r in enumerate(self.relations)
-            if r.total in self.hidden or any(m in self.hidden for m in r.members)
-        ]
         parent: dict[Key, Key] = {}
 
         def find(key: Key) -> Key:
@@ -233,29 +300,26 @@ class Plan:
                 key = parent[key]
             return key
 
-        for i in active:
-            relation = self.relations[i]
+        parts: dict[Key, list[Relation]] = defaultdict(list)
+        active = [r for r in self.relations if any(k in self.hidden for k in (r.total, *r.members))]
+        for relation in active:
             keys = [k for k in (relation.total, *relation.members) if k in self.hidden]
             for other in keys[1:]:
                 parent[find(other)] = find(keys[0])
-        parts: dict[Key, list[int]] = defaultdict(list)
-        for i in active:
-            relation = self.relations[i]
+        for relation in active:
             first = next(k for k in (relation.total, *relation.members) if k in self.hidden)
-            parts[find(first)].append(i)
+            parts[find(first)].append(relation)
         exposed: dict[Key, list[Relation]] = {}
-        for indices in parts.values():
-            relations = [self.relations[i] for i in indices]
-            unknowns = tuple(
-                sorted({k for r in relations for k in (r.total, *r.members) if k in self.hidden})
-            )
-            signature = (tuple(indices), unknowns)
-            if signature in self._settled:
-                continue
-            found = self._solve(relations)
-            if not found:
-                self._settled.add(signature)
-            exposed.update(found)
+        for relations in parts.values():
+            exposed.update(self._solve(relations))
+        return exposed
+
+    def _recoverable_in(self, roots: Iterable[Key]) -> dict[Key, list[Relation]]:
+        exposed: dict[Key, list[Relation]] = {}
+        for root in roots:
+            sums = sorted(self._parts[root][0])
+            if sums:
+                exposed.update(self._solve([self.relations[i] for i in sums]))
         return exposed
 
     def _solve(self, relations: list[Relation]) -> dict[Key, list[Relation]]:
