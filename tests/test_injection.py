@@ -65,3 +65,24 @@ def test_audit_text_and_reports_neutralise_hostile_values(hostile: Path, tmp_pat
         runner.invoke(app, ["audit", str(hostile.parent), "--report", str(out), "--no-suppression"])
     assert "<b>extra" not in html.read_text() and "\x1b" not in html.read_text()
     assert "<b>" not in markdown.read_text()
+
+
+def test_a_provider_name_with_markup_stays_text_in_every_chart(tmp_path: Path) -> None:
+    """Charts keep their text as SVG text: matplotlib's writer must escape it like the page."""
+    import shutil
+
+    folder = tmp_path / "returns"
+    shutil.copytree(Path(__file__).parents[1] / "examples" / "hbyw", folder)
+    config = folder / "lp-audit.yaml"
+    hostile_name = '<img src=x onerror="alert(1)"> & Co'
+    config.write_text(
+        config.read_text().replace("RTH: Redthread", f"RTH: '{hostile_name}'"), encoding="utf-8"
+    )
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(app, ["audit", str(folder), "--report", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "<img" not in html
+    charts = html.split("<svg")[1:]
+    escaped = '&lt;img src=x onerror="alert(1)"&gt; &amp; Co'
+    assert len(charts) >= 3 and sum(escaped in chart for chart in charts) >= 2

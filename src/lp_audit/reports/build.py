@@ -152,7 +152,7 @@ def build_context(
         heatmap = Figure(
             "heatmap",
             f"Valid, not known, invalid and missing values by provider and field, {latest}",
-            Markup(svg),  # safe: drawn by matplotlib, its text turned into paths
+            Markup(svg),  # safe: matplotlib's SVG writer escapes its text (test_injection)
             "A grid with four rows per provider (valid, not known, invalid, missing) and a "
             "column per field, coloured by the share of applicable rows; the table below gives "
             "the same numbers.",

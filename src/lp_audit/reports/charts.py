@@ -3,8 +3,15 @@
 matplotlib is imported only here, and this module only when a report is rendered. Output is
 reproducible (no date in the SVG metadata, fixed element ids), uses the Okabe-Ito palette and
 viridis (both colour-blind safe, and readable in greyscale through markers and luminance), and
-draws text as paths so the SVG needs no fonts. Values the small-number policy hides are never
+keeps text as text (``svg.fonttype: none``, DejaVu Sans falling back to the reader's sans-serif):
+a screen reader and a search in the page or the PDF find a chart's labels, and the SVG is a
+third of the size with glyphs drawn as paths. Values the small-number policy hides are never
 drawn.
+
+Figures are made with :class:`matplotlib.figure.Figure`, not pyplot: no global state, nothing
+to close. The margins are measured once with the Agg renderer and the SVG drawn once; a
+``bbox_inches="tight"`` save draws every figure twice (measured on the examples' report: the
+six charts took 0.51 s warm, 0.34 s now).
 """
 
 from __future__ import annotations
@@ -21,30 +28,40 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
-def _pyplot() -> Any:
+def _figure(width: float, height: float) -> tuple[Any, Any]:
+    """A figure of ``width`` x ``height`` inches and its one axes."""
     import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
     matplotlib.rcParams.update(
         {
             "svg.hashsalt": "lp-audit",
-            "svg.fonttype": "path",
+            "svg.fonttype": "none",
             "font.size": 9,
             "axes.spines.top": False,
             "axes.spines.right": False,
         }
     )
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(width, height))
+    return fig, fig.subplots()
 
-    return plt
+
+def _percent(axis: Any) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
 
 
 def _svg(fig: Any, prefix: str) -> str:
     """The figure as SVG text for inlining, its element ids prefixed to be unique in the page."""
-    plt = _pyplot()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    # the extent of everything drawn (labels, legends outside the axes), measured without
+    # drawing, the way matplotlib's tight_layout does
+    renderer = FigureCanvasAgg(fig).get_renderer()  # type: ignore[no-untyped-call]
+    bbox = fig.get_tightbbox(renderer).padded(0.1)
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
-    plt.close(fig)
+    fig.savefig(buffer, format="svg", bbox_inches=bbox, metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
     text = text[text.index("<svg") :]  # drop the XML prolog and doctype: the SVG is inlined
     # several charts share one document, and matplotlib numbers ids from 1 in each
@@ -66,8 +83,7 @@ def funnel_chart(
 
     from lp_audit.auditing.statistics import Z95, Z998
 
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5.2, 3.2))
+    fig, ax = _figure(5.2, 3.2)
     top = max([*denominators, 10]) * 1.15
     n = np.linspace(max(min([*denominators, 10]) * 0.5, 2), top, 200)
     se = np.sqrt(pooled * (1 - pooled) / n)
@@ -87,7 +103,7 @@ def funnel_chart(
         )
     ax.set_xlabel("Rows (denominator)")
     ax.set_ylabel(ylabel)
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    _percent(ax.yaxis)
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1, 0.5))
     return _svg(fig, prefix)
@@ -97,32 +113,33 @@ def heatmap_chart(
     rows: Sequence[str], columns: Sequence[str], values: np.ndarray, *, prefix: str = "heatmap"
 ) -> str:
     """A provider x field grid of shares; NaN cells (hidden by policy or absent) are hatched."""
+    import matplotlib
     import numpy as np
+    from matplotlib.patches import Patch, Rectangle
 
-    plt = _pyplot()
-    height = 0.45 * len(rows) + 1.6
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.32 * len(columns) + 1.5), height))
+    fig, ax = _figure(max(6.0, 0.32 * len(columns) + 1.5), 0.45 * len(rows) + 1.6)
     masked = np.ma.masked_invalid(np.asarray(values, dtype=float))
-    cmap = plt.get_cmap("viridis").with_extremes(bad="#dddddd")
+    # hidden cells are transparent over one hatched rectangle behind the whole grid
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad=(0, 0, 0, 0))
     image = ax.imshow(masked, cmap=cmap, vmin=0, vmax=1, aspect="auto")
-    for i, j in np.argwhere(masked.mask) if np.ndim(masked.mask) else []:
-        ax.add_patch(
-            plt.Rectangle(
-                (j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#999999", linewidth=0
-            )
+    hatching = {"facecolor": "#dddddd", "edgecolor": "#999999", "hatch": "///"}
+    ax.add_patch(
+        Rectangle(
+            (-0.5, -0.5),
+            len(columns),
+            len(rows),
+            linewidth=0,
+            zorder=-1,
+            **hatching,  # type: ignore[arg-type]
         )
+    )
     ax.set_xticks(range(len(columns)), labels=list(columns), rotation=60, ha="right", fontsize=7)
     ax.set_yticks(range(len(rows)), labels=list(rows), fontsize=8)
     bar = fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01)
-    bar.ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    _percent(bar.ax.yaxis)
     if np.ndim(masked.mask) and masked.mask.any():
-        from matplotlib.patches import Patch
-
-        hatched = Patch(
-            facecolor="#dddddd", edgecolor="#999999", hatch="///", label="not shown: small numbers"
-        )
         ax.legend(
-            handles=[hatched],
+            handles=[Patch(label="not shown: small numbers", **hatching)],  # type: ignore[arg-type]
             loc="lower left",
             bbox_to_anchor=(0, 1.01),
             frameon=False,
@@ -145,8 +162,7 @@ def trend_chart(
     number at least ten below the lowest value: a one-point change does not look like a cliff."""
     import math
 
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5.6, 3.2))
+    fig, ax = _figure(5.6, 3.2)
     x = list(range(len(periods)))
     if network is not None:
         ax.plot(x, network, color="#999999", linewidth=4, alpha=0.6, label="All providers")
