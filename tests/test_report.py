@@ -518,3 +518,17 @@ def test_a_score_is_rounded_more_coarsely_rather_than_hidden_and_still_protects(
             weight = rec["weight"] / rec["applicable"] / total * 100  # score points per count
             # counts consistent with the shown score, the others fixed: a band of width points
             assert math.floor(points / weight) + 1 >= min_count, (provider_name, period, rec)
+
+
+def test_charts_drawn_ahead_in_a_helper_make_the_same_report(examples_audit) -> None:  # type: ignore[no-untyped-def]
+    """``audit --report`` draws the charts in a helper process; the page is the same."""
+    from lp_audit.reports.charts import Painter
+
+    result = examples_audit
+    here = render_report(result)
+    with Painter(ahead=True) as painter:
+        ahead = render_report(result, painter=painter)
+    assert ahead == here and here.count("<svg") >= 3
+    with Painter(ahead=True) as painter:
+        painter._pool.submit(os._exit, 1)  # the helper dies: the charts are drawn here instead
+        assert render_report(result, painter=painter) == here

@@ -84,6 +84,7 @@ def audit(
     from lp_audit.auditing import failing, find_returns
     from lp_audit.reports import REPORT_FORMATS, write_report
     from lp_audit.reports import report_format as pick_format
+    from lp_audit.reports.charts import Painter
     from lp_audit.reports.formats import audit_json, audit_text
 
     fmt, fail_on = fmt.lower(), fail_on.lower()
@@ -97,19 +98,24 @@ def audit(
         fail(f"--today takes a date like 2026-01-31, not {today!r}")
     for target in (output, report):
         guard(target, find_returns(path) if path.exists() else [], definition, config)
-    try:
-        result = run_audit(path, definition, config=config, today=day, progress=_progress())
-    except LpAuditError as exc:
-        fail(str(exc), exc)
-    finally:
-        _progress_done()
-    if report is not None:
+    # a report with charts: a helper process imports the plotting library while the audit runs
+    with Painter(ahead=report is not None and kind != "markdown") as painter:
         try:
-            made = dt.datetime.now().isoformat(sep=" ", timespec="minutes") if stamp else None
-            write_report(result, report, kind, suppress=not no_suppression, stamp=made)
+            result = run_audit(path, definition, config=config, today=day, progress=_progress())
         except LpAuditError as exc:
             fail(str(exc), exc)
-        stderr.print(f"Wrote {plain(str(report))}")
+        finally:
+            _progress_done()
+        if report is not None:
+            try:
+                made = dt.datetime.now().isoformat(sep=" ", timespec="minutes") if stamp else None
+                write_report(
+                    result, report, kind, suppress=not no_suppression, stamp=made, painter=painter
+                )
+            except LpAuditError as exc:
+                fail(str(exc), exc)
+            painter.close(wait=False)  # it exits while the results are printed
+            stderr.print(f"Wrote {plain(str(report))}")
     if fmt == "text" and output is None:
         audit_text(result, Console(highlight=False))
     else:

@@ -9,9 +9,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from lp_audit.auditing.cells import Key
     from lp_audit.auditing.result import AuditResult
     from lp_audit.definitions import Definition
+    from lp_audit.reports.charts import Painter
 
 from lp_audit.reports.context import CLASS_LABELS, Cell, Disclosure, Figure, ReportContext, Table
 from lp_audit.reports.providers import methods_section, provider_part
@@ -25,19 +28,26 @@ def build_context(
     suppress: bool = True,
     charts: bool = True,
     stamp: str | None = None,
+    painter: Painter | None = None,
 ) -> ReportContext:
     """Turn an audit result into a report context under the small-number policy.
 
     ``stamp`` (a date and time, when asked for) is printed in the footer; without it the same
-    audit gives the same report, byte for byte.
+    audit gives the same report, byte for byte. ``painter`` draws the charts (by default in
+    this process): each is started as soon as its numbers are known and put in at the end.
     """
     from markupsafe import Markup
 
     from lp_audit.auditing.highlights import highlights
     from lp_audit.auditing.result import ALL
     from lp_audit.periods import sort_key
+    from lp_audit.reports.charts import Painter
     from lp_audit.reports.disclosure import plan_for
 
+    if charts and painter is None:
+        painter = Painter()
+    elif not charts:
+        painter = None
     policy = Disclosure(result.config.suppression, plan_for(result, definition, enabled=suppress))
     name = result.config.provider_name
     labels = definition.labels()
@@ -96,10 +106,6 @@ def build_context(
         tuple(score_rows),
     )
 
-    texts = tuple(
-        h.text for h in highlights(result, definition, suppress=suppress, plan=policy.plan)
-    )
-
     profile = result.profile
     latest_profile = profile[(profile["period"] == latest) & (profile["provider"] != ALL)]
     fields = [f.name for f in definition.fields if f.name in set(latest_profile["field"])]
@@ -142,31 +148,25 @@ def build_context(
         tuple(heat_rows),
     )
     heatmap = None
+    heatmap_svg: Callable[[], str] | None = None
     if providers and fields:
-        svg = ""
-        if charts:
-            from lp_audit.reports.charts import heatmap_chart
-
+        if painter is not None:
             row_labels = [f"{name(p)}: {CLASS_LABELS[c].lower()}" for p in providers for c in split]
-            svg = heatmap_chart(row_labels, [labels[f] for f in fields], matrix)
+            heatmap_svg = painter.draw("heatmap", row_labels, [labels[f] for f in fields], matrix)
         heatmap = Figure(
             "heatmap",
             f"Valid, not known, invalid and missing values by provider and field, {latest}",
-            Markup(svg),  # safe: matplotlib's SVG writer escapes its text (test_injection)
+            Markup(""),
             "A grid with four rows per provider (valid, not known, invalid, missing) and a "
             "column per field, coloured by the share of applicable rows; the table below gives "
             "the same numbers.",
             heat_table,
         )
 
-    funnels = funnel_figures(result, definition, policy, latest, charts)
-    categories = category_tables(result, definition, policy, latest)
-    drift = drift_table(result, definition, policy, latest)
+    funnels = funnel_figures(result, definition, policy, latest, painter)
 
     trends = None
-    if charts and providers and len(periods) > 1:
-        from lp_audit.reports.charts import trend_chart
-
+    if painter is not None and providers and len(periods) > 1:
         series: dict[str, Sequence[float]] = {}
         for provider in providers:
             values = []
@@ -178,14 +178,23 @@ def build_context(
         for period in periods:
             hit = scores[(scores["provider"] == ALL) & (scores["period"] == period)]
             network.append(_as_shown(hit, ("score", ALL, period), policy))
+        trends_svg = painter.draw(
+            "trends", periods, series, ylabel="Score (0-100)", network=network
+        )
         trends = Figure(
             "trends",
             "Data quality score over quarters",
-            Markup(trend_chart(periods, series, ylabel="Score (0-100)", network=network)),
+            Markup(""),
             "One line per provider showing its data quality score in each quarter; the table gives the same numbers.",
             replace(score_table, id="trends-table"),
         )
 
+    # after every chart is started: the painter draws while these are worked out
+    categories = category_tables(result, definition, policy, latest)
+    drift = drift_table(result, definition, policy, latest)
+    texts = tuple(
+        h.text for h in highlights(result, definition, suppress=suppress, plan=policy.plan)
+    )
     parts = tuple(
         provider_part(result, definition, policy, provider, latest) for provider in providers
     )
@@ -225,6 +234,13 @@ def build_context(
 
     methods = tuple((heading, text) for heading, text in methods_section(result, policy))
     methods += (("Made from", made_from(result)),)
+    # the charts, drawn meanwhile; safe markup: matplotlib's SVG writer escapes its text
+    # (a test puts markup in a provider's name)
+    if heatmap is not None and heatmap_svg is not None:
+        heatmap = replace(heatmap, svg=Markup(heatmap_svg()))
+    if trends is not None:
+        trends = replace(trends, svg=Markup(trends_svg()))
+    figures = tuple(f if chart is None else replace(f, svg=Markup(chart())) for f, chart in funnels)
     return ReportContext(
         title=f"{definition.title}: data capture across providers",
         definition=f"{definition.title} ({definition.ref})",
@@ -234,7 +250,7 @@ def build_context(
         scores=score_table,
         highlights=texts,
         heatmap=heatmap,
-        funnels=funnels,
+        funnels=figures,
         categories=categories,
         drift=drift,
         trends=trends,

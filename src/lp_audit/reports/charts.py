@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -195,3 +195,80 @@ def trend_chart(
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1, 0.5))
     return _svg(fig, prefix)
+
+
+_CHARTS: dict[str, Callable[..., str]] = {
+    "funnel": funnel_chart,
+    "heatmap": heatmap_chart,
+    "trends": trend_chart,
+}
+
+
+def _draw(kind: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    return _CHARTS[kind](*args, **kwargs)
+
+
+def _warm() -> None:
+    """Import what drawing needs (about a third of a second) and draw a chart of each kind
+    once, so that fonts and caches are loaded ahead of the first real one."""
+    heatmap_chart(["a"], ["b"], [[0.5]])  # type: ignore[arg-type]
+    funnel_chart(["a"], [0.5], [10], 0.5, ylabel="a")
+    trend_chart(["a", "b"], {"a": [50.0, 60.0]}, ylabel="a", network=[50.0, 60.0])
+
+
+class Painter:
+    """Draws a report's charts: in this process, or in a helper process started ahead.
+
+    ``Painter()`` draws when asked. ``Painter(ahead=True)``, made before the audit, starts one
+    helper process that imports matplotlib while the audit runs (on another core) and draws
+    the charts while the rest of the report is built: ``lp-audit audit --report`` uses it.
+    Where a helper cannot be started or dies, the charts are drawn here instead, so the report
+    is the same either way. Use it as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(self, *, ahead: bool = False) -> None:
+        self._pool: Any = None
+        if ahead:
+            try:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                # spawn: a fresh interpreter, safe whatever threads this process has started.
+                # One helper: with two, measured on two cores, the second slowed the audit
+                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+                self._pool.submit(_warm)
+            except (OSError, ImportError, RuntimeError):  # pragma: no cover - no processes here
+                self._pool = None
+
+    def draw(self, kind: str, *args: Any, **kwargs: Any) -> Callable[[], str]:
+        """Start drawing a chart (``funnel``, ``heatmap`` or ``trends``); call the result for
+        its SVG text."""
+        if self._pool is not None:
+            try:
+                future = self._pool.submit(_draw, kind, args, kwargs)
+            except RuntimeError:  # the helper died before this chart: draw it here
+                pass
+            else:
+
+                def result() -> str:
+                    try:
+                        return str(future.result())
+                    except Exception:  # the helper died drawing it: draw it here (a chart
+                        return _draw(kind, args, kwargs)  # that cannot be drawn fails again)
+
+                return result
+        svg = _draw(kind, args, kwargs)
+        return lambda: svg
+
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the helper; ``wait=False`` lets it exit while this process goes on (the
+        interpreter still waits for it before it exits)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Painter:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

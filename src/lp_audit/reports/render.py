@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from lp_audit.auditing.result import AuditResult
     from lp_audit.definitions import Definition
+    from lp_audit.reports.charts import Painter
 
 from lp_audit.reports.build import build_context
 
@@ -75,16 +76,23 @@ def render_report(
     suppress: bool = True,
     charts: bool = True,
     stamp: str | None = None,
+    painter: Painter | None = None,
 ) -> str:
     """Render the report as ``html`` or ``markdown`` text.
 
     ``definition`` defaults to the one the audit used. ``charts=False`` leaves the charts out of
     the HTML (their tables stay), for golden tests that should not depend on the plotting
-    library's version.
+    library's version. ``painter`` draws them (see :class:`~lp_audit.reports.charts.Painter`);
+    by default in this process.
     """
     definition = definition or result.loaded_definition()
     context = build_context(
-        result, definition, suppress=suppress, charts=charts and fmt == "html", stamp=stamp
+        result,
+        definition,
+        suppress=suppress,
+        charts=charts and fmt == "html",
+        stamp=stamp,
+        painter=painter,
     )
     template = environment(fmt).get_template("report.html" if fmt == "html" else "report.md")
     return str(template.render(report=context))
@@ -97,6 +105,7 @@ def write_report(
     *,
     suppress: bool = True,
     stamp: str | None = None,
+    painter: Painter | None = None,
 ) -> None:
     """Render the report and write it to ``path`` atomically: HTML, Markdown, or PDF (from the
     HTML, with the ``pdf`` extra). ``fmt`` defaults to what the file's extension says.
@@ -112,7 +121,11 @@ def write_report(
         from lp_audit.reports.pdf import html_to_pdf
 
         write_atomic(
-            path, html_to_pdf(render_report(result, fmt="html", suppress=suppress, stamp=stamp))
+            path,
+            html_to_pdf(
+                render_report(result, fmt="html", suppress=suppress, stamp=stamp, painter=painter)
+            ),
         )
     else:
-        write_atomic(path, render_report(result, fmt=kind, suppress=suppress, stamp=stamp))
+        text = render_report(result, fmt=kind, suppress=suppress, stamp=stamp, painter=painter)
+        write_atomic(path, text)

@@ -8,15 +8,24 @@ from typing import TYPE_CHECKING
 from lp_audit.auditing.cells import code_keys, funnel_keys, metric_keys
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from lp_audit.auditing.result import AuditResult
     from lp_audit.definitions import Definition
+    from lp_audit.reports.charts import Painter
 
 from lp_audit.reports.context import MEASURE_LABELS, Cell, Disclosure, Figure, Table, pct
 
 
 def funnel_figures(
-    result: AuditResult, definition: Definition, policy: Disclosure, latest: str, charts: bool
-) -> tuple[Figure, ...]:
+    result: AuditResult,
+    definition: Definition,
+    policy: Disclosure,
+    latest: str,
+    painter: Painter | None,
+) -> tuple[tuple[Figure, Callable[[], str] | None], ...]:
+    """The funnel figures of the latest period, each with its chart being drawn by ``painter``
+    (none without one): the caller puts the SVG in when it is ready."""
     from markupsafe import Markup
 
     from lp_audit.auditing.result import ALL
@@ -89,11 +98,10 @@ def funnel_figures(
             ("Provider", "Rows", "Rate", "95% limits", "99.8% limits", "Position"),
             tuple(rows),
         )
-        svg = ""
-        if charts and network_shown:
-            from lp_audit.reports.charts import funnel_chart
-
-            svg = funnel_chart(
+        chart = None
+        if painter is not None and network_shown:
+            chart = painter.draw(
+                "funnel",
                 shown_names,
                 shown_rates,
                 shown_dens,
@@ -101,15 +109,14 @@ def funnel_figures(
                 ylabel=measure.capitalize(),
                 prefix=f"svg-{table.id}",
             )
-        figures.append(
-            Figure(
-                f"fig-{table.id}",
-                title,
-                Markup(svg),
-                f"Funnel plot of {subject} ({measure}) for each provider against the network rate, with 95% and 99.8% control limits; the table gives the same numbers.",
-                table,
-            )
+        figure = Figure(
+            f"fig-{table.id}",
+            title,
+            Markup(""),
+            f"Funnel plot of {subject} ({measure}) for each provider against the network rate, with 95% and 99.8% control limits; the table gives the same numbers.",
+            table,
         )
+        figures.append((figure, chart))
     return tuple(figures)
 
 
