@@ -75,9 +75,7 @@ def main() -> None:
         for name in variants:
             wall = statistics.median(r[0] for r in measured[(python, name)])
             cpu = statistics.median(r[1] for r in measured[(python, name)])
-            added = (
-                f"{wall - base_wall:+.2f} | {cpu - base_cpu:+.2f}" if name != "audit" else " | "
-            )
+            added = f"{wall - base_wall:+.2f} | {cpu - base_cpu:+.2f}" if name != "audit" else " | "
             rows.append(f"| {label} | `lp-audit {name}` | {wall:.2f} | {cpu:.2f} | {added} |")
             print(rows[-1], flush=True)
     section = "\n".join(
