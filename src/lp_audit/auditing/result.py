@@ -138,7 +138,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def failing(result: AuditResult, fail_on: str) -> bool:
-    """Whether findings not explained by an active acknowledgement reach ``fail_on``.
+    """Whether findings not explained by an active acknowledgement reach ``fail_on``, after
+    the definition's tolerances.
 
     An expected return that did not arrive, or a return left out (unreadable, or a second one
     for a provider and period), counts as an error: a pipeline gated on errors fails on it.
@@ -159,6 +160,16 @@ def failing(result: AuditResult, fail_on: str) -> bool:
             if active is None
             else findings[active.isna() | active.astype(str).str.startswith("expired")]
         )
-        if open_findings["severity"].isin(levels).any():
-            return True
+        if not r.tolerated:
+            if open_findings["severity"].isin(levels).any():
+                return True
+            continue
+        # the definition's tolerances: a finding within one counts as a warning, or not at all
+        for severity, about, rule in open_findings[["severity", "field", "rule"]].itertuples(
+            index=False
+        ):
+            field_name = about if isinstance(about, str) else None
+            rule_id = rule if isinstance(rule, str) else None
+            if r.counted_as(str(severity), field_name, rule_id) in levels:
+                return True
     return False

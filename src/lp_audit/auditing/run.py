@@ -194,6 +194,13 @@ def _definition_for(
 ) -> Definition:
     if isinstance(spec, Definition):
         return spec
+    # the definition the returns were checked against, as loaded (a file of one's own has no
+    # bundled name to load it again by)
+    models = {
+        r.definition: r.definition_model for r in results if r.definition and r.definition_model
+    }
+    if models:
+        return models[max(models)]
     refs = sorted({r.definition for r in results if r.definition})
     if refs:
         return load_definition(refs[-1])

@@ -47,6 +47,46 @@ VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
 
 
 @dataclass(frozen=True)
+class Limit:
+    """A number of findings, or a share of a return's rows (``percent``: 2.0 for 2%)."""
+
+    value: float
+    percent: bool = False
+
+    def allows(self, findings: int, rows: int) -> bool:
+        if self.percent:
+            return findings <= self.value / 100 * rows + 1e-9
+        return findings <= self.value
+
+    def __str__(self) -> str:
+        return f"{self.value:g}%" if self.percent else f"{self.value:g}"
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How many findings of a field or rule a return may have before they count against it.
+
+    Up to ``warning`` they count for nothing; up to ``error`` as warnings; beyond, as their own
+    severity. Either may be left out. The findings are listed whatever the tolerance.
+    """
+
+    warning: Limit | None = None
+    error: Limit | None = None
+
+    def level(self, findings: int, rows: int) -> Literal["none", "warning", "own"]:
+        """How the findings count: not at all, as warnings, or as their own severity."""
+        if self.warning is not None and self.warning.allows(findings, rows):
+            return "none"
+        if self.error is not None and self.error.allows(findings, rows):
+            return "warning"
+        return "own"
+
+    def __str__(self) -> str:
+        parts = [f"{k} {v}" for k, v in (("warning", self.warning), ("error", self.error)) if v]
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
 class Code:
     """One allowed code and its label; ``unknown`` codes mean the value was not captured."""
 
@@ -112,6 +152,7 @@ class Field:
     sensitive: bool = False
     example: str | None = None
     compare: bool = True
+    tolerance: Tolerance | None = None
     line: int | None = field(default=None, compare=False)
 
     @property
@@ -150,6 +191,7 @@ class Rule:
     message: str
     check: Condition
     when: Condition | None = None
+    tolerance: Tolerance | None = None
     line: int | None = field(default=None, compare=False)
 
     @property
@@ -169,6 +211,7 @@ class ReturnRule:
     severity: Severity
     message: str
     differ: tuple[str, ...] = ()
+    tolerance: Tolerance | None = None
     line: int | None = field(default=None, compare=False)
 
 

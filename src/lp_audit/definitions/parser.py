@@ -138,6 +138,7 @@ class Parser(RuleParser):
         "sensitive",
         "example",
         "compare",
+        "tolerance",
     )
 
     def fields(self, value: Any, path: Path_, *, required: bool) -> tuple[Field, ...]:
@@ -239,6 +240,7 @@ class Parser(RuleParser):
             sensitive=self.boolean(data, "sensitive", path),
             example=self.text(data, "example", path),
             compare=self.boolean(data, "compare", path, default=True),
+            tolerance=self.tolerance(data, path),
             line=self.located.line(path),
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from lp_audit.definitions.conditions import (
@@ -18,10 +20,12 @@ from lp_audit.definitions.model import (
     ID_RE,
     METRIC_KINDS,
     Continuity,
+    Limit,
     Metric,
     ReturnRule,
     ReturnRuleKind,
     Rule,
+    Tolerance,
 )
 from lp_audit.definitions.reader import ParserBase, describe_kind
 
@@ -84,7 +88,46 @@ class RuleParser(ParserBase):
             self.problem((*path, op), f"'{op}' takes one value; use 'in' for a list")
         return FieldTest(fname, op, values)
 
-    RULE_KEYS = ("id", "severity", "message", "check", "when")
+    def tolerance(self, data: Mapping[str, Any], path: Path_) -> Tolerance | None:
+        """``tolerance: {warning: 2%, error: 10%}``: shares of a return's rows, or numbers of
+        findings (``{error: 5}``)."""
+        if "tolerance" not in data:
+            return None
+        where = (*path, "tolerance")
+        spec = self.mapping(data["tolerance"], where, ("warning", "error"))
+        if spec is None:
+            return None
+        limits: dict[str, Limit] = {}
+        for level in ("warning", "error"):
+            if level not in spec:
+                continue
+            raw = spec[level]
+            text = str(raw).strip()
+            limit = None
+            if isinstance(raw, bool):
+                limit = None
+            elif isinstance(raw, int) and raw >= 0:
+                limit = Limit(float(raw))
+            elif isinstance(raw, str) and re.fullmatch(r"\d+(\.\d+)?\s*%", text):
+                share = float(text.rstrip("%").strip())
+                limit = Limit(share, percent=True) if share <= 100 else None
+            if limit is None:
+                self.problem(
+                    (*where, level),
+                    f"{text!r} is not a tolerance: write a share of the return's rows such as "
+                    "2% (at most 100%), or a whole number of findings such as 5",
+                )
+            else:
+                limits[level] = limit
+        if not spec:
+            self.problem(where, "name a warning or an error tolerance, e.g. {error: 2%}")
+            return None
+        warning, error = limits.get("warning"), limits.get("error")
+        if warning and error and warning.percent == error.percent and warning.value > error.value:
+            self.problem(where, "the warning tolerance is above the error tolerance: swap them")
+        return Tolerance(warning, error) if limits else None
+
+    RULE_KEYS = ("id", "severity", "message", "check", "when", "tolerance")
 
     def rules(self, value: Any, path: Path_) -> tuple[Rule, ...]:
         if value is None:
@@ -124,6 +167,7 @@ class RuleParser(ParserBase):
             message.strip(),
             check,
             when,
+            tolerance=self.tolerance(data, path),
             line=self.located.line(path),
         )
 
@@ -204,7 +248,9 @@ class RuleParser(ParserBase):
         for i, item in enumerate(value):
             item_path = (*path, i)
             data = self.mapping(
-                item, item_path, ("id", "severity", "message", "unique", "duplicate")
+                item,
+                item_path,
+                ("id", "severity", "message", "unique", "duplicate", "tolerance"),
             )
             if data is None:
                 continue
@@ -239,6 +285,7 @@ class RuleParser(ParserBase):
                     severity,
                     message.strip(),
                     differ,
+                    tolerance=self.tolerance(data, item_path),
                     line=self.located.line(item_path),
                 )
             )

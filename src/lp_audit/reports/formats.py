@@ -115,6 +115,14 @@ def _groups(result: ReturnResult) -> list[dict[str, Any]]:
     return groups
 
 
+def _verdict_text(result: ReturnResult) -> str:
+    """After tolerances, when they changed anything: what counts towards the verdict."""
+    if result.verdict == result.counts:
+        return ""
+    v = result.verdict
+    return f" (after tolerances: {v['error']} error(s), {v['warning']} warning(s))"
+
+
 def _isna(value: Any) -> bool:
     import pandas as pd
 
@@ -147,9 +155,13 @@ def to_markdown(results: Sequence[ReturnResult]) -> str:
         out.append(
             f"{result.rows} rows · provider {_md(result.provider or '?')} · period "
             f"{_md(result.period or '?')} · {_md(result.definition or '?')} · "
-            f"**{counts['error']} errors**, {counts['warning']} warnings"
+            f"**{counts['error']} errors**, {counts['warning']} warnings{_verdict_text(result)}"
         )
         out.append("")
+        for outcome in result.tolerated:
+            out.append(f"- Tolerance: {_md(outcome.text())}")
+        if result.tolerated:
+            out.append("")
         groups = _groups(result)
         if not groups:
             out.extend(["No problems found.", ""])
@@ -183,7 +195,9 @@ def to_github(results: Sequence[ReturnResult]) -> str:
     out = []
     for result in results:
         for f in result.finding_objects():
-            level = "error" if f.severity == "error" else "warning"
+            level = {"error": "error", "warning": "warning"}.get(
+                result.counted_as(f.severity, f.field, f.rule), "notice"
+            )
             props = [f"file={_gh_prop(result.path)}"]
             if f.line is not None:
                 props.append(f"line={f.line}")
@@ -212,7 +226,7 @@ def to_junit(results: Sequence[ReturnResult]) -> str:
             "testsuite",
             name=result.path,
             tests=str(max(len(groups), 1)),
-            failures=str(sum(1 for g in groups if g["severity"] == "error")),
+            failures=str(sum(1 for g in groups if _counted(result, g) == "error")),
         )
         if not groups:
             ET.SubElement(suite, "testcase", classname=result.path, name="valid")
@@ -225,14 +239,20 @@ def to_junit(results: Sequence[ReturnResult]) -> str:
             case = ET.SubElement(suite, "testcase", classname=result.path, name=name)
             message = terminal_safe(g["message"])  # XML 1.0 cannot hold most control characters
             body = f"{message} ({g['count']} × {_lines_text(g['lines'], 20)})"
-            if g["severity"] == "error":
+            counted = _counted(result, g)
+            if counted == "error":
                 ET.SubElement(case, "failure", message=message, type=g["code"]).text = body
             else:
-                ET.SubElement(case, "system-out").text = "warning: " + body
+                note = "" if counted == g["severity"] else f" (counted as {counted})"
+                ET.SubElement(case, "system-out").text = f"{g['severity']}{note}: {body}"
     ET.indent(suites)
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
     )
+
+
+def _counted(result: ReturnResult, group: dict[str, Any]) -> str:
+    return result.counted_as(group["severity"], group["field"], group["rule"])
 
 
 def to_text(results: Sequence[ReturnResult]) -> str:
@@ -266,16 +286,19 @@ def print_text(results: Sequence[ReturnResult], console: Console) -> None:
         return rich_escape(terminal_safe(text))
 
     for result in results:
-        counts = result.counts
-        colour = "red" if counts["error"] else "yellow" if counts["warning"] else "green"
+        counts, verdict = result.counts, result.verdict
+        colour = "red" if verdict["error"] else "yellow" if verdict["warning"] else "green"
         console.print(f"[bold]{escape(result.path)}[/bold]")
         console.print(
             f"  {result.rows} rows · {escape(result.provider or '?')} · "
             f"{escape(result.period or '?')} · {escape(result.definition or '?')}"
         )
         console.print(
-            f"  [{colour}]{counts['error']} error(s), {counts['warning']} warning(s)[/{colour}]"
+            f"  [{colour}]{counts['error']} error(s), {counts['warning']} warning(s)"
+            f"{_verdict_text(result)}[/{colour}]"
         )
+        for outcome in result.tolerated:
+            console.print(f"  [dim]tolerance:[/dim] {escape(outcome.text())}")
         groups = _groups(result)
         if not groups:
             console.print("  [green]No problems found.[/green]\n")
@@ -286,7 +309,9 @@ def print_text(results: Sequence[ReturnResult], console: Console) -> None:
         table.add_column("Count", justify="right", no_wrap=True)
         table.add_column("Where", overflow="fold")
         for g in groups:
-            mark = "[red]✗[/red]" if g["severity"] == "error" else "[yellow]![/yellow]"
+            mark = {"error": "[red]✗[/red]", "warning": "[yellow]![/yellow]"}.get(
+                _counted(result, g), "[dim]·[/dim]"
+            )
             what = f"[bold]{escape(g['code'])}[/bold]"
             if g["field"]:
                 what += f" {escape(g['field'])}"
@@ -304,8 +329,14 @@ def print_text(results: Sequence[ReturnResult], console: Console) -> None:
     if len(results) > 1:
         errors = sum(r.counts["error"] for r in results)
         warnings = sum(r.counts["warning"] for r in results)
-        failing = sum(1 for r in results if r.counts["error"])
-        colour = "red" if errors else "yellow" if warnings else "green"
+        failing = sum(1 for r in results if not r.passed)
+        colour = (
+            "red"
+            if failing
+            else "yellow"
+            if any(r.verdict["warning"] for r in results)
+            else "green"
+        )
         console.print(
             f"[bold]Total[/bold]: {len(results)} returns, {sum(r.rows for r in results):,} rows · "
             f"[{colour}]{errors} error(s), {warnings} warning(s)[/{colour}] · "

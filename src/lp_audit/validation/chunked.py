@@ -37,6 +37,7 @@ from lp_audit.validation.identity import (
 )
 from lp_audit.validation.result import ReturnResult
 from lp_audit.validation.single import validate_raw
+from lp_audit.validation.tolerances import tolerated as tolerances_reached
 
 
 def _finding_key(f: Finding) -> tuple[Any, ...]:
@@ -201,6 +202,7 @@ def validate_in_chunks(
         encoding=first.encoding or None,
         omitted=omitted_counts(findings),
         definition_model=chosen,
+        tolerated=tolerances_reached(findings, chosen, rows),
     )
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from lp_audit.definitions import Definition
     from lp_audit.profiling import Capture
     from lp_audit.reading import RawReturn
+    from lp_audit.validation.tolerances import Tolerated
 
 
 @dataclass
@@ -38,6 +39,8 @@ class ReturnResult:
     omitted: dict[str, int] = field(default_factory=dict)
     #: the definition the return was checked against (``definition`` is its ref)
     definition_model: Definition | None = field(default=None, repr=False, compare=False)
+    #: the tolerances of the definition this return's findings reached
+    tolerated: tuple[Tolerated, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -47,6 +50,26 @@ class ReturnResult:
             "error": int((severity == "error").sum()) + self.omitted.get("error", 0),
             "warning": int((severity == "warning").sum()) + self.omitted.get("warning", 0),
         }
+
+    @property
+    def verdict(self) -> dict[str, int]:
+        """Findings by severity as they count towards the return's verdict: :attr:`counts`
+        after the definition's tolerances (see :mod:`~lp_audit.validation.tolerances`)."""
+        from lp_audit.validation.tolerances import verdict_counts
+
+        return verdict_counts(self.counts, self.tolerated)
+
+    def counted_as(self, severity: str, field: str | None, rule: str | None) -> str:
+        """How a finding of ``severity`` about ``field`` (or raised by ``rule``) counts towards
+        the verdict: ``error``, ``warning``, or ``tolerated``."""
+        from lp_audit.validation.tolerances import counted_as
+
+        return counted_as(self.tolerated, severity, field, rule)
+
+    @property
+    def passed(self) -> bool:
+        """No finding counts as an error towards the verdict."""
+        return self.verdict["error"] == 0
 
     def finding_objects(self) -> list[Finding]:
         """The findings as :class:`Finding` objects."""
@@ -79,6 +102,8 @@ class ReturnResult:
             "encoding": self.encoding,
             "rows": self.rows,
             "counts": self.counts,
+            "verdict": self.verdict,
+            "tolerances": [t.to_dict() for t in self.tolerated],
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -110,11 +135,17 @@ class Validation:
             for severity in ("error", "warning")
         }
 
+    def verdict(self) -> dict[str, int]:
+        """Findings by severity as they count towards the verdict, over every return."""
+        verdicts = [r.verdict for r in self.results]
+        return {s: sum(v[s] for v in verdicts) for s in ("error", "warning")}
+
     def failing(self, fail_on: str) -> bool:
-        """Whether findings reach ``fail_on`` (``error``, ``warning`` or ``never``)."""
+        """Whether findings, after the definition's tolerances, reach ``fail_on`` (``error``,
+        ``warning`` or ``never``)."""
         if fail_on == "never":
             return False
-        counts = self.counts()
+        counts = self.verdict()
         return bool(counts["error"] or (fail_on == "warning" and counts["warning"]))
 
     def to_dict(self) -> dict[str, Any]:

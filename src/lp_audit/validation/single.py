@@ -32,6 +32,7 @@ from lp_audit.validation.identity import (
     parsed_period,
 )
 from lp_audit.validation.result import ReturnResult
+from lp_audit.validation.tolerances import tolerated as tolerances_reached
 
 
 def validate_raw(
@@ -124,6 +125,7 @@ def validate_raw(
         else empty_findings()
     )
     omitted = omitted_counts(all_findings)
+    tolerated = tolerances_reached(all_findings, definition, raw.rows)
     # a chunk keeps what relisting the findings of every chunk as one run needs
     all_findings = order_findings(all_findings, raw, keep_counts=not whole)
     profile = None
@@ -143,6 +145,7 @@ def validate_raw(
         capture=profile,
         omitted=omitted,
         definition_model=definition,
+        tolerated=tolerated,
     )
 
 
