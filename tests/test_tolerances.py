@@ -17,7 +17,8 @@ version: "1.0"
 title: Tolerant return
 fields:
   - {{name: id, label: ID, type: text, required: true}}
-  - {{name: colour, label: Colour, type: code, codes: [RED, BLUE], tolerance: {colour}}}
+  - {{name: colour, label: Colour, type: code, codes: [RED, BLUE], normalise: [case],
+     tolerance: {colour}}}
   - {{name: size, label: Size, type: integer}}
   - {{name: limit, label: Limit, type: integer}}
 rules:
@@ -34,6 +35,7 @@ def _files(
     tmp_path: Path,
     *,
     bad_colours: int = 0,
+    lower_case: int = 0,
     over_limit: int = 0,
     repeats: int = 0,
     colour: str = "{error: 5%}",
@@ -45,9 +47,8 @@ def _files(
     lines = ["id,colour,size,limit"]
     for i in range(100):
         ident = f"A{i - 1}" if 0 < i <= repeats else f"A{i}"
-        lines.append(
-            f"{ident},{'GREEN' if i < bad_colours else 'RED'},{9 if i < over_limit else 1},5"
-        )
+        colour = "GREEN" if i < bad_colours else "red" if i >= 100 - lower_case else "RED"
+        lines.append(f"{ident},{colour},{9 if i < over_limit else 1},5")
     data = tmp_path / "return.csv"
     data.write_text("\n".join(lines) + "\n")
     return definition, data
@@ -65,9 +66,17 @@ def test_errors_within_an_error_tolerance_count_as_warnings(tmp_path: Path) -> N
     code, out = _validate(definition, data, "--fail-on", "error")
     assert code == 0, out
     assert "4 error(s), 0 warning(s) (after tolerances: 0 error(s), 4 warning(s))" in out
-    assert "field colour: 4 finding(s), 4.0% of 100 rows" in out
+    assert "field colour: 4 error(s), 4.0% of 100 rows" in out
     assert "within its error tolerance (5%): counted as warnings" in out
     assert _validate(definition, data, "--fail-on", "warning")[0] == 1
+
+
+def test_an_error_tolerance_counts_errors_not_warnings(tmp_path: Path) -> None:
+    """Non-standard spellings (warnings) do not use up a tolerance for errors."""
+    definition, data = _files(tmp_path, bad_colours=2, lower_case=30)
+    code, out = _validate(definition, data, "--fail-on", "error")
+    assert code == 0, out
+    assert "2 error(s), 30 warning(s) (after tolerances: 0 error(s), 32 warning(s))" in out
 
 
 def test_errors_past_an_error_tolerance_count_and_say_by_how_much(tmp_path: Path) -> None:
@@ -137,7 +146,7 @@ def test_a_malformed_tolerance_is_a_definition_problem(
     definition, _ = _files(tmp_path, colour=tolerance)
     result = CliRunner().invoke(app, ["definitions", "check", str(definition)])
     assert result.exit_code == 2
-    assert f"{definition}:7: fields.colour.tolerance" in result.output and problem in result.output
+    assert f"{definition}:8: fields.colour.tolerance" in result.output and problem in result.output
 
 
 def test_the_readme_tolerance_example_is_real_output(tmp_path: Path) -> None:

@@ -53,6 +53,7 @@ definitions_app.command("show")(definitions_cmd.definitions_show)
 definitions_app.command("docs")(definitions_cmd.definitions_docs)
 definitions_app.command("diff")(definitions_cmd.definitions_diff)
 definitions_app.command("check")(definitions_cmd.definitions_check)
+definitions_app.command("infer")(definitions_cmd.definitions_infer)
 
 
 class Interrupted(BaseException):

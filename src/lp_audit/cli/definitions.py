@@ -13,6 +13,7 @@ from lp_audit.cli.common import (
     OutputOpt,
     emit,
     fail,
+    guard,
     plain,
     stderr,
 )
@@ -191,3 +192,53 @@ def load_named(name: str) -> Definition:
             f"name another version as {plain(definition.name)}@VERSION."
         )
     return definition
+
+
+def definitions_infer(
+    returns: Annotated[
+        list[Path],
+        typer.Argument(help="Sample returns (CSV or XLSX), e.g. returns/*.csv, or a folder."),
+    ],
+    output: OutputOpt = None,
+    name: Annotated[
+        str, typer.Option(help="The definition's name, e.g. --name youth-work-return.")
+    ] = "draft-return",
+    title: Annotated[str | None, typer.Option(help="The definition's title.")] = None,
+) -> None:
+    """Draft a definition from sample returns: types, codes, blanks, ranges, a key.
+
+    What it could not decide is written as comments; codes get TODO labels; sensitive-looking
+    columns are marked and none of their values is copied. The samples validate against the
+    draft with no error (a tolerance, explained, covers the errors they have).
+
+    Example: lp-audit definitions infer returns/*.csv --output draft.yaml
+    """
+    from lp_audit.drafting import infer_definition
+    from lp_audit.errors import ReturnReadError
+
+    files: list[Path] = []
+    for path in returns:
+        if path.is_dir():
+            found = sorted(
+                p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx", ".xlsm")
+            )
+            if not found:
+                fail(f"{path}: no CSV or XLSX files in this folder")
+            files.extend(found)
+        else:
+            files.append(path)
+    guard(output, files)
+    try:
+        draft = infer_definition(files, name=name, title=title)
+    except ReturnReadError as exc:
+        fail(str(exc), exc)
+    except LpAuditError as exc:  # pragma: no cover - a draft that does not load is a bug
+        fail(f"the draft could not be checked: {exc}", exc)
+    emit(draft.text, output)
+    sensitive = sum(1 for f in draft.fields if f.column.sensitive)
+    tolerated = sum(1 for f in draft.fields if f.tolerance or f.key_tolerance)
+    stderr.print(
+        f"Drafted {len(draft.fields)} fields from {len(draft.files)} return(s), "
+        f"{draft.rows:,} rows: {sensitive} marked sensitive, {tolerated} with a tolerance for "
+        "the samples' own errors. Fill in each TODO, then run lp-audit definitions check."
+    )

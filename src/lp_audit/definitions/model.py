@@ -66,18 +66,19 @@ class Limit:
 class Tolerance:
     """How many findings of a field or rule a return may have before they count against it.
 
-    Up to ``warning`` they count for nothing; up to ``error`` as warnings; beyond, as their own
-    severity. Either may be left out. The findings are listed whatever the tolerance.
+    Up to ``warning`` findings (of any severity) count for nothing; up to ``error`` errors count
+    as warnings; beyond, findings count as their own severity. Either may be left out. The
+    findings are listed whatever the tolerance.
     """
 
     warning: Limit | None = None
     error: Limit | None = None
 
-    def level(self, findings: int, rows: int) -> Literal["none", "warning", "own"]:
-        """How the findings count: not at all, as warnings, or as their own severity."""
-        if self.warning is not None and self.warning.allows(findings, rows):
+    def level(self, errors: int, warnings: int, rows: int) -> Literal["none", "warning", "own"]:
+        """How the findings count: not at all, errors as warnings, or as their own severity."""
+        if self.warning is not None and self.warning.allows(errors + warnings, rows):
             return "none"
-        if self.error is not None and self.error.allows(findings, rows):
+        if self.error is not None and self.error.allows(errors, rows):
             return "warning"
         return "own"
 

@@ -330,6 +330,12 @@ def print_text(results: Sequence[ReturnResult], console: Console) -> None:
         errors = sum(r.counts["error"] for r in results)
         warnings = sum(r.counts["warning"] for r in results)
         failing = sum(1 for r in results if not r.passed)
+        totals = [sum(r.verdict[k] for r in results) for k in ("error", "warning")]
+        after = (
+            f" (after tolerances: {totals[0]} error(s), {totals[1]} warning(s))"
+            if totals != [errors, warnings]
+            else ""
+        )
         colour = (
             "red"
             if failing
@@ -339,7 +345,7 @@ def print_text(results: Sequence[ReturnResult], console: Console) -> None:
         )
         console.print(
             f"[bold]Total[/bold]: {len(results)} returns, {sum(r.rows for r in results):,} rows · "
-            f"[{colour}]{errors} error(s), {warnings} warning(s)[/{colour}] · "
+            f"[{colour}]{errors} error(s), {warnings} warning(s){after}[/{colour}] · "
             f"{failing} return(s) with errors"
         )
 

@@ -1,8 +1,8 @@
 """Tolerances: how a field's or rule's findings count towards a return's verdict.
 
 A definition may give a field or a rule ``tolerance: {warning: 2%, error: 10%}``: up to the
-warning tolerance its findings count for nothing, up to the error tolerance as warnings, and
-beyond as their own severity. The findings are listed whatever the tolerance; only the verdict
+warning tolerance its findings (of any severity) count for nothing, up to the error tolerance
+its errors count as warnings, and beyond they count as their own severity. The findings are listed whatever the tolerance; only the verdict
 (and so the exit code) follows it, and each return says which tolerances its findings reached.
 """
 
@@ -34,38 +34,36 @@ class Tolerated:
     def findings(self) -> int:
         return self.errors + self.warnings
 
-    @property
-    def share(self) -> float:
-        return self.findings / self.rows if self.rows else 0.0
-
     def text(self) -> str:
         """One line for people: the findings, the tolerance, and what they count as."""
         what = f"field {self.subject}" if self.kind == "field" else f"rule {self.subject}"
-        amount = f"{self.findings:,} finding(s), {100 * self.share:.1f}% of {self.rows:,} rows"
         tolerance = self.tolerance
+
+        def amount(n: int, kind: str) -> str:
+            share = 100 * n / self.rows if self.rows else 0.0
+            return f"{n:,} {kind}, {share:.1f}% of {self.rows:,} rows"
+
         if self.level == "none":
             return (
-                f"{what}: {amount}, within its warning tolerance ({tolerance.warning}): not counted"
+                f"{what}: {amount(self.findings, 'finding(s)')}, within its warning tolerance "
+                f"({tolerance.warning}): not counted"
             )
         if self.level == "warning":
-            over = (
-                f"over its warning tolerance ({tolerance.warning}) but "
-                if tolerance.warning is not None
-                else ""
-            )
             return (
-                f"{what}: {amount}, {over}within its error tolerance ({tolerance.error}): "
-                "counted as warnings"
+                f"{what}: {amount(self.errors, 'error(s)')}, within its error tolerance "
+                f"({tolerance.error}): counted as warnings"
             )
-        exceeded = tolerance.error or tolerance.warning
-        assert exceeded is not None
-        level = "error" if tolerance.error is not None else "warning"
+        if tolerance.error is not None:
+            level, exceeded, n, kind = "error", tolerance.error, self.errors, "error(s)"
+        else:
+            assert tolerance.warning is not None
+            level, exceeded, n, kind = "warning", tolerance.warning, self.findings, "finding(s)"
         by = (
-            f"{100 * self.share - exceeded.value:.1f} points"
+            f"{100 * n / max(self.rows, 1) - exceeded.value:.1f} points"
             if exceeded.percent
-            else f"{self.findings - exceeded.value:g} finding(s)"
+            else f"{n - exceeded.value:g} {kind}"
         )
-        return f"{what}: {amount}, over its {level} tolerance ({exceeded}) by {by}"
+        return f"{what}: {amount(n, kind)}, over its {level} tolerance ({exceeded}) by {by}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,7 +116,7 @@ def tolerated(findings: pd.DataFrame, definition: Definition, rows: int) -> tupl
         severity = findings.loc[mask, "severity"]
         errors = int(weight[mask][severity == "error"].sum())
         warnings = int(weight[mask][severity == "warning"].sum())
-        level = tolerance.level(errors + warnings, rows)
+        level = tolerance.level(errors, warnings, rows)
         out.append(Tolerated(subject, kind, tolerance, errors, warnings, rows, level))
     return tuple(out)
 

@@ -1,0 +1,376 @@
+"""What one column of sample returns looks like: its type, codes, blanks and range.
+
+Everything is decided on the column's distinct values, weighted by how often each occurs, so a
+column of many rows costs about as much as its distinct values. A sensitive-looking column is
+decided from its name and the *shape* of its values; none of its values is kept.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: a share of rows blank up to which a column is still drafted as required (the blanks are
+#: findings, covered by a tolerance the draft explains)
+REQUIRED_UP_TO = 0.01
+#: the share of values a type must fit to be chosen (the rest are findings)
+TYPE_SHARE = 0.95
+MAX_CODES = 60
+#: headers (split into words) that name sensitive data; values are never read into a draft
+SENSITIVE_WORDS = {
+    "name": "a name",
+    "forename": "a name",
+    "surname": "a name",
+    "firstname": "a name",
+    "lastname": "a name",
+    "fullname": "a name",
+    "dob": "a date of birth",
+    "birth": "a date of birth",
+    "postcode": "a postcode",
+    "address": "an address",
+    "street": "an address",
+    "nhs": "an NHS number",
+    "chi": "a CHI number",
+    "upn": "a pupil number",
+    "uln": "a learner number",
+    "ni": "a National Insurance number",
+    "phone": "a phone number",
+    "telephone": "a phone number",
+    "mobile": "a phone number",
+    "email": "an email address",
+    "notes": "free text",
+    "note": "free text",
+    "comment": "free text",
+    "comments": "free text",
+    "narrative": "free text",
+}
+#: an ID of a person (``person_id``, ``client_ref``): pseudonymous, but it links records
+PERSON_WORDS = {"person", "client", "patient", "pupil", "child", "individual", "customer"}
+ID_WORDS = {"id", "ref", "reference", "number", "no", "identifier", "key", "code"}
+QUANTITY_WORDS = {
+    "count",
+    "number",
+    "num",
+    "no",
+    "total",
+    "age",
+    "days",
+    "hours",
+    "minutes",
+    "amount",
+    "score",
+    "sessions",
+    "contacts",
+    "year",
+    "years",
+    "qty",
+    "quantity",
+    "weeks",
+    "months",
+    "size",
+    "duration",
+    "cost",
+}
+UNKNOWN_SPELLINGS = {
+    "x",
+    "u",
+    "unk",
+    "unknown",
+    "not_known",
+    "notknown",
+    "not known",
+    "nk",
+    "n/k",
+    "not_stated",
+    "not stated",
+    "not_recorded",
+    "not recorded",
+    "not_assessed",
+    "prefer_not_to_say",
+    "prefer not to say",
+    "9",
+    "99",
+    "999",
+}
+#: date shapes a definition can name, as regular expressions, most common first
+DATE_SHAPES = {
+    "YYYY-MM-DD": (r"^\d{4}-\d{1,2}-\d{1,2}$", "%Y-%m-%d"),
+    "DD/MM/YYYY": (r"^\d{1,2}/\d{1,2}/\d{4}$", "%d/%m/%Y"),
+    "DD-MM-YYYY": (r"^\d{1,2}-\d{1,2}-\d{4}$", "%d-%m-%Y"),
+    "DD.MM.YYYY": (r"^\d{1,2}\.\d{1,2}\.\d{4}$", "%d.%m.%Y"),
+    "YYYY/MM/DD": (r"^\d{4}/\d{1,2}/\d{1,2}$", "%Y/%m/%d"),
+}
+_INTEGER = r"^[+-]?\d+$"
+_DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)$"
+_CODE = r"^[A-Za-z0-9][A-Za-z0-9_\-/.]{0,39}$|^[A-Za-z][A-Za-z ]{0,29}$"
+_PERIOD = r"^\s*\d{4}-\d{2}\s*Q[1-4]\s*$"
+_NHS = r"^\d{3} ?\d{3} ?\d{4}$"
+_POSTCODE = r"^[A-Za-z]{1,2}\d[A-Za-z\d]?( ?\d[A-Za-z]{2})?$"
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+SEPARATORS = ("|", ";")
+
+
+def words(header: str) -> list[str]:
+    """A header's words: ``PersonID``, ``person_id`` and ``Person ID`` give person, id."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", header)
+    return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
+
+
+@dataclass
+class Column:
+    """A draft of one field, with what the draft could not decide."""
+
+    header: str
+    rows: int
+    blank: int
+    type: str = "text"
+    sensitive: str | None = None  # why it looks sensitive
+    codes: list[str] = field(default_factory=list)
+    unknown_codes: list[str] = field(default_factory=list)
+    normalise: list[str] = field(default_factory=list)
+    separator: str | None = None
+    date_format: str | None = None
+    date_formats: dict[str, int] = field(default_factory=dict)
+    low: float | None = None
+    high: float | None = None
+    period: bool = False
+    notes: list[str] = field(default_factory=list)
+    #: a few values that do not fit the type (never for a sensitive column)
+    misfits: list[str] = field(default_factory=list)
+    misfit_count: int = 0
+
+    @property
+    def filled(self) -> int:
+        return self.rows - self.blank
+
+    @property
+    def required(self) -> bool:
+        return self.rows > 0 and self.blank <= REQUIRED_UP_TO * self.rows
+
+
+def sensitive_reason(header: str) -> str | None:
+    """Why a header names sensitive data, or None."""
+    parts = words(header)
+    joined = "".join(parts)
+    for word in parts:
+        if word in SENSITIVE_WORDS:
+            return f"its name suggests {SENSITIVE_WORDS[word]}"
+    for phrase in ("dateofbirth", "postcode", "firstname", "lastname", "fullname", "nhsnumber"):
+        if phrase in joined:
+            return "its name suggests personal data"
+    if PERSON_WORDS & set(parts) and ID_WORDS & set(parts):
+        return "its name suggests an identifier of a person"
+    return None
+
+
+def plural(header: str) -> bool:
+    """Whether a header's last word is a plural noun (``onward_referrals``, ``Needs``)."""
+    last = (words(header) or [""])[-1]
+    return len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is", "ys"))
+
+
+def describe(header: str, values: pd.Series) -> Column:
+    """Draft one field from a column's text values (blank is '')."""
+    import pandas as pd
+
+    text = values.astype("string").fillna("").str.strip()
+    counts = text.value_counts(sort=True)
+    blank = int(counts.get("", 0))
+    counts = counts[counts.index != ""]
+    column = Column(header, len(text), blank)
+    if not len(counts):
+        column.notes.append("blank in every row of the samples: nothing to infer; type text")
+        column.sensitive = sensitive_reason(header)
+        return column
+    distinct = pd.Series(counts.index.astype(str), index=counts.index)
+    weights = counts.to_numpy()
+    total = int(weights.sum())
+
+    def share(pattern: str, series: pd.Series = distinct) -> float:
+        return float(weights[series.str.fullmatch(pattern).to_numpy()].sum()) / total
+
+    column.sensitive = sensitive_reason(header) or _sensitive_by_shape(distinct, weights, total)
+    if column.sensitive is not None:
+        if "birth" in column.sensitive or _date_share(distinct, weights, total)[0] >= TYPE_SHARE:
+            _as_date(column, distinct, weights, total, keep_values=False)
+        return column
+
+    date_share, _ = _date_share(distinct, weights, total)
+    if date_share >= TYPE_SHARE:
+        _as_date(column, distinct, weights, total, keep_values=True)
+        return column
+    if share(_PERIOD) >= TYPE_SHARE:
+        column.period = True
+        _misfits(column, distinct, weights, ~distinct.str.fullmatch(_PERIOD))
+        return column
+    integer_share = share(_INTEGER)
+    few = len(distinct) <= 12 and not (QUANTITY_WORDS & set(words(header)))
+    if integer_share >= TYPE_SHARE and not few:
+        column.type = "integer"
+        _numeric(column, distinct, weights, _INTEGER)
+        return column
+    if share(_DECIMAL) >= TYPE_SHARE and not few:
+        column.type = "decimal"
+        _numeric(column, distinct, weights, _DECIMAL)
+        return column
+    for separator in SEPARATORS:
+        joined = distinct.str.contains(separator, regex=False)
+        if joined.any() and float(weights[joined.to_numpy()].sum()) / total >= 0.02:
+            parts = distinct.str.split(separator, regex=False).explode().str.strip()
+            parts = parts[parts != ""]
+            if parts.str.fullmatch(_CODE).all() and parts.nunique() <= MAX_CODES:
+                column.type = "multi_code"
+                column.separator = separator
+                part_weights = counts.reindex(parts.index).to_numpy() if len(parts) else weights[:0]
+                _codes(column, pd.Series(parts.to_numpy()), part_weights)
+                return column
+    code_like = share(_CODE)
+    repeated = total >= 2 * len(distinct) or len(distinct) <= 3
+    an_id = ID_WORDS & set(words(header)) and len(distinct) == total and total > 1
+    if code_like >= TYPE_SHARE and len(distinct) <= MAX_CODES and repeated and not an_id:
+        column.type = "code"
+        _codes(column, distinct, weights)
+        return column
+    if code_like >= TYPE_SHARE and len(distinct) > MAX_CODES and total >= 2 * len(distinct):
+        column.notes.append(
+            f"{len(distinct):,} distinct values: too many for a list of codes; type text"
+        )
+    free_text = (
+        float(distinct.str.len().mul(weights).sum()) / total > 30 or share(r".*\s.*\s.*") > 0.3
+    )
+    if free_text and len(distinct) > 1:
+        column.sensitive = "its values are free text, which may name people"
+    return column
+
+
+def _sensitive_by_shape(distinct: pd.Series, weights: object, total: int) -> str | None:
+    import numpy as np
+
+    w = np.asarray(weights)
+    for pattern, what in ((_NHS, "NHS numbers"), (_POSTCODE, "postcodes"), (_EMAIL, "emails")):
+        if float(w[distinct.str.fullmatch(pattern).to_numpy()].sum()) / total >= 0.9:
+            if pattern == _POSTCODE and not distinct.str.contains(r"\d").all():
+                continue
+            if pattern == _NHS and len(distinct) < 0.5 * total:
+                continue  # a repeated ten-digit value is a code or an amount, not a person
+            return f"its values look like {what}"
+    return None
+
+
+def _date_share(distinct: pd.Series, weights: object, total: int) -> tuple[float, dict[str, int]]:
+    import numpy as np
+
+    w = np.asarray(weights)
+    formats = {}
+    matched = np.zeros(len(distinct), dtype=bool)
+    for name, (pattern, _) in DATE_SHAPES.items():
+        hits = distinct.str.fullmatch(pattern).to_numpy() & ~matched
+        if hits.any():
+            formats[name] = int(w[hits].sum())
+            matched |= hits
+    return float(w[matched].sum()) / total, formats
+
+
+def _as_date(
+    column: Column, distinct: pd.Series, weights: object, total: int, *, keep_values: bool
+) -> None:
+    import numpy as np
+    import pandas as pd
+
+    column.type = "date"
+    _, formats = _date_share(distinct, weights, total)
+    column.date_formats = formats
+    column.date_format = max(formats, key=lambda k: formats[k]) if formats else None
+    w = np.asarray(weights)
+    real = np.zeros(len(distinct), dtype=bool)
+    for name in formats:
+        pattern, strptime = DATE_SHAPES[name]
+        shaped = distinct.str.fullmatch(pattern).to_numpy()
+        parsed = pd.to_datetime(distinct[shaped], format=strptime, errors="coerce")
+        real[np.flatnonzero(shaped)[parsed.notna().to_numpy()]] = True
+    if keep_values:
+        _misfits(column, distinct, w, pd.Series(~real, index=distinct.index))
+    else:
+        column.misfit_count = int(w[~real].sum())
+
+
+def _numeric(column: Column, distinct: pd.Series, weights: object, pattern: str) -> None:
+    import numpy as np
+    import pandas as pd
+
+    fits = distinct.str.fullmatch(pattern)
+    numbers = pd.to_numeric(distinct[fits], errors="coerce").dropna()
+    if len(numbers):
+        column.low = nice(float(numbers.min()), down=True)
+        column.high = nice(float(numbers.max()), down=False)
+    _misfits(column, distinct, np.asarray(weights), ~fits)
+
+
+def _misfits(column: Column, distinct: pd.Series, weights: object, mask: pd.Series) -> None:
+    import numpy as np
+
+    w = np.asarray(weights)
+    bad = mask.to_numpy(dtype=bool)
+    column.misfit_count = int(w[bad].sum())
+    column.misfits = [str(v) for v in distinct[bad].head(3)]
+
+
+def _codes(column: Column, distinct: pd.Series, weights: object) -> None:
+    """Codes from distinct values: spellings that differ only in case or leading zeros are
+    one code (the most common spelling), and the field says to normalise them."""
+    import numpy as np
+
+    w = np.asarray(weights)
+    totals: dict[str, int] = {}
+    for value, n in zip(distinct.tolist(), w.tolist(), strict=True):
+        totals[str(value)] = totals.get(str(value), 0) + int(n)
+    canonical: dict[str, str] = {}
+    forms: dict[str, list[str]] = {}
+    for value in sorted(totals, key=lambda v: (-totals[v], v)):
+        folded = value.upper()
+        if re.fullmatch(r"\d+", folded):
+            folded = folded.lstrip("0") or "0"
+        forms.setdefault(folded, []).append(value)
+        canonical.setdefault(folded, value)
+    for spellings in forms.values():
+        upper = {s.upper() for s in spellings}
+        if len(upper) < len(spellings) and "case" not in column.normalise:
+            column.normalise.append("case")  # 'x' and 'X'
+        if len(upper) > 1 and "leading_zeros" not in column.normalise:
+            column.normalise.append("leading_zeros")  # '01' and '1'
+    codes = sorted(canonical.values(), key=lambda v: (-_total(forms[_fold(v)], totals), v))
+    column.unknown_codes = [c for c in codes if c.lower() in UNKNOWN_SPELLINGS]
+    column.codes = [c for c in codes if c not in column.unknown_codes]
+    rare = [c for c in codes if _total(forms[_fold(c)], totals) <= 2]
+    if rare and column.filled >= 100:
+        column.notes.append(
+            "seen in at most two rows: "
+            + ", ".join(rare[:8])
+            + (" …" if len(rare) > 8 else "")
+            + " (a code, or a mistake to leave out?)"
+        )
+
+
+def _fold(value: str) -> str:
+    folded = value.upper()
+    return (folded.lstrip("0") or "0") if re.fullmatch(r"\d+", folded) else folded
+
+
+def _total(spellings: list[str], totals: dict[str, int]) -> int:
+    return sum(totals[s] for s in spellings)
+
+
+def nice(value: float, *, down: bool) -> float:
+    """``value`` rounded outward to one significant figure: 3 to 0, 25 to 30, 137 to 200."""
+    if value == 0:
+        return 0.0
+    if 0 < value < 10 and down:
+        return 0.0
+    step = 10 ** math.floor(math.log10(abs(value)))
+    rounded = (math.floor if down else math.ceil)(value / step) * step
+    return float(rounded)
