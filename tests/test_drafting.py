@@ -162,7 +162,9 @@ CELLS = st.one_of(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     columns=st.integers(1, 4),
     rows=st.lists(st.lists(CELLS, min_size=4, max_size=4), min_size=1, max_size=12),
