@@ -181,3 +181,53 @@ def test_any_small_table_gives_a_draft_that_loads_and_passes_its_samples(
     for row in rows:
         writer.writerow(row[:columns])
     _infer(tmp_path, buffer.getvalue())
+
+
+def test_init_drafts_settings_the_audit_reads(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "returns"
+    shutil.copytree(ROOT / "examples" / "hbyw", folder)
+    (folder / "lp-audit.yaml").unlink()
+    runner = CliRunner()
+    result = runner.invoke(app, ["init", str(folder), "-d", "hbyw-quarterly-return"])
+    assert result.exit_code == 0, result.output
+    text = (folder / "lp-audit.yaml").read_text(encoding="utf-8")
+    assert "definition: hbyw-quarterly-return" in text
+    assert "  RTH: RTH  # TODO: the provider's name" in text
+    assert "  2025-26 Q2: [OAS, RTH, SGT]" in text
+    assert "suppression: {min_count: 5, min_denominator: 10}" in text
+    comments = [line for line in text.splitlines() if line.startswith("#")]
+    assert len(comments) >= 15  # every key is explained
+    audit = runner.invoke(app, ["audit", str(folder), "--fail-on", "error"])
+    # OAS sent nothing for Q2: the drafted expectations make that a finding CI can gate on
+    assert "8 of 9 expected returns received" in audit.stdout and audit.exit_code == 1
+    again = runner.invoke(app, ["init", str(folder)])
+    assert again.exit_code == 2 and "already exists" in again.output
+    assert (folder / "lp-audit.yaml").read_text(encoding="utf-8") == text
+
+
+def test_init_names_a_definition_file_relative_to_the_settings(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "data" / "returns"
+    shutil.copytree(ROOT / "examples" / "hbyw", folder)
+    (folder / "lp-audit.yaml").unlink()
+    definitions = tmp_path / "definitions"
+    definitions.mkdir()
+    shutil.copy(HAND_WRITTEN, definitions / "mine.yaml")
+    runner = CliRunner()
+    result = runner.invoke(app, ["init", str(folder), "-d", str(definitions / "mine.yaml")])
+    assert result.exit_code == 0, result.output
+    text = (folder / "lp-audit.yaml").read_text(encoding="utf-8")
+    assert "definition: ../../definitions/mine.yaml" in text
+    audit = runner.invoke(app, ["audit", str(folder)])
+    assert audit.exit_code in (0, 1) and "hbyw-quarterly-return@1.0" in audit.stdout
+
+
+def test_init_without_returns_is_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["init", str(tmp_path)])
+    assert result.exit_code == 2 and "no CSV or XLSX returns" in result.output
+    assert not (tmp_path / "lp-audit.yaml").exists()
+    missing = CliRunner().invoke(app, ["init", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "not a folder" in missing.output

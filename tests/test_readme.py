@@ -188,3 +188,36 @@ def test_the_json_blocks_show_the_real_shapes(tmp_path: Path) -> None:
     assert listed is not None
     keys = [k for k in re.findall(r'"(\w+)"', listed.group(1)) if k != "audit"]  # a value
     assert keys == list(audit(ROOT / "examples" / "hbyw").to_dict())
+
+
+def test_start_with_your_own_return_runs_as_shown(tmp_path: Path) -> None:
+    """The section's commands, in order, in a fresh folder: each succeeds, and the audit uses
+    the drafted definition and settings."""
+    section = README.split("## Start with your own return\n", 1)[1].split("\n## ", 1)[0]
+    commands = [
+        line.removeprefix("$ ")
+        for block in re.findall(r"```console\n(.*?)```", section, flags=re.DOTALL)
+        for line in block.splitlines()
+        if line.startswith("$ lp-audit ")
+    ]
+    assert [c.split()[1] for c in commands] == [
+        "definitions",
+        "definitions",
+        "validate",
+        "init",
+        "audit",
+    ]
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    outputs = []
+    for command in commands:
+        out = subprocess.run(
+            [sys.executable, "-m", "lp_audit", *shlex.split(command)[1:]],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode == 0, (command, out.stdout[-2000:], out.stderr)
+        outputs.append(out.stdout)
+    assert (tmp_path / "my-return.yaml").exists() and (tmp_path / "my-settings.yaml").exists()
+    assert "lp_audit audit · my-return@0.1" in outputs[-1]
+    assert "counted as warnings" in outputs[2]  # the sample's own errors, within a tolerance

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from lp_audit.definitions.located import YamlProblem, load_located
+from lp_audit.definitions.registry import is_path_spec
 from lp_audit.errors import DefinitionProblem, LpAuditError
 from lp_audit.files import not_a_regular_file
 from lp_audit.periods import Period
@@ -211,8 +212,12 @@ def load_config(path: str | Path) -> AuditConfig:
     providers = mapping("providers", "'RTH: Redthread'")
     if problems:
         raise ConfigError(problems)
+    definition = _opt(data.get("definition"))
+    if definition is not None and is_path_spec(definition) and not Path(definition).is_absolute():
+        # a definition file of one's own, found beside the config whatever the working folder
+        definition = str(path.parent / definition)
     return AuditConfig(
-        definition=_opt(data.get("definition")),
+        definition=definition,
         providers={str(k): str(v) for k, v in providers.items()},
         expected=expected,
         filename_pattern=_opt(pattern),

@@ -10,6 +10,7 @@ import typer
 from lp_audit import __version__
 from lp_audit.cli import audit as audit_cmd
 from lp_audit.cli import definitions as definitions_cmd
+from lp_audit.cli import init as init_cmd
 from lp_audit.cli import validate as validate_cmd
 from lp_audit.cli.common import ExitStatus, plain, state, stderr
 from lp_audit.errors import LpAuditError
@@ -22,7 +23,9 @@ app = typer.Typer(
     add_completion=True,
     rich_markup_mode="rich",
 )
-definitions_app = typer.Typer(help="List, show and check data definitions.", no_args_is_help=True)
+definitions_app = typer.Typer(
+    help="List, show, check and draft data definitions.", no_args_is_help=True
+)
 app.add_typer(definitions_app, name="definitions")
 
 
@@ -47,6 +50,7 @@ def main_callback(
 
 app.command()(validate_cmd.validate)
 app.command()(audit_cmd.audit)
+app.command()(init_cmd.init)
 app.command()(definitions_cmd.template)
 definitions_app.command("list")(definitions_cmd.definitions_list)
 definitions_app.command("show")(definitions_cmd.definitions_show)

@@ -138,6 +138,11 @@ def _draft(tables: list[RawTable], name: str, title: str | None) -> Draft:
     return draft
 
 
+def draft_from_tables(tables: list[RawTable]) -> Draft:
+    """A draft of tables already read, without the check against them (for ``init``)."""
+    return _draft(tables, "draft-return", None)
+
+
 def _looks_like_data(headers: list[str]) -> bool:
     """A header row with a number or a date in it is more likely the first row of data."""
     return any(
@@ -228,7 +233,7 @@ def _roles(draft: Draft, tables: list[RawTable]) -> None:
 # -- the YAML ---------------------------------------------------------------------------------
 
 
-def _q(value: Any) -> str:
+def quote(value: Any) -> str:
     """A YAML scalar, quoted where YAML would read it as something else."""
     import yaml
 
@@ -263,9 +268,9 @@ def render(draft: Draft, name: str, title: str | None, *, probe: bool = False) -
         "# Columns that look sensitive are marked sensitive: true, and none of their values is",
         "# copied here. The format is described in the lp_audit README.",
         "format: lp-audit/definition-1",
-        f"name: {_q(name)}",
+        f"name: {quote(name)}",
         'version: "0.1"',
-        f"title: {_q(title or 'TODO the title of the return')}",
+        f"title: {quote(title or 'TODO the title of the return')}",
         "description: TODO say what the return is, who sends it, and what a row is.",
     ]
     if draft.period_field or draft.provider_field:
@@ -308,7 +313,7 @@ def render(draft: Draft, name: str, title: str | None, *, probe: bool = False) -
         out.append("return_rules:")
         out.append(f"  - id: {draft.key}-unique")
         out.append(f"    unique: [{draft.key}]")
-        out.append(f"    message: Each {_q(key.column.header)} appears once in a return.")
+        out.append(f"    message: Each {quote(key.column.header)} appears once in a return.")
         if probe:
             out.append("    tolerance: {warning: 100%}")
         elif key.key_tolerance:
@@ -319,7 +324,7 @@ def render(draft: Draft, name: str, title: str | None, *, probe: bool = False) -
 
 def _field_lines(f: Field, probe: bool) -> list[str]:
     c = f.column
-    lines = ["", f"  - name: {f.name}", f"    label: {_q(_label(c.header))}"]
+    lines = ["", f"  - name: {f.name}", f"    label: {quote(_label(c.header))}"]
     ftype = "text" if c.type == "date" and c.date_format is None else c.type
     lines.append(f"    type: {ftype}")
     if c.required:
@@ -334,7 +339,7 @@ def _field_lines(f: Field, probe: bool) -> list[str]:
         lines.append(f"    sensitive: true  # {c.sensitive}")
     lines.append("    description: TODO what it records")
     if f.alias:
-        lines.append(f"    aliases: [{_q(f.alias)}]  # the samples' header")
+        lines.append(f"    aliases: [{quote(f.alias)}]  # the samples' header")
     if f.missing_from:
         lines.append(
             f"    # not in {len(f.missing_from)} of the samples: {', '.join(f.missing_from[:3])}"
@@ -342,14 +347,14 @@ def _field_lines(f: Field, probe: bool) -> list[str]:
     if c.normalise:
         lines.append(f"    normalise: [{', '.join(c.normalise)}]")
     if c.separator:
-        lines.append(f"    separator: {_q(c.separator)}")
+        lines.append(f"    separator: {quote(c.separator)}")
     if c.codes or c.unknown_codes:
         lines.append("    # TODO: give each code its label, as CODE: Label")
         if c.codes:
-            lines.append(f"    codes: [{', '.join(_q(v) for v in c.codes)}]")
+            lines.append(f"    codes: [{', '.join(quote(v) for v in c.codes)}]")
         if c.unknown_codes:
             lines.append(
-                f"    unknown_codes: [{', '.join(_q(v) for v in c.unknown_codes)}]  # they look like 'not known'"
+                f"    unknown_codes: [{', '.join(quote(v) for v in c.unknown_codes)}]  # they look like 'not known'"
             )
     if c.type in ("integer", "decimal") and c.low is not None and c.high is not None:
         low, high = (int(v) if c.type == "integer" else v for v in (c.low, c.high))
@@ -365,7 +370,7 @@ def _field_lines(f: Field, probe: bool) -> list[str]:
         lines.append("        message: Write the period as YYYY-YY Qn, for example 2025-26 Q2.")
     if c.misfit_count:
         shown = (
-            f" (e.g. {', '.join(_q(v) for v in c.misfits)})"
+            f" (e.g. {', '.join(quote(v) for v in c.misfits)})"
             if c.misfits and not c.sensitive
             else ""
         )
