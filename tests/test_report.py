@@ -532,3 +532,34 @@ def test_charts_drawn_ahead_in_a_helper_make_the_same_report(examples_audit) -> 
     with Painter(ahead=True) as painter:
         painter._pool.submit(os._exit, 1)  # the helper dies: the charts are drawn here instead
         assert render_report(result, painter=painter) == here
+
+
+def test_targets_from_the_settings_are_shown_against_each_provider(tmp_path: Path) -> None:
+    from lp_audit.reports import render_report
+
+    folder = tmp_path / "returns"
+    shutil.copytree(EXAMPLES, folder)
+    config = folder / "lp-audit.yaml"
+    config.write_text(config.read_text() + "targets: {nhs_number: 65%, unknown_field: 50%}\n")
+    result = audit(folder)
+    assert result.config.targets == {"nhs_number": 0.65, "unknown_field": 0.5}
+    markdown = render_report(result, fmt="markdown", suppress=False)
+    profile = result.profile
+    latest = profile[(profile["period"] == "2025-26 Q3") & (profile["field"] == "nhs_number")]
+    row = next(line for line in markdown.splitlines() if line.startswith("| NHS number | 65% |"))
+    for provider, name in (("OAS", "Oasis"), ("RTH", "Redthread"), ("SGT", "St Giles Trust")):
+        rec = latest[latest["provider"] == provider].iloc[0]
+        share = rec["valid"] / rec["applicable"]
+        shown = f"{100 * share:.0f}%" + (" below" if share < 0.65 else "")
+        assert f"| {shown} |" in row, (name, shown, row)
+    html = render_report(result, suppress=False, charts=False)
+    assert 'id="targets"' in html and "unknown_field" in html  # said to be left out
+
+
+def test_a_target_that_is_not_a_share_is_a_config_problem(tmp_path: Path) -> None:
+    config = tmp_path / "lp-audit.yaml"
+    config.write_text("targets: {ethnicity: most, gender: 120%}\n")
+    result = CliRunner().invoke(app, ["audit", str(EXAMPLES), "--config", str(config)])
+    assert result.exit_code == 2
+    assert "targets.ethnicity: 'most' is not a target" in result.output
+    assert "targets.gender: '120%' is not a target" in result.output

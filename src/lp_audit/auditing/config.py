@@ -8,6 +8,7 @@ Every key is optional; an audit runs with no config at all. Example::
       2025-26 Q1: [RTH, SGT, OAS]  # for every period seen)
     filename_pattern: '(?P<provider>[A-Za-z]+)-(?P<period>\\d{4}-\\d{2}-q\\d)'
     weights: {ethnicity: 2, notes: 0}
+    targets: {ethnicity: 95%, nhs_number: 80%}   # valid share per field, shown in reports
     thresholds: {limit: 99.8, min_rows: 10, ratio: 1.5}
     overdispersion: false
     suppression: {min_count: 5, min_denominator: 10}
@@ -84,6 +85,9 @@ class AuditConfig:
     expected: dict[Period, tuple[str, ...]] = field(default_factory=dict)
     filename_pattern: str | None = None
     weights: dict[str, float] = field(default_factory=dict)
+    #: per field, the share of applicable rows with a valid value a provider should reach
+    #: (0-1), as the NHS Data Quality Maturity Index sets one per data item
+    targets: dict[str, float] = field(default_factory=dict)
     thresholds: Thresholds = Thresholds()
     overdispersion: bool = False
     suppression: Suppression = Suppression()
@@ -100,6 +104,7 @@ _KEYS = {
     "expected",
     "filename_pattern",
     "weights",
+    "targets",
     "thresholds",
     "overdispersion",
     "suppression",
@@ -177,6 +182,16 @@ def load_config(path: str | Path) -> AuditConfig:
             problem(("weights", name), "a weight is a number, 0 or more")
         else:
             weights[str(name)] = float(weight)
+    targets: dict[str, float] = {}
+    for name, target in mapping("targets", "'ethnicity: 95%'").items():
+        text = str(target).strip()
+        match = (
+            re.fullmatch(r"(\d+(?:\.\d+)?)\s*%?", text) if not isinstance(target, bool) else None
+        )
+        if match is None or float(match[1]) > 100:
+            problem(("targets", name), f"{text!r} is not a target: write a share such as 95%")
+        else:
+            targets[str(name)] = float(match[1]) / 100
     thresholds = _section(data, "thresholds", Thresholds, problem)
     suppression = _section(data, "suppression", Suppression, problem)
     if isinstance(thresholds, Thresholds) and thresholds.limit not in (95, 99.8):
@@ -222,6 +237,7 @@ def load_config(path: str | Path) -> AuditConfig:
         expected=expected,
         filename_pattern=_opt(pattern),
         weights=weights,
+        targets=targets,
         thresholds=thresholds if isinstance(thresholds, Thresholds) else Thresholds(),
         overdispersion=bool(data.get("overdispersion", False)),
         suppression=suppression if isinstance(suppression, Suppression) else Suppression(),

@@ -232,7 +232,22 @@ def build_context(
         tuple(ack_rows),
     )
 
+    targets, ignored = _targets(result, definition, policy, providers, latest)
     methods = tuple((heading, text) for heading, text in methods_section(result, policy))
+    if targets is not None:
+        methods += (
+            (
+                "Targets",
+                "Each target (from the audit settings) is the share of applicable rows with a "
+                "valid value a provider should reach for a field, as the NHS Data Quality "
+                "Maturity Index sets one per data item; a share below its target is marked."
+                + (
+                    f" Left out, as not fields of the definition: {', '.join(ignored)}."
+                    if ignored
+                    else ""
+                ),
+            ),
+        )
     methods += (("Made from", made_from(result)),)
     # the charts, drawn meanwhile; safe markup: matplotlib's SVG writer escapes its text
     # (a test puts markup in a provider's name)
@@ -254,6 +269,7 @@ def build_context(
         categories=categories,
         drift=drift,
         trends=trends,
+        targets=targets,
         providers=parts,
         acknowledged=acknowledged,
         unreadable=tuple(f"{u.path}: {u.message}" for u in result.unreadable),
@@ -281,3 +297,51 @@ def _as_shown(hit: Any, key: Key, policy: Disclosure) -> float:
         return math.nan
     points = policy.plan.rounding(key)
     return float(points * round(float(hit["score"].iloc[0]) / points))
+
+
+def _targets(
+    result: AuditResult,
+    definition: Definition,
+    policy: Disclosure,
+    providers: Sequence[str],
+    latest: str,
+) -> tuple[Table | None, list[str]]:
+    """Each provider's valid share of each field with a target, in the latest period."""
+    from lp_audit.auditing.result import ALL
+
+    targets = result.config.targets
+    if not targets:
+        return None, []
+    known = [f.name for f in definition.fields if f.name in targets]
+    ignored = sorted(set(targets) - set(known))
+    labels = definition.labels()
+    name = result.config.provider_name
+    profile = result.profile
+    now = profile[profile["period"] == latest] if len(profile) else profile
+    rows = []
+    for fname in known:
+        target = targets[fname]
+        cells = [Cell(labels.get(fname, fname)), Cell(f"{100 * target:g}%", "num")]
+        for provider in [*providers, ALL]:
+            hit = now[(now["provider"] == provider) & (now["field"] == fname)]
+            if not len(hit):
+                cells.append(Cell("—", "hidden"))
+                continue
+            valid, applicable = int(hit["valid"].iloc[0]), int(hit["applicable"].iloc[0])
+            keys = (
+                ("class", provider, latest, fname, "valid"),
+                ("class", provider, latest, fname, "applicable"),
+            )
+            share = policy.share(valid, applicable, keys=keys)
+            if share.kind == "num" and valid < target * applicable - 1e-9:
+                share = Cell(f"{share.text} below", "flag")
+            cells.append(share)
+        rows.append(tuple(cells))
+    table = Table(
+        "targets-table",
+        f"Valid values against the targets, {latest}: each provider's share of applicable rows "
+        "with a valid value",
+        ("Field", "Target", *(name(p) for p in providers), ALL),
+        tuple(rows),
+    )
+    return table, ignored

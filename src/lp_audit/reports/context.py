@@ -124,6 +124,7 @@ class ReportContext:
     policy: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
     stamp: str = ""  # when it was made, only when asked for (reports are reproducible)
+    targets: Table | None = None  # each provider's valid share against the config's targets
 
 
 class Disclosure:
