@@ -3,7 +3,8 @@
 - :mod:`~lp_audit.reports.build`, :mod:`~lp_audit.reports.sections`,
   :mod:`~lp_audit.reports.providers`: an audit result as a typed context;
 - :mod:`~lp_audit.reports.context`: the context's types, and the small-number policy as cells;
-- :mod:`~lp_audit.reports.disclosure`: which counts every output may show, planned once;
+- :mod:`~lp_audit.reports.disclosure`: which counts every output may show, planned once over
+  the sums (:mod:`~lp_audit.reports.sums`) a reader can see;
 - :mod:`~lp_audit.reports.charts`: inline SVG charts (matplotlib);
 - :mod:`~lp_audit.reports.render`: the Jinja environments and templates;
 - :mod:`~lp_audit.reports.pdf`: the HTML report as a PDF (WeasyPrint);
