@@ -231,3 +231,9 @@ def test_init_without_returns_is_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "lp-audit.yaml").exists()
     missing = CliRunner().invoke(app, ["init", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and "not a folder" in missing.output
+
+
+def test_a_column_of_bare_separators_is_not_a_list_of_codes(tmp_path: Path) -> None:
+    """Found by the property test: ';' alone split into no codes at all."""
+    _, definition = _infer(tmp_path, "col_0\n;\n")
+    assert definition.field("col_0").type == "text"

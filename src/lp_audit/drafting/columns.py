@@ -223,7 +223,7 @@ def describe(header: str, values: pd.Series) -> Column:
         if joined.any() and float(weights[joined.to_numpy()].sum()) / total >= 0.02:
             parts = distinct.str.split(separator, regex=False).explode().str.strip()
             parts = parts[parts != ""]
-            if parts.str.fullmatch(_CODE).all() and parts.nunique() <= MAX_CODES:
+            if len(parts) and parts.str.fullmatch(_CODE).all() and parts.nunique() <= MAX_CODES:
                 column.type = "multi_code"
                 column.separator = separator
                 part_weights = counts.reindex(parts.index).to_numpy() if len(parts) else weights[:0]
