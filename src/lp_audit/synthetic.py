@@ -349,6 +349,77 @@ def write_examples(folder: Path) -> list[Path]:
     return written
 
 
+NETWORK_PERIODS = ("2025-26 Q1", "2025-26 Q2", "2025-26 Q3", "2025-26 Q4")
+
+
+def network_returns(
+    providers: int,
+    *,
+    seed: int = 0,
+    periods: tuple[str, ...] = NETWORK_PERIODS,
+    rows: tuple[int, int] = (50, 1000),
+    unknown_share: float = 0.02,
+    planted: dict[int, float] | None = None,
+    planted_rows: int | None = None,
+) -> dict[tuple[str, str], pd.DataFrame]:
+    """Returns of a network in which every provider captures data the same way, for
+    calibrating highlights: ``providers`` providers (codes P01, P02, …), each with a size drawn
+    once from ``rows``, for every period, open cases carried into the next return.
+
+    ``planted`` gives providers (by index) their own share of ethnicity recorded as not known,
+    against ``unknown_share`` for the rest; ``planted_rows`` fixes those providers' size.
+    Use with :func:`network_definition`, which knows the providers' codes.
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    planted = planted or {}
+    sizes = rng.integers(rows[0], rows[1] + 1, providers)
+    returns: dict[tuple[str, str], pd.DataFrame] = {}
+    for index in range(providers):
+        code = f"P{index + 1:02d}"
+        size = planted_rows if index in planted and planted_rows else int(sizes[index])
+        carried: pd.DataFrame | None = None
+        for q_index, period in enumerate(periods):
+            child = seed * 100_003 + index * 101 + q_index
+            frame, _ = make_return(
+                size,
+                provider=code,
+                period=period,
+                seed=child,
+                defects=size // 100,
+                unknown_share=planted.get(index, unknown_share),
+                first_id=10_000 * q_index,
+            )
+            if carried is not None and len(carried):
+                frame = pd.concat(
+                    [_carry_over(carried, period, np.random.default_rng(child)), frame],
+                    ignore_index=True,
+                )
+            returns[(code, period)] = frame
+            carried = frame[frame["case_status"] == "OPEN"]
+    return returns
+
+
+def network_definition(providers: int) -> str:
+    """The HBYW 1.0 definition with the provider codes of :func:`network_returns`."""
+    import re
+
+    from lp_audit.definitions import bundled_definitions_dir
+
+    text = (bundled_definitions_dir() / "hbyw-quarterly-return" / "1.0.yaml").read_text(
+        encoding="utf-8"
+    )
+    codes = "".join(f"      P{i + 1:02d}: Provider {i + 1}\n" for i in range(providers))
+    return re.sub(
+        r"(  - name: provider_code\n(?:    .*\n)*?    codes:\n)(?:      .*\n)+",
+        lambda m: m.group(1) + codes,
+        text,
+        count=1,
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry: write example returns or one synthetic return."""
     parser = argparse.ArgumentParser(
