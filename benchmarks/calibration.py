@@ -10,7 +10,8 @@ mean number per audit and the share of audits with any.
 
 Planted sets: 8 providers, one of them recording ethnicity as "not known" for a share of its
 rows (5% or 10%) against 2% for the rest, at 50, 120 or 300 rows a quarter. Power is the share
-of (seed, quarter) in which the audit highlights that provider's not-known ethnicity.
+of audits (seeds) that highlight that provider's not-known ethnicity in some quarter; the table
+also counts the quarters.
 
 Each audit runs in-process through the public API, as ``lp-audit audit`` does. The tables
 replace the section between the ``calibration`` markers of RESULTS.md.
@@ -140,17 +141,18 @@ def main() -> None:
                 for text in highlights:
                     print(f"  {providers} providers, seed {seed}: {text}", file=sys.stderr)
     power_rows = [
-        "| Rows a quarter | Not known: planted against 2% | Quarters highlighted | Power "
-        "| Other providers highlighted per audit |",
-        "|---:|---:|---:|---:|---:|",
+        "| Rows a quarter | Not known: planted against 2% | Audits highlighting it | Power "
+        "| Quarters highlighted | Other providers highlighted per audit |",
+        "|---:|---:|---:|---:|---:|---:|",
     ]
     for rows in (50, 120, 300):
         for share in (0.05, 0.10):
             runs = [r for r in planted if r[0] == rows and r[1] == share]
             hits = sum(r[3] for r in runs)
-            trials = 4 * len(runs)
+            audits = sum(1 for r in runs if r[3])
             power_rows.append(
-                f"| {rows} | {100 * share:.0f}% | {hits} of {trials} | {hits / trials:.0%} | "
+                f"| {rows} | {100 * share:.0f}% | {audits} of {len(runs)} | "
+                f"{audits / len(runs):.0%} | {hits} of {4 * len(runs)} | "
                 f"{statistics.mean(r[4] for r in runs):.2f} |"
             )
     section = "\n".join(
@@ -169,8 +171,8 @@ def main() -> None:
             "audit.",
             "",
             "Power: one provider of 8 records ethnicity as not known for 5% or 10% of its rows, "
-            "the others for 2%; a quarter counts when that provider's not-known ethnicity is "
-            "highlighted for it.",
+            "the others for 2%; an audit counts when it highlights that provider's not-known "
+            "ethnicity in some quarter (of four).",
             "",
             *power_rows,
             END,

@@ -86,15 +86,20 @@ def test_return_score_is_the_weighted_mean_of_field_scores(tmp_path: Path) -> No
     assert prof.set_index("field").loc["notes", "weight"] == 0  # optional fields weigh 0
 
 
-def test_funnel_limits_match_an_independent_calculation() -> None:
+def test_funnel_limits_are_exact_binomial_quantiles() -> None:
+    """Checked against scipy.stats.binom, the reference implementation."""
+    from scipy.stats import binom
+
     num, den = [40, 6, 8], [100, 80, 120]
     frame = funnel(num, den)
     p = sum(num) / sum(den)
     for i, n in enumerate(den):
         se = math.sqrt(p * (1 - p) / n)
         assert frame.pooled[i] == pytest.approx(p)
-        assert frame.lo95[i] == pytest.approx(max(0, p - 1.959964 * se), abs=1e-6)
-        assert frame.hi998[i] == pytest.approx(min(1, p + 3.090232 * se), abs=1e-6)
+        assert frame.lo95[i] == binom.ppf(0.025, n, p) / n
+        assert frame.hi95[i] == binom.ppf(0.975, n, p) / n
+        assert frame.lo998[i] == binom.ppf(0.001, n, p) / n
+        assert frame.hi998[i] == binom.ppf(0.999, n, p) / n
         assert frame.z[i] == pytest.approx((num[i] / n - p) / se)
     assert frame.phi[0] == 1.0
 

@@ -389,9 +389,17 @@ def network_returns(
                 period=period,
                 seed=child,
                 defects=size // 100,
-                unknown_share=planted.get(index, unknown_share),
+                unknown_share=0.0,
                 first_id=10_000 * q_index,
             )
+            # ethnicity not known (99, or Z: chose not to say) in exactly the share asked for
+            child_rng = np.random.default_rng(child + 7)
+            known = frame["ethnicity"].isin(["99", "Z"])
+            frame.loc[known, "ethnicity"] = _choice(
+                child_rng, list("ABCDEFGHJKLMNPRS"), int(known.sum())
+            )
+            share = planted.get(index, unknown_share)
+            frame.loc[child_rng.random(len(frame)) < share, "ethnicity"] = "99"
             if carried is not None and len(carried):
                 frame = pd.concat(
                     [_carry_over(carried, period, np.random.default_rng(child)), frame],

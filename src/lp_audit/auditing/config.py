@@ -9,7 +9,7 @@ Every key is optional; an audit runs with no config at all. Example::
     filename_pattern: '(?P<provider>[A-Za-z]+)-(?P<period>\\d{4}-\\d{2}-q\\d)'
     weights: {ethnicity: 2, notes: 0}
     targets: {ethnicity: 95%, nhs_number: 80%}   # valid share per field, shown in reports
-    thresholds: {limit: 99.8, min_rows: 10, ratio: 1.5}
+    thresholds: {limit: 99.8, min_rows: 10, ratio: 1.5, material: 0.05, fdr: 0.05}
     overdispersion: false
     suppression: {min_count: 5, min_denominator: 10}
     acknowledgements:
@@ -63,9 +63,11 @@ class Acknowledgement:
 class Thresholds:
     """When a difference is worth raising."""
 
-    limit: float = 99.8  # funnel control limit (95 or 99.8) beyond which a rate is highlighted
-    min_rows: int = 10  # fewer rows than this: no highlight for the return
-    ratio: float = 1.5  # a drift metric this many times the network value (or 1/ratio) is raised
+    limit: float = 99.8  # funnel control limit (95 or 99.8) a report's funnel tables mark
+    min_rows: int = 10  # fewer rows than this: no comparison for the return
+    ratio: float = 1.5  # a drift metric this many times the rest's value (or 1/ratio) is material
+    material: float = 0.05  # a difference in share this large (5 points) is material
+    fdr: float = 0.05  # the false-discovery rate over every test of an audit
 
 
 @dataclass(frozen=True)

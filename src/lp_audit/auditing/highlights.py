@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from lp_audit.auditing.cells import CountsShown, Key, class_keys, code_keys, metric_keys
+from lp_audit.auditing.cells import CountsShown, Key, class_keys, metric_keys
 from lp_audit.auditing.config import Suppression
+from lp_audit.auditing.evidence import strength
 from lp_audit.definitions import Definition
 
 if TYPE_CHECKING:
@@ -73,7 +72,7 @@ def highlights(
     stated. With a disclosure ``plan`` (as the report passes), neither is any share or score the
     plan hides so that a small count elsewhere cannot be worked out.
     """
-    from lp_audit.auditing.result import ALL, Highlight
+    from lp_audit.auditing.result import Highlight
 
     config = result.config
     policy = config.suppression if suppress else None
@@ -83,20 +82,10 @@ def highlights(
     def share(num: float, rate: float, *keys: Key) -> str:
         return _share(num, rate, policy, plan, keys)
 
-    def field_keys(r: Mapping[Any, Any], provider: str) -> tuple[Key, Key]:
-        return class_keys(provider, str(r["period"]), str(r["subject"]), str(r["measure"]))
-
-    def code_keys_of(r: Mapping[Any, Any], provider: str) -> tuple[Key, Key]:
-        return code_keys(provider, str(r["period"]), str(r["field"]), str(r["code"]))
-
-    def metric_keys_of(r: Mapping[Any, Any], provider: str) -> tuple[Key, Key]:
-        return metric_keys(provider, str(r["period"]), str(r["subject"]))
+    def counts_shown(*keys: Key) -> bool:
+        return plan is None or plan.shown(*keys)
 
     name = config.provider_name
-    labels = definition.labels()
-    metric_labels = {m.id: m.label for m in definition.metrics}
-    min_rows = config.thresholds.min_rows
-    strict = config.thresholds.limit == 99.8
     out: list[Highlight] = []
 
     for u in result.unreadable:
@@ -126,151 +115,10 @@ def highlights(
                 )
             )
 
-    funnels = result.funnels
-    if not funnels.empty:
-        flagged = funnels[funnels["flag"].str.startswith("above")]
-        if strict:
-            flagged = flagged[flagged["flag"].str.contains("99.8")]
-        flagged = flagged[(flagged["denominator"] >= min_rows) & (flagged["provider"] != ALL)]
-        # one highlight per provider, period and measure, naming every field it affects
-        for (provider, period, kind, measure), group in flagged.groupby(
-            ["provider", "period", "kind", "measure"], sort=False
-        ):
-            recs = group.sort_values("z", ascending=False).to_dict("records")
-            limit = "99.8%" if all("99.8" in r["flag"] for r in recs) else "95%"
-            importance = (
-                50
-                + min(max(abs(r["z"]) for r in recs), 40)
-                + (10 if limit == "99.8%" else 0)
-                + len(recs)
-            )
-            if kind == "metric":
-                for r in recs:
-                    what = metric_labels.get(r["subject"], r["subject"])
-                    mine = share(r["numerator"], r["rate"], *metric_keys_of(r, r["provider"]))
-                    theirs = share(r["pooled_numerator"], r["pooled"], *metric_keys_of(r, ALL))
-                    text = (
-                        f"{name(r['provider'])}: {what.lower()} is far higher than across the network (above the {limit} limit; {_HIDDEN_NOTE})."
-                        if HIDDEN in (mine, theirs)
-                        else f"{name(r['provider'])}: {what.lower()} is {mine}; across the network it is {theirs} (above the {limit} limit)."
-                    )
-                    out.append(
-                        Highlight(
-                            round(importance, 2), "funnel-metric", text, str(provider), str(period)
-                        )
-                    )
-                continue
-            verb = _MEASURE_WORDS[str(measure)]
-            if len(recs) == 1:
-                r = recs[0]
-                mine = share(r["numerator"], r["rate"], *field_keys(r, r["provider"]))
-                theirs = share(r["pooled_numerator"], r["pooled"], *field_keys(r, ALL))
-                doing = verb.format(label=labels.get(r["subject"], r["subject"]))
-                text = (
-                    f"{name(str(provider))} {doing} far more often than the network (above the {limit} limit; {_HIDDEN_NOTE})."
-                    if HIDDEN in (mine, theirs)
-                    else f"{name(str(provider))} {doing} for {mine}; across the network it is {theirs} (above the {limit} limit)."
-                )
-                field: str | None = r["subject"]
-            else:
-                detail = ", ".join(
-                    f"{labels.get(r['subject'], r['subject'])} {_short(share(r['numerator'], r['rate'], *field_keys(r, r['provider'])))} against {_short(share(r['pooled_numerator'], r['pooled'], *field_keys(r, ALL)))}"
-                    for r in recs
-                )
-                text = f"{name(str(provider))} {verb.format(label=f'{len(recs)} fields')} far more often than the network (above the {limit} limit): {detail}."
-                field = None
-            out.append(
-                Highlight(
-                    round(importance, 2),
-                    f"funnel-{measure}",
-                    text,
-                    str(provider),
-                    str(period),
-                    field,
-                )
-            )
-
-    categories = result.categories
-    if not categories.empty:
-        threshold = 3.09 if strict else 1.96
-        for rec in categories.to_dict("records"):
-            if rec["total"] < min_rows or abs(rec["z"]) < threshold:
-                continue
-            # beyond chance is not enough for the agenda: the difference must also be large
-            if abs(rec["share"] - rec["pooled"]) < 0.1 and rec["count"] > 0:
-                continue
-            f = definition.field(rec["field"])
-            if rec["code"] in f.unknown_codes or (rec["z"] < 0 and rec["count"] > 0):
-                continue  # unknown codes have their own funnel; using a code less is rarely news
-            code_label = f.code_label(rec["code"]) or rec["code"]
-            who = name(rec["provider"])
-            if rec["count"] == 0:
-                text = f"{who} never uses {f.label} {rec['code']} ({code_label}); across the network it is {share(rec['pooled_count'], rec['pooled'], *code_keys_of(rec, ALL))}."
-                kind = "never-used"
-            else:
-                more = "more" if rec["z"] > 0 else "less"
-                text = f"{who} uses {f.label} {rec['code']} ({code_label}) for {share(rec['count'], rec['share'], *code_keys_of(rec, rec['provider']))}, {more} than the {share(rec['pooled_count'], rec['pooled'], *code_keys_of(rec, ALL))} across the network."
-                kind = "category-mix"
-            out.append(
-                Highlight(
-                    round(45 + min(abs(rec["z"]), 40), 2),
-                    kind,
-                    text,
-                    rec["provider"],
-                    rec["period"],
-                    rec["field"],
-                )
-            )
-
-    ratio = config.thresholds.ratio
-    metrics = result.metrics
-    providers_per = (
-        metrics.groupby(["period", "metric"])["provider"].transform("nunique")
-        if not metrics.empty
-        else None
-    )
-    for i, rec in enumerate(metrics.to_dict("records")):
-        if rec["kind"] == "share" or rec["n"] < min_rows:
-            continue
-        if providers_per is not None and providers_per.iloc[i] < 3:
-            continue  # with two providers there is no typical value to compare with
-        value, network = rec["value"], rec["network"]
-        if (
-            not (isinstance(value, float) and isinstance(network, float))
-            or math.isnan(value)
-            or math.isnan(network)
-            or network <= 0
-        ):
-            continue
-        if value >= network * ratio or value <= network / ratio:
-            label = metric_labels.get(rec["metric"], rec["metric"])
-            text = f"{name(rec['provider'])}: {label.lower()} is {value:.1f}; across the network it is {network:.1f} (providers range from {rec['low']:.1f} to {rec['high']:.1f}). This may mean the definition is read differently."
-            importance = 40 + min(10 * abs(math.log(value / network)), 40) if value > 0 else 80
-            out.append(
-                Highlight(round(importance, 2), "drift", text, rec["provider"], rec["period"])
-            )
-
-    scores = result.scores
-    if not scores.empty:
-        for rec in scores[scores["change"].notna()].to_dict("records"):
-            if rec["provider"] == ALL or abs(rec["change"]) < 5:
-                continue
-            direction = "rose" if rec["change"] > 0 else "fell"
-            text = f"{name(rec['provider'])}'s data quality score {direction} from {rec['previous']:.0f} to {rec['score']:.0f} in {rec['period']}."
-            previous = _previous_period(scores, rec["provider"], rec["period"])
-            if plan is not None and not plan.shown(
-                ("score", rec["provider"], rec["period"]), ("score", rec["provider"], previous)
-            ):
-                text = f"{name(rec['provider'])}'s data quality score {direction} by 5 points or more in {rec['period']} (scores not shown: small numbers)."
-            out.append(
-                Highlight(
-                    round(30 + min(abs(rec["change"]), 40), 2),
-                    "trend",
-                    text,
-                    rec["provider"],
-                    rec["period"],
-                )
-            )
+    comparisons = result.comparisons
+    if comparisons is not None and not comparisons.empty:
+        chosen = comparisons[comparisons["significant"] & comparisons["material"]]
+        out.extend(_from_tests(chosen, definition, name, share, counts_shown, policy))
 
     for rec in result.continuity.to_dict("records"):
         if rec["vanished"] or rec["changed"]:
@@ -284,9 +132,11 @@ def highlights(
                     f"{_count(rec['changed'], policy)} carried-over cases changed their referral details"
                 )
             text = f"{name(rec['provider'])}: " + "; ".join(parts) + f" (e.g. {rec['examples']})."
+            # a fact, not an estimate: ranked by the share of open cases it concerns
+            affected = (rec["vanished"] + rec["changed"]) / max(rec["open"], 1)
             out.append(
                 Highlight(
-                    35 + min(rec["vanished"] + rec["changed"], 30),
+                    strength(0.0, min(affected, 1.0)),
                     "continuity",
                     text,
                     rec["provider"],
@@ -294,7 +144,6 @@ def highlights(
                 )
             )
 
-    out.extend(_field_trends(result, definition, policy, plan))
     out = [
         h
         if h.period is None or h.kind in ("missing-return", "unexpected-return", "continuity")
@@ -341,79 +190,173 @@ def _acknowledged(h: Highlight, result: AuditResult) -> Highlight:
     return h
 
 
-def _previous_period(scores: Any, provider: str, period: str) -> str:
-    from lp_audit.periods import sort_key
-
-    earlier = sorted(
-        (str(p) for p in scores.loc[scores["provider"] == provider, "period"]),
-        key=sort_key,
-    )
-    index = earlier.index(period)
-    return earlier[index - 1] if index else ""
+def _q(q: float) -> str:
+    return "q < 0.001" if q < 0.001 else f"q = {q:.3f}"
 
 
-def _field_trends(
-    result: AuditResult,
+def _from_tests(
+    chosen: Any,
     definition: Definition,
+    name: Any,
+    share: Any,
+    counts_shown: Any,
     policy: Suppression | None,
-    plan: CountsShown | None,
 ) -> list[Highlight]:
-    """A provider's share of unknown, invalid, missing or non-standard values moving a lot."""
+    """A highlight for each significant and material difference of the audit's tests."""
     from lp_audit.auditing.result import ALL, Highlight
-    from lp_audit.periods import sort_key
 
-    profile = result.profile
-    if profile.empty:
-        return []
     labels = definition.labels()
-    name = result.config.provider_name
-    out = []
-    rows = profile[profile["provider"] != ALL]
-    # sorted once, then each provider's field read as plain lists: 87 groups of pandas
-    # operations took most of the report's highlight time
-    rows = rows.assign(_order=rows["period"].map(sort_key)).sort_values(
-        ["provider", "field", "_order"], kind="stable"
-    )
-    columns = ["period", "rows", "applicable", "missing", "non_standard", "unknown", "invalid"]
-    for (provider, field_name), frame in rows.groupby(["provider", "field"], sort=True):
-        group = frame[columns].to_dict("list")
-        periods = group["period"]
-        if len(periods) < 2 or min(group["rows"]) < result.config.thresholds.min_rows:
-            continue
-        present = [
-            max(a - m, 1) for a, m in zip(group["applicable"], group["missing"], strict=True)
+    metric_labels = {m.id: m.label for m in definition.metrics}
+    out: list[Highlight] = []
+
+    def of(x: float, n: float, keys: tuple[Key, ...], rate: float, unit: str = "rows") -> str:
+        """``12% of rows (15 of 120)``, or less where small numbers are protected."""
+        x, n = int(x), int(n)
+        shown = str(share(x, rate, *keys))
+        if shown == HIDDEN or shown.startswith("fewer"):
+            return shown
+        if counts_shown(*keys):
+            return f"{_pct(rate)} of {unit} ({x:,} of {n:,})"
+        return f"{_pct(rate)} of {unit}"
+
+    # capture rates: one highlight per provider, quarter and rate, naming every field
+    rates = chosen[(chosen["kind"] == "rate") & (chosen["difference"] > 0)]
+    for (provider, period, measure), group in rates.groupby(
+        ["provider", "period", "measure"], sort=False
+    ):
+        recs = group.sort_values(["q", "subject"]).to_dict("records")
+        who, q = name(provider), max(r["q"] for r in recs)
+        parts = []
+        for r in recs:
+            subject = r["subject"]
+
+            mine_keys = class_keys(provider, period, subject, measure)
+            all_keys = class_keys(ALL, period, subject, measure)
+            mine = of(r["x"], r["n"], mine_keys, r["value"])
+            rest = of(r["rest_x"], r["rest_n"], (*mine_keys, *all_keys), r["rest_value"])
+            parts.append((labels.get(subject, subject), mine, rest))
+        if len(parts) == 1:
+            label, mine, rest = parts[0]
+            doing = _MEASURE_WORDS[measure].format(label=label)
+            text = (
+                f"{who} {doing} far more often than the rest of the network ({_q(q)}; "
+                f"{_HIDDEN_NOTE})."
+                if HIDDEN in (mine, rest)
+                else f"{who} {doing} for {mine}; the rest of the network, for {rest} ({_q(q)})."
+            )
+            field: str | None = recs[0]["subject"]
+        else:
+            doing = _MEASURE_WORDS[measure].format(label=f"{len(parts)} fields")
+            detail = "; ".join(f"{label}, {mine} against {rest}" for label, mine, rest in parts)
+            text = (
+                f"{who} {doing} more often than the rest of the network "
+                f"({_q(q)}{'' if q < 0.001 else ' or less'} for each): {detail}."
+            )
+            field = None
+        importance = max(r["importance"] for r in recs)
+        out.append(Highlight(importance, f"funnel-{measure}", text, provider, period, field, q))
+
+    # trends: one highlight per provider, rate and direction over the same quarters
+    trends = chosen[chosen["kind"] == "trend"]
+    trends = trends.assign(
+        rising=[
+            v > b[0] / max(b[1], 1) for v, b in zip(trends["value"], trends["before"], strict=True)
         ]
-        for measure in ("non_standard", "unknown", "invalid", "missing"):
-            den = [max(a, 1) for a in group["applicable"]] if measure == "missing" else present
-            counts = group[measure]
-            share = [n / d for n, d in zip(counts, den, strict=True)]
-            first, last = share[0], share[-1]
-            if abs(last - first) < 0.2:
-                continue
-            direction = "fell" if last < first else "rose"
-            steps = " → ".join(
-                _short(
-                    _share(
-                        n,
-                        x,
-                        policy,
-                        plan,
-                        class_keys(str(provider), str(period), str(field_name), measure),
-                    )
-                )
-                for n, x, period in zip(counts, share, periods, strict=True)
+    )
+    for (provider, measure, start, period, rising), group in trends.groupby(
+        ["provider", "measure", "since", "period", "rising"], sort=False
+    ):
+        recs = group.sort_values(["q", "subject"]).to_dict("records")
+        who, q = name(provider), max(r["q"] for r in recs)
+        what = {
+            "non_standard": "non-standard",
+            "unknown": "not known",
+            "invalid": "invalid",
+            "missing": "blank",
+        }[measure]
+        pieces = []
+        for r in recs:
+            subject = r["subject"]
+            x1, n1, rx1, rn1 = r["before"]
+            keys_then = class_keys(provider, start, subject, measure)
+            keys_now = class_keys(provider, period, subject, measure)
+            rest_then = (*keys_then, *class_keys(ALL, start, subject, measure))
+            rest_now = (*keys_now, *class_keys(ALL, period, subject, measure))
+            pieces.append(
+                f"{labels.get(subject, subject)}, {of(x1, n1, keys_then, x1 / max(n1, 1))} → "
+                f"{of(r['x'], r['n'], keys_now, r['value'])} against "
+                f"{of(rx1, rn1, rest_then, rx1 / max(rn1, 1))} → "
+                f"{of(r['rest_x'], r['rest_n'], rest_now, r['rest_value'])}"
             )
-            span = f"{periods[0]} to {periods[-1]}"
-            what = {
-                "non_standard": "non-standard",
-                "unknown": "not known",
-                "invalid": "invalid",
-                "missing": "blank",
-            }[measure]
-            label = labels.get(str(field_name), str(field_name))
-            text = f"{name(str(provider))}: the share of {label} values that are {what} {direction} from {span} ({steps})."
-            importance = 30 + min(100 * abs(last - first) / 4, 25)
+        fields = "1 field" if len(pieces) == 1 else f"{len(pieces)} fields"
+        text = (
+            f"{who}: the share of {what} values {'rose' if rising else 'fell'} from {start} to "
+            f"{period} in {fields}, unlike the rest of the network "
+            f"({_q(q)}{'' if q < 0.001 or len(pieces) == 1 else ' or less'}"
+            f"{'' if len(pieces) == 1 else ' for each'}): {'; '.join(pieces)}."
+        )
+        field = recs[0]["subject"] if len(recs) == 1 else None
+        importance = max(r["importance"] for r in recs)
+        out.append(Highlight(importance, "trend", text, provider, None, field, q))
+
+    for rec in chosen[~chosen["kind"].isin(["rate", "trend"])].to_dict("records"):
+        kind, provider, period = rec["kind"], rec["provider"], rec["period"]
+        subject, measure, q = rec["subject"], rec["measure"], rec["q"]
+        who = name(provider)
+        evidence = _q(q)
+        if kind == "share":
+            mine_keys = metric_keys(provider, period, subject)
+            all_keys = metric_keys(ALL, period, subject)
+            label = metric_labels.get(subject, subject)
+            mine = of(rec["x"], rec["n"], mine_keys, rec["value"], "the rows it counts")
+            rest = of(
+                rec["rest_x"],
+                rec["rest_n"],
+                (*mine_keys, *all_keys),
+                rec["rest_value"],
+                "the rows it counts",
+            )
+            more = "higher" if rec["difference"] > 0 else "lower"
+            text = f"{who}: {label.lower()} is {more}: {mine}; the rest of the network, {rest} ({evidence})."
             out.append(
-                Highlight(round(importance, 2), "trend", text, str(provider), None, str(field_name))
+                Highlight(rec["importance"], "funnel-metric", text, provider, period, None, q)
             )
+        elif kind == "code":
+            code = measure.removeprefix("code:")
+            f = definition.field(subject)
+            code_label = f.code_label(code) or code
+            what = f"{f.label} {code}" + (f" ({code_label})" if code_label != code else "")
+
+            mine_keys = (
+                ("code", provider, period, subject, code),
+                ("class", provider, period, subject, "present"),
+            )
+            all_keys = (
+                ("code", ALL, period, subject, code),
+                ("class", ALL, period, subject, "present"),
+            )
+            unit = "rows with a value"
+            rest = of(
+                rec["rest_x"], rec["rest_n"], (*mine_keys, *all_keys), rec["rest_value"], unit
+            )
+            if rec["x"] == 0:
+                text = f"{who} never uses {what}; the rest of the network uses it for {rest} ({evidence})."
+                out.append(
+                    Highlight(rec["importance"], "never-used", text, provider, period, subject, q)
+                )
+            elif rec["difference"] > 0:
+                mine = of(rec["x"], rec["n"], mine_keys, rec["value"], unit)
+                text = f"{who} uses {what} for {mine}; the rest of the network, for {rest} ({evidence})."
+                out.append(
+                    Highlight(rec["importance"], "category-mix", text, provider, period, subject, q)
+                )
+        elif kind == "drift":
+            label = metric_labels.get(subject, subject)
+            centre = "median" if measure == "median_days" else "mean"
+            text = (
+                f"{who}: {label.lower()} is {rec['value']:.1f} ({centre} of {rec['n']:,}); for the "
+                f"rest of the network it is {rec['rest_value']:.1f} ({centre} of {rec['rest_n']:,} "
+                f"rows) ({evidence}). This may mean the definition is read differently."
+            )
+            out.append(Highlight(rec["importance"], "drift", text, provider, period, None, q))
     return out

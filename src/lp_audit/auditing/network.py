@@ -22,14 +22,20 @@ def metric_table(definition: Definition, results: list[ReturnResult]) -> pd.Data
     rows = metric_rows(results)
     out = []
     kinds = {m.id: m.kind for m in definition.metrics}
+    per_row: dict[tuple[str, str], list[np.ndarray]] = {}
+    for r in results:
+        if r.capture is not None:
+            for name, column in r.capture.metric_values.items():
+                per_row.setdefault((return_key(r)[1], name), []).append(column)
     for (period, metric_id), group in rows.groupby(["period", "metric"], sort=False):
         kind = kinds.get(str(metric_id), "share")
         if kind != "share":
-            # means and medians: the typical provider, so one very different provider does not
-            # drag the network value with it
-            network = (
-                float(np.nanmedian(group["value"])) if group["value"].notna().any() else np.nan
-            )
+            # means and medians over every row of the network, as one provider's are over its
+            # rows (the median of providers' medians is not the network's median)
+            parts = per_row.get((str(period), str(metric_id)), [])
+            pooled = np.concatenate(parts) if parts else np.array([])
+            centre = np.median if kind == "median_days" else np.mean
+            network = float(centre(pooled)) if len(pooled) else np.nan
         else:
             den = group["denominator"].sum()
             network = float(group["numerator"].sum() / den) if den else np.nan

@@ -36,6 +36,9 @@ class Highlight:
     provider: str | None = None
     period: str | None = None
     field: str | None = None
+    #: for a difference found by a test, its q-value (p-value after the false-discovery
+    #: correction over every test of the audit)
+    q: float | None = None
 
 
 @dataclass
@@ -53,6 +56,8 @@ class AuditResult:
     metrics: pd.DataFrame
     continuity: pd.DataFrame
     highlights: list[Highlight]
+    #: every test of the audit: each provider against the rest (see auditing.comparisons)
+    comparisons: pd.DataFrame | None = None
     config: AuditConfig = field(default_factory=AuditConfig)
     methods: dict[str, Any] = field(default_factory=dict)
     #: the day the audit took as today (acknowledgements expire), when it was run
@@ -109,6 +114,7 @@ class AuditResult:
             "categories": _records(self.categories),
             "metrics": _records(self.metrics),
             "continuity": _records(self.continuity),
+            "comparisons": _records(self.comparisons) if self.comparisons is not None else [],
             "highlights": [asdict(h) for h in self.highlights],
             "inputs": [{"path": path, "sha256": digest} for path, digest in self.inputs],
         }

@@ -23,6 +23,7 @@ from lp_audit.periods import Period
 if TYPE_CHECKING:
     from lp_audit.validation import ReturnResult
 
+from lp_audit.auditing.comparisons import comparison_table
 from lp_audit.auditing.funnels import funnel_table
 from lp_audit.auditing.network import category_table, continuity_table, metric_table
 from lp_audit.auditing.profiles import coverage_table, profile_table, scores_table
@@ -240,8 +241,13 @@ def build_result(
     categories = category_table(definition, results)
     metrics = metric_table(definition, results)
     continuity = continuity_table(definition, results)
+    comparisons = comparison_table(definition, results, profile, settings)
     methods = {
-        "control_limits": "Spiegelhalter (2005) funnel limits at 95% and 99.8%, normal approximation",
+        "control_limits": "funnel limits at 95% and 99.8%: exact binomial quantiles around the network rate",
+        "comparisons": "each provider against the rest of the network (without it): Fisher's exact test for rates and codes, Mann-Whitney for means and medians, the difference of log odds ratios for trends",
+        "false_discovery_rate": settings.thresholds.fdr,
+        "tests": len(comparisons),
+        "material": {"share": settings.thresholds.material, "ratio": settings.thresholds.ratio},
         "overdispersion": "adjusted (multiplicative phi)"
         if settings.overdispersion
         else "not adjusted: with few providers the estimate is unstable",
@@ -262,6 +268,7 @@ def build_result(
         metrics=metrics,
         continuity=continuity,
         highlights=[],
+        comparisons=comparisons,
         config=settings,
         methods=methods,
         definition_model=definition,

@@ -1,11 +1,13 @@
 """Comparing providers: funnel-plot limits for rates, and category mix against the network.
 
 Funnel limits follow Spiegelhalter (2005), "Funnel plots for comparing institutional
-performance", Statistics in Medicine 24:1185-1202. For a provider with ``n`` rows and a network
-(pooled) proportion ``p``, the limits are ``p ± z·sqrt(p(1-p)/n)`` with z = 1.96 (95%) and
-z = 3.09 (99.8%), clipped to [0, 1]. With overdispersion on, the standard error is multiplied
-by sqrt(φ), where φ is the mean squared z-score after winsorising the top and bottom 10%
-(only when φ > 1). With three or four providers φ is unstable, so it is off by default.
+performance", Statistics in Medicine 24:1185-1202, with exact binomial limits: for a provider
+with ``n`` rows and a network (pooled) proportion ``p``, the 95% limits are the 2.5% and 97.5%
+quantiles of Binomial(n, p) divided by n, and the 99.8% limits the 0.1% and 99.9% quantiles.
+(The normal approximation ``p ± z·sqrt(p(1-p)/n)`` raised four to six times as many false
+alarms as it promised at 50 to 120 rows and a rate of 2%.) With overdispersion on, the limits
+are the normal ones with the standard error multiplied by sqrt(φ), where φ is the mean squared
+z-score after winsorising the top and bottom 10% (only when φ > 1).
 
 Category mix: for a field's provider × code table, the adjusted (standardised) residual of
 each cell is ``(O - E) / sqrt(E (1 - r/N) (1 - c/N))``; when the expected count is under 5,
@@ -41,41 +43,21 @@ def overdispersion(z: np.ndarray) -> float:
 
 
 def funnel(numerator: np.ndarray, denominator: np.ndarray, *, adjust: bool = False) -> pd.DataFrame:
-    """Rates, the pooled rate, z-scores and 95% / 99.8% limits for each unit.
+    """Rates, the pooled rate, z-scores and 95% / 99.8% limits for each unit of one group.
 
     Returns:
         Columns ``rate, pooled, z, lo95, hi95, lo998, hi998, phi`` in the input order.
     """
-    import numpy as np
     import pandas as pd
 
-    num = np.asarray(numerator, dtype=float)
-    den = np.asarray(denominator, dtype=float)
-    total = den.sum()
-    pooled = num.sum() / total if total else np.nan
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(den > 0, num / den, np.nan)
-        se = np.sqrt(pooled * (1 - pooled) / den)
-        z = np.where(se > 0, (rate - pooled) / se, 0.0)
-    phi = overdispersion(z) if adjust else 1.0
-    se = se * math.sqrt(phi)
-    with np.errstate(invalid="ignore"):
-        z = np.where(se > 0, (rate - pooled) / se, 0.0)
-    return pd.DataFrame(
-        {
-            "rate": rate,
-            "pooled": pooled,
-            "z": z,
-            "lo95": np.clip(pooled - Z95 * se, 0, 1),
-            "hi95": np.clip(pooled + Z95 * se, 0, 1),
-            "lo998": np.clip(pooled - Z998 * se, 0, 1),
-            "hi998": np.clip(pooled + Z998 * se, 0, 1),
-            "phi": phi,
-        }
-    )
+    frame = pd.DataFrame({"group": 0, "numerator": numerator, "denominator": denominator})
+    out = funnel_groups(frame, ["group"], adjust=adjust, keep_all=True)
+    return out[["rate", "pooled", "z", "lo95", "hi95", "lo998", "hi998", "phi"]]
 
 
-def funnel_groups(frame: pd.DataFrame, keys: list[str], *, adjust: bool = False) -> pd.DataFrame:
+def funnel_groups(
+    frame: pd.DataFrame, keys: list[str], *, adjust: bool = False, keep_all: bool = False
+) -> pd.DataFrame:
     """:func:`funnel` for every group of ``frame`` at once (columns numerator, denominator).
 
     Groups with fewer than two units or no denominator are dropped: there is nothing to
@@ -88,7 +70,8 @@ def funnel_groups(frame: pd.DataFrame, keys: list[str], *, adjust: bool = False)
     keep = (groups["denominator"].transform("sum") > 0) & (
         groups["numerator"].transform("size") >= 2
     )
-    frame = frame[keep].reset_index(drop=True)
+    if not keep_all:
+        frame = frame[keep].reset_index(drop=True)
     if frame.empty:
         return frame
     groups = frame.groupby(keys, sort=False)
@@ -108,16 +91,55 @@ def funnel_groups(frame: pd.DataFrame, keys: list[str], *, adjust: bool = False)
     se = se * np.sqrt(phi)
     with np.errstate(invalid="ignore"):
         z = np.where(se > 0, (rate - pooled) / se, 0.0)
+    limits = {
+        name: exact_limits(den.to_numpy(), pooled.to_numpy(), level)
+        for name, level in (("95", 0.95), ("998", 0.998))
+    }
+    if adjust:  # overdispersed: the normal limits, widened
+        for name, zz in (("95", Z95), ("998", Z998)):
+            widened = (phi > 1).to_numpy()
+            lo = np.clip(pooled - zz * se, 0, 1).to_numpy()
+            hi = np.clip(pooled + zz * se, 0, 1).to_numpy()
+            limits[name] = (
+                np.where(widened, lo, limits[name][0]),
+                np.where(widened, hi, limits[name][1]),
+            )
     return frame.assign(
         rate=rate,
         pooled=pooled,
         z=z,
-        lo95=np.clip(pooled - Z95 * se, 0, 1),
-        hi95=np.clip(pooled + Z95 * se, 0, 1),
-        lo998=np.clip(pooled - Z998 * se, 0, 1),
-        hi998=np.clip(pooled + Z998 * se, 0, 1),
+        lo95=limits["95"][0],
+        hi95=limits["95"][1],
+        lo998=limits["998"][0],
+        hi998=limits["998"][1],
         phi=phi,
     )
+
+
+def exact_limits(
+    denominators: np.ndarray, rates: np.ndarray, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact binomial funnel limits: the (1-level)/2 and (1+level)/2 quantiles of
+    Binomial(n, p), over n."""
+    import numpy as np
+
+    from lp_audit.auditing.evidence import binomial_quantile
+
+    lo, hi = np.full(len(denominators), np.nan), np.full(len(denominators), np.nan)
+    tail = (1 - level) / 2
+    cache: dict[tuple[int, float], tuple[float, float]] = {}
+    for i, (n, p) in enumerate(zip(denominators, rates, strict=True)):
+        n = int(n)
+        if n <= 0 or not np.isfinite(p):
+            continue
+        key = (n, float(p))
+        if key not in cache:
+            cache[key] = (
+                binomial_quantile(tail, n, float(p)) / n,
+                binomial_quantile(1 - tail, n, float(p)) / n,
+            )
+        lo[i], hi[i] = cache[key]
+    return lo, hi
 
 
 def binomial_two_sided(k: int, n: int, p: float) -> float:

@@ -22,7 +22,7 @@ Every cell of a field falls in exactly one class, the split NHS data quality das
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lp_audit.checks import Context, evaluate
@@ -58,9 +58,14 @@ class Capture:
     """The capture profile of one return."""
 
     fields: pd.DataFrame  # PROFILE_COLUMNS, one row per field of the definition
-    categories: pd.DataFrame  # field, code, count: how often each code was used
+    categories: (
+        pd.DataFrame
+    )  # field, code, count, rows: how many rows (of rows with a value) use each code
     metrics: pd.DataFrame  # metric, numerator, denominator, value
     cases: pd.DataFrame | None  # continuity: the id field, the 'same' fields, and 'open'
+    #: the values each mean or median metric is taken over, one per row it counts: what a
+    #: rank test of one provider against the rest needs
+    metric_values: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def capture(
@@ -141,13 +146,15 @@ def capture(
     category_frame = (
         pd.concat(categories, ignore_index=True)
         if categories
-        else pd.DataFrame({"field": [], "code": [], "count": []})
+        else pd.DataFrame({"field": [], "code": [], "count": [], "rows": []})
     )
+    per_row: dict[str, np.ndarray] = {}
     return Capture(
         fields,
         category_frame,
-        _metrics(definition, typed, context),
+        _metrics(definition, typed, context, per_row),
         _cases(definition, typed, context),
+        per_row,
     )
 
 
@@ -164,10 +171,21 @@ def _category_counts(
     else:
         counts = values.value_counts()
     counts = counts.reindex(codes, fill_value=0)
-    return pd.DataFrame({"field": name, "code": codes, "count": counts.to_numpy(dtype="int64")})
+    return pd.DataFrame(
+        {
+            "field": name,
+            "code": codes,
+            "count": counts.to_numpy(dtype="int64"),
+            "rows": len(values),  # rows with a value: several codes in a row count it once
+        }
+    )
 
 
-def _metrics(definition: Definition, typed: pd.DataFrame, context: Context) -> pd.DataFrame:
+def _metrics(
+    definition: Definition, typed: pd.DataFrame, context: Context, values: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    """Each metric's numerator, denominator and value; ``values`` gets the per-row values of
+    means and medians."""
     import numpy as np
     import pandas as pd
 
@@ -198,6 +216,7 @@ def _metrics(definition: Definition, typed: pd.DataFrame, context: Context) -> p
             use = where & ~np.isnan(numbers)
             num, den = float(numbers[use].sum()), int(use.sum())
             value = num / den if den else np.nan
+            values[metric.id] = numbers[use]
         else:
             days = (typed[str(metric.end)] - typed[str(metric.start)]).dt.days.to_numpy(
                 dtype="float64", na_value=np.nan
@@ -206,6 +225,7 @@ def _metrics(definition: Definition, typed: pd.DataFrame, context: Context) -> p
             den = int(use.sum())
             value = float(np.median(days[use])) if den else np.nan
             num = np.nan
+            values[metric.id] = days[use]
         records.append({"metric": metric.id, "numerator": num, "denominator": den, "value": value})
     return pd.DataFrame.from_records(
         records, columns=["metric", "numerator", "denominator", "value"]

@@ -78,18 +78,20 @@ def funnel_chart(
     ylabel: str,
     prefix: str = "funnel",
 ) -> str:
-    """A funnel plot: each provider's rate against its denominator, with 95% and 99.8% limits."""
+    """A funnel plot: each provider's rate against its denominator, with exact 95% and 99.8%
+    limits around the network rate."""
     import numpy as np
 
-    from lp_audit.auditing.statistics import Z95, Z998
+    from lp_audit.auditing.statistics import exact_limits
 
     fig, ax = _figure(5.2, 3.2)
     top = max([*denominators, 10]) * 1.15
-    n = np.linspace(max(min([*denominators, 10]) * 0.5, 2), top, 200)
-    se = np.sqrt(pooled * (1 - pooled) / n)
-    for z, style, label in ((Z95, "--", "95% limits"), (Z998, ":", "99.8% limits")):
-        ax.plot(n, np.clip(pooled + z * se, 0, 1), "k" + style, linewidth=0.8, label=label)
-        ax.plot(n, np.clip(pooled - z * se, 0, 1), "k" + style, linewidth=0.8)
+    n = np.unique(np.linspace(max(min([*denominators, 10]) * 0.5, 2), top, 200).round())
+    for level, style, label in ((0.95, "--", "95% limits"), (0.998, ":", "99.8% limits")):
+        lo, hi = exact_limits(n, np.full(len(n), pooled), level)
+        # exact limits step with the count: drawn as steps
+        ax.step(n, hi, "k" + style, where="mid", linewidth=0.8, label=label)
+        ax.step(n, lo, "k" + style, where="mid", linewidth=0.8)
     ax.axhline(pooled, color="#555555", linewidth=0.8, label="network")
     for i, (name, rate, den) in enumerate(zip(providers, rates, denominators, strict=True)):
         ax.plot(

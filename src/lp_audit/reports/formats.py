@@ -411,9 +411,11 @@ def audit_text(result: AuditResult, console: Console | None = None) -> str:
             )
     else:
         target.print("No differences big enough to discuss.")
+    fdr = result.config.thresholds.fdr
     target.print(
-        f"[dim]Limits: {escape(str(result.methods.get('control_limits', '')))}; "
-        f"overdispersion {escape(str(result.methods.get('overdispersion', '')))}.[/dim]"
+        f"[dim]Each provider against the rest of the network, {result.methods.get('tests', 0):,} "
+        f"comparisons; highlighted at a false-discovery rate of {100 * fdr:g}% (q ≤ {fdr:g}) "
+        "when the difference is also material. Methods: the report, or --format json.[/dim]"
     )
     return buffer.getvalue()
 

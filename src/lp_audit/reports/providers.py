@@ -118,22 +118,55 @@ def methods_section(result: AuditResult, policy: Disclosure) -> list[tuple[str, 
             "Control limits",
             "Funnel plots compare each provider's rate with the rate across all providers (the "
             "network), with 95% and 99.8% limits that narrow as the number of rows grows "
-            "(Spiegelhalter 2005, normal approximation). A provider outside the 99.8% limits is "
-            "very unlikely to differ by chance alone. Overdispersion: "
-            f"{result.methods.get('overdispersion', 'not adjusted')}.",
+            "(Spiegelhalter 2005). The limits are exact: the range of counts a provider of that "
+            "size would have 95 or 99.8 times in 100 if it captured data exactly as the network "
+            "does (binomial quantiles), not the normal approximation, which at 50 to 120 rows "
+            "and a rate of 2% raises four to six times as many false alarms as it promises.",
         ),
         (
-            "Category mix",
-            "For coded fields, each provider's use of each code is compared with the network mix "
-            "using adjusted residuals, or an exact binomial test when fewer than 5 uses are "
-            "expected. Highlights need the difference to be beyond the 99.8% level and at least 10 "
-            "percentage points.",
+            "Each provider against the rest",
+            "A highlight compares a provider with the rest of the network: the network without "
+            "that provider, so that a large provider far from the others does not pull the "
+            "comparison towards itself. When one provider stands far apart, it is also left out "
+            "of the rest the others are compared with. Rates (blank, not known, invalid and "
+            "non-standard values) and the use of each code are compared by Fisher's exact test; "
+            "for fields that hold several codes, the share of rows that mention a code, out of "
+            "rows with a value. Means and medians per row (definition drift) are compared by the "
+            "Mann-Whitney rank test, and the network figure is taken over the rows, not over the "
+            "providers. A trend compares a provider's change from its first to its last quarter "
+            "with the rest's change over the same quarters.",
         ),
         (
-            "Definition drift",
-            "Signals declared in the data definition, such as contacts per engaged young person, "
-            "are compared with the typical provider (the median). A value 1.5 times higher or "
-            "lower is raised: it may mean a definition is read differently.",
+            "False discoveries",
+            f"This audit made {result.methods.get('tests', 0):,} comparisons. Among so many, some "
+            "would look unusual by chance alone, so the p-values are corrected together "
+            "(Benjamini and Hochberg): a difference is highlighted only when its q-value is at "
+            f"most {100 * result.config.thresholds.fdr:g}%. In plain words: of the differences "
+            f"highlighted, at most about {100 * result.config.thresholds.fdr:g} in 100 are "
+            "expected to be chance. Each highlight gives its q-value.",
+        ),
+        (
+            "What is worth discussing",
+            "A difference must also be material: at least "
+            f"{100 * result.config.thresholds.material:g} percentage points for a share, or "
+            f"{result.config.thresholds.ratio:g} times (or 1/{result.config.thresholds.ratio:g} "
+            "of) the rest's value for a mean or median. Highlights are ordered on one scale for "
+            "every kind of difference, from the strength of the evidence (the q-value) and the "
+            "size of the difference together. Returns that are missing or could not be read come "
+            "first; acknowledged issues come last.",
+        ),
+        (
+            "Overdispersion",
+            "Providers differ for reasons no definition removes (who they see, where), so real "
+            "networks vary more than chance alone. "
+            + (
+                "As the audit settings ask, the funnel limits are widened by the spread of the "
+                "providers' z-scores (after setting aside the top and bottom tenth)."
+                if result.config.overdispersion
+                else "The limits are not widened for it: with a handful of providers the "
+                "estimate is unstable and driven by the very provider being tested. Set "
+                "overdispersion: true in the audit settings for networks of ten or more."
+            ),
         ),
         ("Small numbers", policy.describe()),
     ]

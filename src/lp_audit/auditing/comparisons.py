@@ -1,0 +1,488 @@
+"""Every comparison of an audit as one table: each provider against the rest of the network.
+
+One row per test (see :mod:`~lp_audit.auditing.evidence` for the methods): its counts or
+values and the rest's, the difference, its p-value and its q-value after the
+Benjamini-Hochberg correction over every test of the audit, whether it is material, and its
+importance. Highlights are the rows that are significant and material.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lp_audit.auditing.config import AuditConfig
+from lp_audit.definitions import Definition
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lp_audit.validation import ReturnResult
+
+from lp_audit.auditing.profiles import metric_rows, return_key
+from lp_audit.auditing.result import ALL, RATES
+
+COLUMNS = [
+    "kind",
+    "period",
+    "provider",
+    "subject",
+    "measure",
+    "x",
+    "n",
+    "rest_x",
+    "rest_n",
+    "value",
+    "rest_value",
+    "difference",
+    "size",
+    "p",
+    "q",
+    "material",
+    "significant",
+    "importance",
+    "since",
+    "before",
+]
+
+
+def comparison_table(
+    definition: Definition,
+    results: list[ReturnResult],
+    profile: pd.DataFrame,
+    settings: AuditConfig,
+) -> pd.DataFrame:
+    """Test every provider against the rest, and correct the p-values together."""
+    import pandas as pd
+
+    from lp_audit.auditing.evidence import benjamini_hochberg, strength
+
+    min_rows, alpha = settings.thresholds.min_rows, settings.thresholds.fdr
+    rows: list[dict[str, Any]] = []
+    providers = profile[profile["provider"] != ALL] if len(profile) else profile
+    _rates(providers, definition, min_rows, alpha, rows)
+    _shares(results, definition, min_rows, alpha, rows)
+    _codes(results, definition, min_rows, alpha, rows)
+    _drift(results, definition, min_rows, alpha, rows)
+    _trends(providers, min_rows, alpha, rows)
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    if table.empty:
+        return table
+    table["q"] = benjamini_hochberg(table["p"].to_numpy())
+    material, ratio = settings.thresholds.material, settings.thresholds.ratio
+    import numpy as np
+
+    table["material"] = np.where(
+        table["kind"] == "drift",
+        table["difference"].abs() >= np.log(ratio) - 1e-12,
+        table["difference"].abs() >= material - 1e-12,
+    )
+    table["significant"] = table["q"] <= settings.thresholds.fdr
+    table["importance"] = [
+        strength(q, size) for q, size in zip(table["q"], table["size"], strict=True)
+    ]
+    return table
+
+
+def _record(
+    kind: str, period: Any, provider: Any, subject: Any, measure: str, **values: Any
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "period": str(period),
+        "provider": str(provider),
+        "subject": str(subject),
+        "measure": measure,
+        "since": None,
+        "before": None,
+        **values,
+    }
+
+
+def _leave_out(
+    units: dict[str, Any], test: Any, alpha: float, effect: Any
+) -> dict[str, tuple[float, list[str]]]:
+    """Each unit's p-value against the rest, and the units its rest was made of.
+
+    The rest of the network leaves out the unit itself, and then any unit already found to
+    differ: the most extreme unit (smallest p-value, below ``alpha`` divided by the units
+    compared) is set aside and the others are compared again without it, until none is. So
+    one provider far from the others does not make the others look different from "the rest".
+    """
+    remaining = set(units)
+    excluded: list[str] = []
+    final: dict[str, tuple[float, list[str]]] = {}
+    while remaining:
+        trial = {}
+        for unit in remaining:
+            reference = [u for u in units if u != unit and u not in excluded]
+            if reference:
+                trial[unit] = (test(unit, reference), reference)
+        if not trial:
+            break
+        # the smallest p-value; among p-values too small to tell apart, the largest difference
+        worst = min(trial, key=lambda u: (trial[u][0], -abs(effect(u, trial[u][1])), u))
+        final.update(trial)
+        if trial[worst][0] >= alpha / len(trial) or len(trial) <= 2:
+            break
+        excluded.append(worst)
+        remaining.discard(worst)
+    return final
+
+
+def _proportions(
+    kind: str,
+    frame: pd.DataFrame,
+    keys: list[str],
+    measure_of: Any,
+    min_rows: int,
+    alpha: float,
+    rows: list[dict[str, Any]],
+    *,
+    one_sided: bool,
+) -> None:
+    """Fisher's exact test of each provider's ``x`` of ``n`` against the rest of its group.
+
+    Each quarter on its own: summing quarters would count a case carried over from one return
+    to the next twice, and overstate the evidence."""
+    from lp_audit.auditing.evidence import hypergeometric_tails
+
+    for _, group in frame.groupby(keys, sort=False):
+        if group["x"].sum() == 0 or group["x"].sum() == group["n"].sum():
+            continue  # nothing happened (or everything did): nothing to compare
+        records = {
+            str(rec["provider"]): rec
+            for rec in group.to_dict("records")
+            if int(rec["n"]) >= min_rows
+        }
+        if len(records) < 2:
+            continue
+
+        def test(unit: str, reference: list[str], records: dict[str, Any] = records) -> float:
+            x, n = int(records[unit]["x"]), int(records[unit]["n"])
+            rest_x = sum(int(records[u]["x"]) for u in reference)
+            rest_n = sum(int(records[u]["n"]) for u in reference)
+            if rest_x + x == 0 or rest_x + x == rest_n + n:
+                return 1.0
+            greater, less = hypergeometric_tails(x, n, x + rest_x, n + rest_n)
+            return greater if one_sided else min(1.0, 2 * min(greater, less))
+
+        def effect(unit: str, reference: list[str], records: dict[str, Any] = records) -> float:
+            rest_n = sum(int(records[u]["n"]) for u in reference) or 1
+            rest_x = sum(int(records[u]["x"]) for u in reference)
+            return int(records[unit]["x"]) / int(records[unit]["n"]) - rest_x / rest_n
+
+        for unit, (p, reference) in _leave_out(records, test, alpha, effect).items():
+            rec = records[unit]
+            x, n = int(rec["x"]), int(rec["n"])
+            rest_x = sum(int(records[u]["x"]) for u in reference)
+            rest_n = sum(int(records[u]["n"]) for u in reference)
+            if rest_n < min_rows:
+                continue
+            rate, rest = x / n, rest_x / rest_n
+            rows.append(
+                _record(
+                    kind,
+                    rec["period"],
+                    unit,
+                    rec["subject"],
+                    measure_of(rec),
+                    x=x,
+                    n=n,
+                    rest_x=rest_x,
+                    rest_n=rest_n,
+                    value=rate,
+                    rest_value=rest,
+                    difference=rate - rest,
+                    size=min(abs(rate - rest) / 0.3, 1.0),
+                    p=p,
+                )
+            )
+
+
+def _rates(
+    providers: pd.DataFrame,
+    definition: Definition,
+    min_rows: int,
+    alpha: float,
+    rows: list[dict[str, Any]],
+) -> None:
+    """Blank, not known, invalid and non-standard values of each field: higher is worse."""
+    import pandas as pd
+
+    if providers.empty:
+        return
+    present = providers["applicable"] - providers["missing"]
+    skip = {definition.period_field, definition.provider_field}
+    frames = []
+    for measure in RATES:
+        frames.append(
+            pd.DataFrame(
+                {
+                    "period": providers["period"],
+                    "provider": providers["provider"],
+                    "subject": providers["field"],
+                    "measure": measure,
+                    "x": providers[measure],
+                    "n": providers["applicable"] if measure == "missing" else present,
+                }
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame[~frame["subject"].isin(skip)]
+    _proportions(
+        "rate",
+        frame,
+        ["period", "subject", "measure"],
+        lambda rec: str(rec["measure"]),
+        min_rows,
+        alpha,
+        rows,
+        one_sided=True,
+    )
+
+
+def _shares(
+    results: list[ReturnResult],
+    definition: Definition,
+    min_rows: int,
+    alpha: float,
+    rows: list[dict[str, Any]],
+) -> None:
+    """Share metrics: neither higher nor lower is worse, so two-sided."""
+    metric_frame = metric_rows(results)
+    shares = {m.id for m in definition.metrics if m.kind == "share"}
+    if metric_frame.empty:
+        return
+    chosen = metric_frame[metric_frame["metric"].isin(shares)]
+    frame = chosen.rename(columns={"metric": "subject", "numerator": "x", "denominator": "n"})
+    frame = frame.assign(x=frame["x"].fillna(0).astype(int), n=frame["n"].astype(int))
+    _proportions(
+        "share",
+        frame,
+        ["period", "subject"],
+        lambda _: "share",
+        min_rows,
+        alpha,
+        rows,
+        one_sided=False,
+    )
+
+
+def _codes(
+    results: list[ReturnResult],
+    definition: Definition,
+    min_rows: int,
+    alpha: float,
+    rows: list[dict[str, Any]],
+) -> None:
+    """Each code's use: rows with it (or mentioning it) out of rows with a value."""
+    import pandas as pd
+
+    from lp_audit.auditing.profiles import stacked
+
+    frames = stacked(results, "categories")
+    if not frames:
+        return
+    counts = pd.concat(frames, ignore_index=True)
+    skip = {f.name for f in definition.fields if f.sensitive or not f.compare}
+    skip |= {n for n in (definition.period_field, definition.provider_field) if n}
+    unknown = {(f.name, c) for f in definition.fields for c in f.unknown_codes}
+    keep = ~counts["field"].isin(skip) & ~pd.Series(
+        [(f, c) in unknown for f, c in zip(counts["field"], counts["code"], strict=True)],
+        index=counts.index,
+    )
+    counts = counts[keep]
+    frame = counts.groupby(["period", "field", "code", "provider"], as_index=False, sort=False)[
+        ["count", "rows"]
+    ].sum()
+    frame = frame.rename(columns={"field": "subject", "count": "x", "rows": "n"})
+    _proportions(
+        "code",
+        frame,
+        ["period", "subject", "code"],
+        lambda rec: f"code:{rec['code']}",
+        min_rows,
+        alpha,
+        rows,
+        one_sided=False,
+    )
+
+
+def _drift(
+    results: list[ReturnResult],
+    definition: Definition,
+    min_rows: int,
+    alpha: float,
+    rows: list[dict[str, Any]],
+) -> None:
+    """Means and medians per row: each provider's values against the rest's, by ranks."""
+    import numpy as np
+
+    from lp_audit.auditing.evidence import mann_whitney
+
+    kinds = {m.id: m.kind for m in definition.metrics if m.kind != "share"}
+    by: dict[tuple[str, str], dict[str, list[np.ndarray]]] = {}
+    for r in results:
+        if r.capture is None:
+            continue
+        provider, period = return_key(r)
+        for metric, values in r.capture.metric_values.items():
+            if metric in kinds:
+                by.setdefault((period, metric), {}).setdefault(provider, []).append(values)
+    for (period, metric), providers in by.items():
+        if len(providers) < 3:
+            continue  # with two providers there is no rest to speak of
+        merged = {p: np.concatenate(v) for p, v in providers.items()}
+        merged = {p: v for p, v in merged.items() if len(v) >= min_rows}
+        if len(merged) < 3:
+            continue
+        centre = np.median if kinds[metric] == "median_days" else np.mean
+
+        def test(unit: str, reference: list[str], merged: dict[str, Any] = merged) -> float:
+            return mann_whitney(merged[unit], np.concatenate([merged[u] for u in reference]))
+
+        def effect(unit: str, reference: list[str], merged: dict[str, Any] = merged) -> float:
+            rest = np.concatenate([merged[u] for u in reference])
+            return float(np.mean(merged[unit]) - np.mean(rest))
+
+        for provider, (p, reference) in _leave_out(merged, test, alpha, effect).items():
+            mine = merged[provider]
+            rest = np.concatenate([merged[u] for u in reference])
+            value, rest_value = float(centre(mine)), float(centre(rest))
+            if value <= 0 or rest_value <= 0:
+                difference = 0.0 if value == rest_value else math_inf(value, rest_value)
+            else:
+                difference = float(np.log(value / rest_value))
+            rows.append(
+                _record(
+                    "drift",
+                    period,
+                    provider,
+                    metric,
+                    kinds[metric],
+                    x=None,
+                    n=len(mine),
+                    rest_x=None,
+                    rest_n=len(rest),
+                    value=value,
+                    rest_value=rest_value,
+                    difference=difference,
+                    size=min(abs(difference) / np.log(3), 1.0),
+                    p=p,
+                )
+            )
+
+
+def math_inf(value: float, rest: float) -> float:
+    """A log ratio for a zero on one side: as large as a ratio of 3, in its direction."""
+    import math
+
+    return math.log(3) if value > rest else -math.log(3)
+
+
+def _trends(
+    providers: pd.DataFrame, min_rows: int, alpha: float, rows: list[dict[str, Any]]
+) -> None:
+    """A provider's change in a capture rate from its first to its last quarter, against the
+    rest's change over the same quarters."""
+    from lp_audit.auditing.evidence import interaction
+    from lp_audit.periods import sort_key
+
+    if providers.empty:
+        return
+    if len({str(p) for p in providers["period"]}) < 2:
+        return
+    frame = providers.assign(present=providers["applicable"] - providers["missing"])
+    for subject, sub in frame.groupby("field", sort=False):
+        for measure in RATES:
+            den = "applicable" if measure == "missing" else "present"
+            table = {
+                (str(p), str(v)): (int(x), int(n))
+                for p, v, x, n in zip(
+                    sub["provider"], sub["period"], sub[measure], sub[den], strict=True
+                )
+            }
+            spans: dict[str, tuple[str, str]] = {}
+            for provider in sorted({p for p, _ in table}):
+                mine = sorted((v for p, v in table if p == provider), key=sort_key)
+                if (
+                    len(mine) >= 2
+                    and min(table[(provider, v)][1] for v in (mine[0], mine[-1])) >= min_rows
+                ):
+                    spans[provider] = (mine[0], mine[-1])
+            for provider, (start, end) in spans.items():
+                x1, n1 = table[(provider, start)]
+                x2, n2 = table[(provider, end)]
+                candidates = {
+                    p: None
+                    for p in {p for p, _ in table}
+                    if p == provider or ((p, start) in table and (p, end) in table)
+                }
+                if len(candidates) < 2:
+                    continue
+
+                def test(
+                    unit: str,
+                    reference: list[str],
+                    table: dict[tuple[str, str], tuple[int, int]] = table,
+                    start: str = start,
+                    end: str = end,
+                ) -> float:
+                    counts = [table[(u, v)] for u in reference for v in (start, end)]
+                    rest = (
+                        sum(c[0] for c in counts[0::2]),
+                        sum(c[1] for c in counts[0::2]),
+                        sum(c[0] for c in counts[1::2]),
+                        sum(c[1] for c in counts[1::2]),
+                    )
+                    mine = (*table[(unit, start)], *table[(unit, end)])
+                    return interaction(mine, rest)
+
+                # the rest over the provider's own first and last quarters, leaving out any
+                # provider whose change already stands out
+                def effect(
+                    unit: str,
+                    reference: list[str],
+                    table: dict[tuple[str, str], tuple[int, int]] = table,
+                    start: str = start,
+                    end: str = end,
+                ) -> float:
+                    def share(units: list[str], when: str) -> float:
+                        n = sum(table[(u, when)][1] for u in units) or 1
+                        return sum(table[(u, when)][0] for u in units) / n
+
+                    return (share([unit], end) - share([unit], start)) - (
+                        share(reference, end) - share(reference, start)
+                    )
+
+                found = _leave_out(candidates, test, alpha, effect)
+                if provider not in found:
+                    continue
+                p_value, reference = found[provider]
+                rx1 = sum(table[(u, start)][0] for u in reference)
+                rn1 = sum(table[(u, start)][1] for u in reference)
+                rx2 = sum(table[(u, end)][0] for u in reference)
+                rn2 = sum(table[(u, end)][1] for u in reference)
+                if min(rn1, rn2) < min_rows or x1 + x2 + rx1 + rx2 == 0:
+                    continue
+                change = x2 / n2 - x1 / n1
+                rest_change = rx2 / rn2 - rx1 / rn1
+                record = _record(
+                    "trend",
+                    end,
+                    provider,
+                    subject,
+                    measure,
+                    x=x2,
+                    n=n2,
+                    rest_x=rx2,
+                    rest_n=rn2,
+                    value=x2 / n2,
+                    rest_value=rx2 / rn2,
+                    difference=change - rest_change,
+                    size=min(abs(change - rest_change) / 0.3, 1.0),
+                    p=p_value,
+                )
+                record["since"] = start
+                record["before"] = (x1, n1, rx1, rn1)  # the first quarter's counts, the same way
+                rows.append(record)

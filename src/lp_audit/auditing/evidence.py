@@ -1,0 +1,160 @@
+"""The tests behind highlights: each provider against the rest of the network, exactly.
+
+Every comparison of an audit is a test with a p-value, and all of them are corrected together
+for false discoveries (Benjamini and Hochberg, 1995) before any is highlighted:
+
+- a **rate** (blank, not known, invalid, non-standard values of a field; a share metric): the
+  provider's count out of its rows against the rest of the network's (the network without the
+  provider), by Fisher's exact test (the hypergeometric tail, one-sided for capture rates,
+  where only higher is worse; two-sided, doubled, otherwise);
+- a **code's use**: the provider's rows with the code (for several codes per row, rows that
+  mention it) out of its rows with a value, against the rest's, by Fisher's exact test;
+- a **drift metric** (a mean or a median per row): the provider's values against the rest's,
+  by the Mann-Whitney rank test (normal approximation, ties and continuity corrected);
+- a **trend**: a provider's change in a rate from its first to its last quarter against the
+  rest's change over the same quarters, by the difference of the changes over its standard
+  error (each share with one more row of each kind: Agresti and Caffo, 2000).
+
+A difference is highlighted when its q-value (the Benjamini-Hochberg adjusted p-value) is at
+most the audit's false-discovery rate (5% by default) and it is *material*: at least the
+config's ``material`` difference in share (5 points), or for a drift metric at least ``ratio``
+times the rest's value. The distributions are computed here with numpy from log-factorials and
+the normal distribution (about a second of importing scipy.stats saved per audit); the tests
+check them against scipy.stats.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+_LOG_FACTORIALS: list[np.ndarray] = []
+
+
+def log_factorials(n: int) -> np.ndarray:
+    """``log(k!)`` for k = 0..n, kept and grown as larger counts are seen."""
+    import numpy as np
+
+    if not _LOG_FACTORIALS or len(_LOG_FACTORIALS[0]) <= n:
+        size = max(n + 1, 2 * len(_LOG_FACTORIALS[0]) if _LOG_FACTORIALS else 1024)
+        table = np.zeros(size)
+        table[1:] = np.cumsum(np.log(np.arange(1, size, dtype=float)))
+        _LOG_FACTORIALS[:] = [table]
+    return _LOG_FACTORIALS[0]
+
+
+def hypergeometric_tails(x: int, n: int, k_total: int, n_total: int) -> tuple[float, float]:
+    """P(X >= x) and P(X <= x) for X the events among ``n`` rows drawn from ``n_total`` rows
+    holding ``k_total`` events: Fisher's exact test of one provider against the rest."""
+    import numpy as np
+
+    lo, hi = max(0, n - (n_total - k_total)), min(n, k_total)
+    if hi < lo:
+        return 1.0, 1.0
+    lf = log_factorials(n_total)
+    k = np.arange(lo, hi + 1)
+    log_pmf = (
+        lf[k_total]
+        - lf[k]
+        - lf[k_total - k]
+        + lf[n_total - k_total]
+        - lf[n - k]
+        - lf[n_total - k_total - n + k]
+        - lf[n_total]
+        + lf[n]
+        + lf[n_total - n]
+    )
+    pmf = np.exp(log_pmf - log_pmf.max())
+    pmf /= pmf.sum()
+    greater = float(pmf[k >= x].sum())
+    less = float(pmf[k <= x].sum())
+    return min(greater, 1.0), min(less, 1.0)
+
+
+def binomial_quantile(q: float, n: int, p: float) -> int:
+    """The smallest k with P(X <= k) >= q, for X ~ Binomial(n, p)."""
+    import numpy as np
+
+    if n <= 0 or p <= 0:
+        return 0
+    if p >= 1:
+        return n
+    sd = math.sqrt(n * p * (1 - p))
+    lo, hi = max(0, math.floor(n * p - 12 * sd - 10)), min(n, math.ceil(n * p + 12 * sd + 10))
+    lf = log_factorials(n)
+    k = np.arange(lo, hi + 1)
+    log_pmf = lf[n] - lf[k] - lf[n - k] + k * math.log(p) + (n - k) * math.log1p(-p)
+    cdf = np.cumsum(np.exp(log_pmf))
+    return int(k[min(int(np.searchsorted(cdf, q - 1e-12)), len(k) - 1)])
+
+
+def mann_whitney(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sided p-value of the Mann-Whitney U test (normal approximation with tie and
+    continuity corrections, as scipy.stats.mannwhitneyu(method="asymptotic"))."""
+    import numpy as np
+    import pandas as pd
+
+    n1, n2 = len(a), len(b)
+    if not n1 or not n2:
+        return 1.0
+    both = np.concatenate([a, b])
+    ranks = pd.Series(both).rank(method="average").to_numpy()
+    u1 = ranks[:n1].sum() - n1 * (n1 + 1) / 2
+    n = n1 + n2
+    _, counts = np.unique(both, return_counts=True)
+    ties = float((counts**3 - counts).sum())
+    variance = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1))) if n > 1 else 0.0
+    if variance <= 0:
+        return 1.0
+    mean = n1 * n2 / 2
+    z = (abs(u1 - mean) - 0.5) / math.sqrt(variance)
+    return min(1.0, two_sided(max(z, 0.0)))
+
+
+def interaction(provider: tuple[int, int, int, int], rest: tuple[int, int, int, int]) -> float:
+    """Two-sided p-value that a provider's change in a share (``x1 of n1`` then ``x2 of n2``)
+    differs from the rest's change over the same quarters: the difference of the two changes
+    over its standard error, each share taken with one more row of each kind (Agresti and
+    Caffo 2000), which keeps the test honest at shares of 0% and 100%."""
+
+    def change(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
+        p1, p2 = (x1 + 1) / (n1 + 2), (x2 + 1) / (n2 + 2)
+        return p2 - p1, p1 * (1 - p1) / (n1 + 2) + p2 * (1 - p2) / (n2 + 2)
+
+    mine, v1 = change(*provider)
+    theirs, v2 = change(*rest)
+    z = (mine - theirs) / math.sqrt(v1 + v2)
+    return min(1.0, two_sided(abs(z)))
+
+
+def two_sided(z: float) -> float:
+    """P(|Z| >= z) for a standard normal Z, accurate far into the tail (no 1 - cdf)."""
+    return math.erfc(z / math.sqrt(2))
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """q-values: the Benjamini-Hochberg adjusted p-values of ``p`` (as
+    scipy.stats.false_discovery_control)."""
+    import numpy as np
+
+    p = np.asarray(p, dtype=float)
+    m = len(p)
+    if not m:
+        return p
+    order = np.argsort(p)
+    ranked = p[order] * m / np.arange(1, m + 1)
+    q = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = np.minimum(q, 1.0)
+    return out
+
+
+def strength(q: float, size: float) -> float:
+    """Importance on one scale (0-80) for every kind of difference: the geometric mean of the
+    evidence (-log10 q, counted up to 12) and the size (a difference in share, counted up to 30
+    points, or a ratio, up to 3 times), so a highlight needs both to rank high."""
+    evidence = min(-math.log10(max(q, 1e-12)), 12.0) / 12
+    return round(80 * math.sqrt(evidence * min(max(size, 0.0), 1.0)), 2)
