@@ -63,6 +63,7 @@ def comparison_table(
     _shares(results, definition, min_rows, alpha, rows)
     _codes(results, definition, min_rows, alpha, rows)
     _drift(results, definition, min_rows, alpha, rows)
+    _signals(results, definition, min_rows, alpha, rows)
     _trends(providers, min_rows, alpha, rows)
     table = pd.DataFrame(rows, columns=COLUMNS)
     if table.empty:
@@ -306,6 +307,42 @@ def _codes(
         rows,
         one_sided=False,
     )
+
+
+def _signals(
+    results: list[ReturnResult],
+    definition: Definition,
+    min_rows: int,
+    alpha: float,
+    rows: list[dict[str, Any]],
+) -> None:
+    """Heaped and placeholder values (see profiling.SIGNALS): higher is worse."""
+    import pandas as pd
+
+    frames = []
+    for r in results:
+        if r.capture is None or r.capture.signals is None or r.rows == 0:
+            continue
+        provider, period = return_key(r)
+        frames.append(r.capture.signals.assign(provider=provider, period=period))
+    if not frames:
+        return
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame.groupby(["period", "field", "signal", "provider"], as_index=False, sort=False)[
+        ["count", "of"]
+    ].sum()
+    frame = frame.rename(columns={"field": "subject", "count": "x", "of": "n"})
+    _proportions(
+        "signal",
+        frame,
+        ["period", "subject", "signal"],
+        lambda rec: str(rec["signal"]),
+        min_rows,
+        alpha,
+        rows,
+        one_sided=True,
+    )
+    del definition
 
 
 def _drift(

@@ -350,6 +350,26 @@ def _from_tests(
                 out.append(
                     Highlight(rec["importance"], "category-mix", text, provider, period, subject, q)
                 )
+        elif kind == "signal" and rec["difference"] > 0:
+            from lp_audit.profiling import SIGNALS
+
+            label = labels.get(subject, subject)
+            # out of the valid and not-known values: shown only where those counts are
+            counted: tuple[Key, ...] = tuple(
+                ("class", provider, period, subject, c) for c in ("valid", "unknown")
+            )
+            network: tuple[Key, ...] = tuple(
+                ("class", ALL, period, subject, c) for c in ("valid", "unknown")
+            )
+            mine = of(rec["x"], rec["n"], counted, rec["value"], f"its valid {label} values")
+            rest = of(
+                rec["rest_x"], rec["rest_n"], (*counted, *network), rec["rest_value"], "theirs"
+            )
+            text = (
+                f"{who}: {SIGNALS[measure]} are {mine}; the rest of the network, {rest} "
+                f"({evidence}). They pass every check, but may stand in for values not known."
+            )
+            out.append(Highlight(rec["importance"], measure, text, provider, period, subject, q))
         elif kind == "drift":
             label = metric_labels.get(subject, subject)
             centre = "median" if measure == "median_days" else "mean"

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
-from lp_audit.profiling.capture import CLASSES, INVALID_CODES, NON_STANDARD_CODES, Capture, capture
+from lp_audit.profiling.capture import (
+    CLASSES,
+    INVALID_CODES,
+    NON_STANDARD_CODES,
+    SIGNALS,
+    Capture,
+    capture,
+)
 
-__all__ = ["CLASSES", "INVALID_CODES", "NON_STANDARD_CODES", "Capture", "capture"]
+__all__ = ["CLASSES", "INVALID_CODES", "NON_STANDARD_CODES", "SIGNALS", "Capture", "capture"]

@@ -66,6 +66,8 @@ class Capture:
     #: the values each mean or median metric is taken over, one per row it counts: what a
     #: rank test of one provider against the rest needs
     metric_values: dict[str, np.ndarray] = field(default_factory=dict)
+    #: field, signal, count, of: capture problems that pass every check (see SIGNALS)
+    signals: pd.DataFrame | None = None
 
 
 def capture(
@@ -155,7 +157,74 @@ def capture(
         _metrics(definition, typed, context, per_row),
         _cases(definition, typed, context),
         per_row,
+        _signals(definition, typed, parsed, marks, context),
     )
+
+
+#: Signals of capture problems that pass every validity check, per field: each a count of
+#: values out of the field's valid values, compared across providers like any rate.
+SIGNALS = {
+    "first-of-month": "dates on the first of a month",
+    "period-start": "dates on the first day of the return period",
+    "placeholder-date": "placeholder dates (1900-01-01, 1970-01-01, 2000-01-01 and the like)",
+    "placeholder-number": "placeholder numbers (99, 999, 9999, -1)",
+    "placeholder-text": "placeholder text ('unknown', 'n/a', 'tbc', '-' and the like)",
+}
+_PLACEHOLDER_DATES = ("1900-01-01", "1901-01-01", "1970-01-01", "2000-01-01", "1999-12-31")
+_PLACEHOLDER_TEXT = frozenset(
+    {"unknown", "not known", "n/a", "na", "none", "tbc", "tba", "-", "--", "?", "x", "xx", "xxx"}
+)
+
+
+def _signals(
+    definition: Definition,
+    typed: pd.DataFrame,
+    parsed: Parsed,
+    marks: Mapping[tuple[str, str, str], np.ndarray],
+    context: Context,
+) -> pd.DataFrame:
+    """Dates heaped on the 1st of a month or the period's first day, placeholder dates,
+    numbers and text: counts of a field's valid values, and how many valid values it has."""
+    import numpy as np
+    import pandas as pd
+
+    records = []
+    for f in definition.fields:
+        if f.name not in typed.columns or f.type not in ("date", "integer", "decimal", "text"):
+            continue
+        values = typed[f.name]
+        bad = np.zeros(len(typed), dtype=bool)
+        for (name, code, level), rows in marks.items():
+            if name == f.name and code in INVALID_CODES and level == "error":
+                bad |= rows
+        valid = ~parsed.blank[f.name].to_numpy(dtype=bool) & ~bad & values.notna().to_numpy()
+        of = int(valid.sum())
+        if not of:
+            continue
+        if f.type == "date":
+            dates = pd.to_datetime(values, errors="coerce")
+            counts = {
+                "first-of-month": (dates.dt.day == 1).to_numpy(dtype=bool),
+                "placeholder-date": dates.isin(pd.to_datetime(list(_PLACEHOLDER_DATES))).to_numpy(
+                    dtype=bool
+                ),
+            }
+            if context.period is not None:
+                start = pd.Timestamp(context.period.start)
+                counts["period-start"] = (dates == start).to_numpy(dtype=bool)
+        elif f.type in ("integer", "decimal"):
+            numbers = pd.to_numeric(values, errors="coerce")
+            counts = {"placeholder-number": numbers.isin([99, 999, 9999, -1]).to_numpy(dtype=bool)}
+        else:
+            text = values.astype("string").str.strip().str.lower()
+            counts = {
+                "placeholder-text": text.isin(_PLACEHOLDER_TEXT).fillna(False).to_numpy(dtype=bool)
+            }
+        for signal, hits in counts.items():
+            records.append(
+                {"field": f.name, "signal": signal, "count": int((hits & valid).sum()), "of": of}
+            )
+    return pd.DataFrame.from_records(records, columns=["field", "signal", "count", "of"])
 
 
 def _category_counts(
