@@ -134,7 +134,10 @@ def methods_section(result: AuditResult, policy: Disclosure) -> list[tuple[str, 
             "rows with a value. Means and medians per row (definition drift) are compared by the "
             "Mann-Whitney rank test, and the network figure is taken over the rows, not over the "
             "providers. A trend compares a provider's change from its first to its last quarter "
-            "with the rest's change over the same quarters.",
+            "with the rest's change over the same quarters. Signals of values that pass every "
+            "check but may stand in for ones not known (dates on the first of a month or of the "
+            "quarter, dates like 1900-01-01, numbers like 99, text like 'unknown') are rates "
+            "compared the same way.",
         ),
         (
             "False discoveries",
