@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from lp_audit.validation import ReturnResult
 
+from lp_audit.auditing.against_rest import leave_out, proportions, record
 from lp_audit.auditing.profiles import metric_rows, return_key
 from lp_audit.auditing.result import ALL, RATES
 
@@ -84,122 +85,6 @@ def comparison_table(
     return table
 
 
-def _record(
-    kind: str, period: Any, provider: Any, subject: Any, measure: str, **values: Any
-) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "period": str(period),
-        "provider": str(provider),
-        "subject": str(subject),
-        "measure": measure,
-        "since": None,
-        "before": None,
-        **values,
-    }
-
-
-def _leave_out(
-    units: dict[str, Any], test: Any, alpha: float, effect: Any
-) -> dict[str, tuple[float, list[str]]]:
-    """Each unit's p-value against the rest, and the units its rest was made of.
-
-    The rest of the network leaves out the unit itself, and then any unit already found to
-    differ: the most extreme unit (smallest p-value, below ``alpha`` divided by the units
-    compared) is set aside and the others are compared again without it, until none is. So
-    one provider far from the others does not make the others look different from "the rest".
-    """
-    remaining = set(units)
-    excluded: list[str] = []
-    final: dict[str, tuple[float, list[str]]] = {}
-    while remaining:
-        trial = {}
-        for unit in remaining:
-            reference = [u for u in units if u != unit and u not in excluded]
-            if reference:
-                trial[unit] = (test(unit, reference), reference)
-        if not trial:
-            break
-        # the smallest p-value; among p-values too small to tell apart, the largest difference
-        worst = min(trial, key=lambda u: (trial[u][0], -abs(effect(u, trial[u][1])), u))
-        final.update(trial)
-        if trial[worst][0] >= alpha / len(trial) or len(trial) <= 2:
-            break
-        excluded.append(worst)
-        remaining.discard(worst)
-    return final
-
-
-def _proportions(
-    kind: str,
-    frame: pd.DataFrame,
-    keys: list[str],
-    measure_of: Any,
-    min_rows: int,
-    alpha: float,
-    rows: list[dict[str, Any]],
-    *,
-    one_sided: bool,
-) -> None:
-    """Fisher's exact test of each provider's ``x`` of ``n`` against the rest of its group.
-
-    Each quarter on its own: summing quarters would count a case carried over from one return
-    to the next twice, and overstate the evidence."""
-    from lp_audit.auditing.evidence import hypergeometric_tails
-
-    for _, group in frame.groupby(keys, sort=False):
-        if group["x"].sum() == 0 or group["x"].sum() == group["n"].sum():
-            continue  # nothing happened (or everything did): nothing to compare
-        records = {
-            str(rec["provider"]): rec
-            for rec in group.to_dict("records")
-            if int(rec["n"]) >= min_rows
-        }
-        if len(records) < 2:
-            continue
-
-        def test(unit: str, reference: list[str], records: dict[str, Any] = records) -> float:
-            x, n = int(records[unit]["x"]), int(records[unit]["n"])
-            rest_x = sum(int(records[u]["x"]) for u in reference)
-            rest_n = sum(int(records[u]["n"]) for u in reference)
-            if rest_x + x == 0 or rest_x + x == rest_n + n:
-                return 1.0
-            greater, less = hypergeometric_tails(x, n, x + rest_x, n + rest_n)
-            return greater if one_sided else min(1.0, 2 * min(greater, less))
-
-        def effect(unit: str, reference: list[str], records: dict[str, Any] = records) -> float:
-            rest_n = sum(int(records[u]["n"]) for u in reference) or 1
-            rest_x = sum(int(records[u]["x"]) for u in reference)
-            return int(records[unit]["x"]) / int(records[unit]["n"]) - rest_x / rest_n
-
-        for unit, (p, reference) in _leave_out(records, test, alpha, effect).items():
-            rec = records[unit]
-            x, n = int(rec["x"]), int(rec["n"])
-            rest_x = sum(int(records[u]["x"]) for u in reference)
-            rest_n = sum(int(records[u]["n"]) for u in reference)
-            if rest_n < min_rows:
-                continue
-            rate, rest = x / n, rest_x / rest_n
-            rows.append(
-                _record(
-                    kind,
-                    rec["period"],
-                    unit,
-                    rec["subject"],
-                    measure_of(rec),
-                    x=x,
-                    n=n,
-                    rest_x=rest_x,
-                    rest_n=rest_n,
-                    value=rate,
-                    rest_value=rest,
-                    difference=rate - rest,
-                    size=min(abs(rate - rest) / 0.3, 1.0),
-                    p=p,
-                )
-            )
-
-
 def _rates(
     providers: pd.DataFrame,
     definition: Definition,
@@ -230,7 +115,7 @@ def _rates(
         )
     frame = pd.concat(frames, ignore_index=True)
     frame = frame[~frame["subject"].isin(skip)]
-    _proportions(
+    proportions(
         "rate",
         frame,
         ["period", "subject", "measure"],
@@ -257,7 +142,7 @@ def _shares(
     chosen = metric_frame[metric_frame["metric"].isin(shares)]
     frame = chosen.rename(columns={"metric": "subject", "numerator": "x", "denominator": "n"})
     frame = frame.assign(x=frame["x"].fillna(0).astype(int), n=frame["n"].astype(int))
-    _proportions(
+    proportions(
         "share",
         frame,
         ["period", "subject"],
@@ -297,7 +182,7 @@ def _codes(
         ["count", "rows"]
     ].sum()
     frame = frame.rename(columns={"field": "subject", "count": "x", "rows": "n"})
-    _proportions(
+    proportions(
         "code",
         frame,
         ["period", "subject", "code"],
@@ -332,7 +217,7 @@ def _signals(
         ["count", "of"]
     ].sum()
     frame = frame.rename(columns={"field": "subject", "count": "x", "of": "n"})
-    _proportions(
+    proportions(
         "signal",
         frame,
         ["period", "subject", "signal"],
@@ -382,7 +267,7 @@ def _drift(
             rest = np.concatenate([merged[u] for u in reference])
             return float(np.mean(merged[unit]) - np.mean(rest))
 
-        for provider, (p, reference) in _leave_out(merged, test, alpha, effect).items():
+        for provider, (p, reference) in leave_out(merged, test, alpha, effect).items():
             mine = merged[provider]
             rest = np.concatenate([merged[u] for u in reference])
             value, rest_value = float(centre(mine)), float(centre(rest))
@@ -391,7 +276,7 @@ def _drift(
             else:
                 difference = float(np.log(value / rest_value))
             rows.append(
-                _record(
+                record(
                     "drift",
                     period,
                     provider,
@@ -492,7 +377,7 @@ def _trends(
                         share(reference, end) - share(reference, start)
                     )
 
-                found = _leave_out(candidates, test, alpha, effect)
+                found = leave_out(candidates, test, alpha, effect)
                 if provider not in found:
                     continue
                 p_value, reference = found[provider]
@@ -504,7 +389,7 @@ def _trends(
                     continue
                 change = x2 / n2 - x1 / n1
                 rest_change = rx2 / rn2 - rx1 / rn1
-                record = _record(
+                row = record(
                     "trend",
                     end,
                     provider,
@@ -520,6 +405,6 @@ def _trends(
                     size=min(abs(change - rest_change) / 0.3, 1.0),
                     p=p_value,
                 )
-                record["since"] = start
-                record["before"] = (x1, n1, rx1, rn1)  # the first quarter's counts, the same way
-                rows.append(record)
+                row["since"] = start
+                row["before"] = (x1, n1, rx1, rn1)  # the first quarter's counts, the same way
+                rows.append(row)
