@@ -82,3 +82,26 @@ def test_the_trend_test_by_hand() -> None:
     z = ((p2 - p1) - (r2 - r1)) / se
     assert p == pytest.approx(math.erfc(abs(z) / math.sqrt(2)), rel=1e-12)
     assert p < 1e-50
+
+
+def test_one_provider_far_apart_is_left_out_of_the_others_rest() -> None:
+    """Three providers, one using a code for 60% of rows and two for 20%: the two are compared
+    with each other, not with a rest that the third drags up."""
+    from lp_audit.auditing.against_rest import leave_out
+
+    counts = {"A": (60, 100), "B": (20, 100), "C": (21, 100)}
+
+    def test(unit: str, reference: list[str]) -> float:
+        x, n = counts[unit]
+        rx, rn = sum(counts[u][0] for u in reference), sum(counts[u][1] for u in reference)
+        greater, less = hypergeometric_tails(x, n, x + rx, n + rn)
+        return min(1.0, 2 * min(greater, less))
+
+    def effect(unit: str, reference: list[str]) -> float:
+        rx, rn = sum(counts[u][0] for u in reference), sum(counts[u][1] for u in reference)
+        return counts[unit][0] / counts[unit][1] - rx / rn
+
+    found = leave_out(counts, test, 0.05, effect)
+    assert found["A"][1] == ["B", "C"] and found["A"][0] < 1e-6
+    assert found["B"][1] == ["C"] and found["B"][0] > 0.5
+    assert found["C"][1] == ["B"]

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 def record(
     kind: str, period: Any, provider: Any, subject: Any, measure: str, **values: Any
 ) -> dict[str, Any]:
+    """One row of the comparisons table (see :data:`lp_audit.auditing.comparisons.COLUMNS`)."""
     return {
         "kind": kind,
         "period": str(period),
