@@ -28,6 +28,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from results import write_section
+
 HERE = Path(__file__).resolve().parent
 BEGIN, END = "<!-- calibration: begin -->", "<!-- calibration: end -->"
 TODAY = "2026-06-30"
@@ -179,12 +181,7 @@ def main() -> None:
         ]
     )
     print(section)
-    text = args.output.read_text() if args.output.exists() else ""
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    args.output.write_text(text)
+    write_section(args.output, BEGIN, END, section)
 
 
 if __name__ == "__main__":

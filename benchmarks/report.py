@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results import write_section
+
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE.parent / "examples" / "hbyw"
 BEGIN, END = "<!-- report: begin -->", "<!-- report: end -->"
@@ -91,12 +93,7 @@ def main() -> None:
             END,
         ]
     )
-    text = args.output.read_text() if args.output.exists() else ""
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    args.output.write_text(text)
+    write_section(args.output, BEGIN, END, section)
 
 
 if __name__ == "__main__":
