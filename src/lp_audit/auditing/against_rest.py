@@ -43,14 +43,16 @@ def leave_out(
     final: dict[str, tuple[float, list[str]]] = {}
     while remaining:
         trial = {}
-        for unit in remaining:
+        for unit in [u for u in units if u in remaining]:  # in order: the same table each run
             reference = [u for u in units if u != unit and u not in excluded]
             if reference:
                 trial[unit] = (test(unit, reference), reference)
         if not trial:
             break
         # the smallest p-value; among p-values too small to tell apart, the largest difference
-        worst = min(trial, key=lambda u: (trial[u][0], -abs(effect(u, trial[u][1])), u))
+        smallest = min(p for p, _ in trial.values())
+        tied = [u for u in trial if trial[u][0] == smallest]
+        worst = min(tied, key=lambda u: (-abs(effect(u, trial[u][1])), u))
         final.update(trial)
         if trial[worst][0] >= alpha / len(trial) or len(trial) <= 2:
             break

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from lp_audit.validation import ReturnResult
 
 from lp_audit.auditing.against_rest import leave_out, proportions, record
-from lp_audit.auditing.profiles import metric_rows, return_key
+from lp_audit.auditing.profiles import metric_rows, metric_values, return_key
 from lp_audit.auditing.result import ALL, RATES
 
 COLUMNS = [
@@ -243,18 +243,10 @@ def _drift(
     from lp_audit.auditing.evidence import mann_whitney
 
     kinds = {m.id: m.kind for m in definition.metrics if m.kind != "share"}
-    by: dict[tuple[str, str], dict[str, list[np.ndarray]]] = {}
-    for r in results:
-        if r.capture is None:
-            continue
-        provider, period = return_key(r)
-        for metric, values in r.capture.metric_values.items():
-            if metric in kinds:
-                by.setdefault((period, metric), {}).setdefault(provider, []).append(values)
-    for (period, metric), providers in by.items():
-        if len(providers) < 3:
+    for (period, metric), per_provider in metric_values(results).items():
+        if metric not in kinds or len(per_provider) < 3:
             continue  # with two providers there is no rest to speak of
-        merged = {p: np.concatenate(v) for p, v in providers.items()}
+        merged = per_provider
         merged = {p: v for p, v in merged.items() if len(v) >= min_rows}
         if len(merged) < 3:
             continue
@@ -272,7 +264,7 @@ def _drift(
             rest = np.concatenate([merged[u] for u in reference])
             value, rest_value = float(centre(mine)), float(centre(rest))
             if value <= 0 or rest_value <= 0:
-                difference = 0.0 if value == rest_value else math_inf(value, rest_value)
+                difference = 0.0 if value == rest_value else _log_ratio_at_zero(value, rest_value)
             else:
                 difference = float(np.log(value / rest_value))
             rows.append(
@@ -295,7 +287,7 @@ def _drift(
             )
 
 
-def math_inf(value: float, rest: float) -> float:
+def _log_ratio_at_zero(value: float, rest: float) -> float:
     """A log ratio for a zero on one side: as large as a ratio of 3, in its direction."""
     import math
 
@@ -307,7 +299,6 @@ def _trends(
 ) -> None:
     """A provider's change in a capture rate from its first to its last quarter, against the
     rest's change over the same quarters."""
-    from lp_audit.auditing.evidence import interaction
     from lp_audit.periods import sort_key
 
     if providers.empty:
@@ -332,52 +323,15 @@ def _trends(
                     and min(table[(provider, v)][1] for v in (mine[0], mine[-1])) >= min_rows
                 ):
                     spans[provider] = (mine[0], mine[-1])
+            # one comparison per span of quarters: every provider with both of its quarters
+            # is in it, so it serves every provider whose own span it is
+            found_for: dict[tuple[str, str], dict[str, tuple[float, list[str]]]] = {}
             for provider, (start, end) in spans.items():
                 x1, n1 = table[(provider, start)]
                 x2, n2 = table[(provider, end)]
-                candidates = {
-                    p: None
-                    for p in {p for p, _ in table}
-                    if p == provider or ((p, start) in table and (p, end) in table)
-                }
-                if len(candidates) < 2:
-                    continue
-
-                def test(
-                    unit: str,
-                    reference: list[str],
-                    table: dict[tuple[str, str], tuple[int, int]] = table,
-                    start: str = start,
-                    end: str = end,
-                ) -> float:
-                    counts = [table[(u, v)] for u in reference for v in (start, end)]
-                    rest = (
-                        sum(c[0] for c in counts[0::2]),
-                        sum(c[1] for c in counts[0::2]),
-                        sum(c[0] for c in counts[1::2]),
-                        sum(c[1] for c in counts[1::2]),
-                    )
-                    mine = (*table[(unit, start)], *table[(unit, end)])
-                    return interaction(mine, rest)
-
-                # the rest over the provider's own first and last quarters, leaving out any
-                # provider whose change already stands out
-                def effect(
-                    unit: str,
-                    reference: list[str],
-                    table: dict[tuple[str, str], tuple[int, int]] = table,
-                    start: str = start,
-                    end: str = end,
-                ) -> float:
-                    def share(units: list[str], when: str) -> float:
-                        n = sum(table[(u, when)][1] for u in units) or 1
-                        return sum(table[(u, when)][0] for u in units) / n
-
-                    return (share([unit], end) - share([unit], start)) - (
-                        share(reference, end) - share(reference, start)
-                    )
-
-                found = leave_out(candidates, test, alpha, effect)
+                if (start, end) not in found_for:
+                    found_for[(start, end)] = _trend_leave_out(table, start, end, alpha)
+                found = found_for[(start, end)]
                 if provider not in found:
                     continue
                 p_value, reference = found[provider]
@@ -408,3 +362,35 @@ def _trends(
                 row["since"] = start
                 row["before"] = (x1, n1, rx1, rn1)  # the first quarter's counts, the same way
                 rows.append(row)
+
+
+def _trend_leave_out(
+    table: dict[tuple[str, str], tuple[int, int]], start: str, end: str, alpha: float
+) -> dict[str, tuple[float, list[str]]]:
+    """Each provider with returns for both ``start`` and ``end`` against the rest's change
+    over those quarters, leaving out any provider whose change already stands out."""
+    from lp_audit.auditing.evidence import interaction
+
+    candidates = {p: None for p, _ in table if (p, start) in table and (p, end) in table}
+    if len(candidates) < 2:
+        return {}
+
+    def counts(units: list[str]) -> tuple[int, int, int, int]:
+        first = [table[(u, start)] for u in units]
+        last = [table[(u, end)] for u in units]
+        return (
+            sum(c[0] for c in first),
+            sum(c[1] for c in first),
+            sum(c[0] for c in last),
+            sum(c[1] for c in last),
+        )
+
+    def test(unit: str, reference: list[str]) -> float:
+        return interaction(counts([unit]), counts(reference))
+
+    def effect(unit: str, reference: list[str]) -> float:
+        x1, n1, x2, n2 = counts([unit])
+        r1, m1, r2, m2 = counts(reference)
+        return (x2 / (n2 or 1) - x1 / (n1 or 1)) - (r2 / (m2 or 1) - r1 / (m1 or 1))
+
+    return leave_out(candidates, test, alpha, effect)

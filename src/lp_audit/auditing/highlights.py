@@ -48,11 +48,6 @@ def _share(
     return f"{_pct(rate)} of rows"
 
 
-def _short(share: str) -> str:
-    """A share for a list: ``23%``, ``fewer than 5 rows`` or ``not shown``."""
-    return "not shown" if share == HIDDEN else share.removesuffix(" of rows")
-
-
 def _count(n: int, suppression: Suppression | None) -> str:
     if suppression is not None and 1 <= n < suppression.min_count:
         return f"fewer than {suppression.min_count}"

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from lp_audit.validation import ReturnResult
 
-from lp_audit.auditing.profiles import metric_rows, return_key, stacked
+from lp_audit.auditing.profiles import metric_rows, metric_values, return_key, stacked
 
 
 def metric_table(definition: Definition, results: list[ReturnResult]) -> pd.DataFrame:
@@ -22,17 +22,13 @@ def metric_table(definition: Definition, results: list[ReturnResult]) -> pd.Data
     rows = metric_rows(results)
     out = []
     kinds = {m.id: m.kind for m in definition.metrics}
-    per_row: dict[tuple[str, str], list[np.ndarray]] = {}
-    for r in results:
-        if r.capture is not None:
-            for name, column in r.capture.metric_values.items():
-                per_row.setdefault((return_key(r)[1], name), []).append(column)
+    per_row = metric_values(results)
     for (period, metric_id), group in rows.groupby(["period", "metric"], sort=False):
         kind = kinds.get(str(metric_id), "share")
         if kind != "share":
             # means and medians over every row of the network, as one provider's are over its
             # rows (the median of providers' medians is not the network's median)
-            parts = per_row.get((str(period), str(metric_id)), [])
+            parts = list(per_row.get((str(period), str(metric_id)), {}).values())
             pooled = np.concatenate(parts) if parts else np.array([])
             centre = np.median if kind == "median_days" else np.mean
             network = float(centre(pooled)) if len(pooled) else np.nan

@@ -8,6 +8,7 @@ from lp_audit.auditing.config import AuditConfig
 from lp_audit.definitions import Definition
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from lp_audit.validation import ReturnResult
@@ -133,6 +134,23 @@ def coverage_table(results: list[ReturnResult], settings: AuditConfig) -> pd.Dat
                 }
             )
     return pd.DataFrame(rows, columns=["provider", "period", "expected", "received"])
+
+
+def metric_values(results: list[ReturnResult]) -> dict[tuple[str, str], dict[str, np.ndarray]]:
+    """For each period and mean or median metric, each provider's values over its rows."""
+    import numpy as np
+
+    parts: dict[tuple[str, str], dict[str, list[np.ndarray]]] = {}
+    for r in results:
+        if r.capture is None:
+            continue
+        provider, period = return_key(r)
+        for metric, values in r.capture.metric_values.items():
+            parts.setdefault((period, metric), {}).setdefault(provider, []).append(values)
+    return {
+        key: {p: np.concatenate(v) for p, v in providers.items()}
+        for key, providers in parts.items()
+    }
 
 
 def metric_rows(results: list[ReturnResult]) -> pd.DataFrame:

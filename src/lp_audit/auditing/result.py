@@ -171,9 +171,8 @@ def failing(result: AuditResult, fail_on: str) -> bool:
                 return True
             continue
         # the definition's tolerances: a finding within one counts as a warning, or not at all
-        for severity, about, rule in open_findings[["severity", "field", "rule"]].itertuples(
-            index=False
-        ):
+        kinds = open_findings[["severity", "field", "rule"]].drop_duplicates()
+        for severity, about, rule in kinds.itertuples(index=False):
             field_name = about if isinstance(about, str) else None
             rule_id = rule if isinstance(rule, str) else None
             if r.counted_as(str(severity), field_name, rule_id) in levels:

@@ -23,6 +23,8 @@ from lp_audit.definitions.model import NAME_RE
 from lp_audit.drafting.columns import ID_WORDS, Column, describe, plural, words
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from lp_audit.reading import RawTable
 
 PROVIDER_WORDS = {"provider", "organisation", "organization", "org", "supplier", "agency", "trust"}
@@ -38,6 +40,8 @@ class Field:
     missing_from: list[str] = field(default_factory=list)
     tolerance: str | None = None
     tolerance_note: str | None = None
+    #: the column in each sample that has it, as read
+    samples: list[pd.Series] = field(default_factory=list, repr=False)
     #: for the key: the tolerance of its rule of one row per key
     key_tolerance: str | None = None
     key_tolerance_note: str | None = None
@@ -102,6 +106,7 @@ def _draft(tables: list[RawTable], name: str, title: str | None) -> Draft:
     for key, header in order.items():
         parts = []
         missing = []
+        samples = []
         for table in tables:
             index = next(
                 (i for i, h in enumerate(table.headers) if (header_key(h) or h) == key), None
@@ -110,11 +115,12 @@ def _draft(tables: list[RawTable], name: str, title: str | None) -> Draft:
                 missing.append(table.path)
                 parts.append(pd.Series([""] * len(table.cells), dtype="string"))
             else:
-                parts.append(table.cells.iloc[:, index].astype("string"))
+                samples.append(table.cells.iloc[:, index].astype("string"))
+                parts.append(samples[-1])
         values = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="string")
         column = describe(header, values)
         field_name, alias = _name(header, len(fields) + 1, taken)
-        fields.append(Field(field_name, column, alias, missing))
+        fields.append(Field(field_name, column, alias, missing, samples=samples))
     rows = sum(len(t.cells) for t in tables)
     if rows < 20:
         undecided.append(
@@ -176,20 +182,10 @@ def _roles(draft: Draft, tables: list[RawTable]) -> None:
     for f in draft.fields:
         per_file = []
         repeats = 0
-        for table in tables:
-            index = next(
-                (
-                    i
-                    for i, h in enumerate(table.headers)
-                    if header_key(h) == header_key(f.column.header)
-                ),
-                None,
-            )
-            if index is None:
-                continue
-            values = table.cells.iloc[:, index].astype("string").fillna("").str.strip()
-            per_file.append(values[values != ""].nunique())
+        for sample in f.samples:
+            values = sample.fillna("").str.strip()
             filled = values[values != ""]
+            per_file.append(filled.nunique())
             repeats = max(repeats, int(filled.duplicated().sum()))
         constant[f.name] = bool(per_file) and all(n <= 1 for n in per_file)
         unique[f.name] = repeats

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from lp_audit.definitions import Definition
+    from lp_audit.reading import RawTable
 
 
 @dataclass
@@ -136,12 +137,11 @@ def draft_settings(
     return Settings("\n".join(out), ordered, periods, [str(f) for f in files], unread)
 
 
-def _commonest(table: object, name: str | None, definition: Definition | None) -> str | None:
+def _commonest(table: RawTable, name: str | None, definition: Definition | None) -> str | None:
     """The value most rows of a return give for field ``name``."""
     from lp_audit.definitions import header_key
-    from lp_audit.reading import RawTable, field_column
+    from lp_audit.reading import field_column
 
-    assert isinstance(table, RawTable)
     if name is None:
         return None
     if definition is not None:

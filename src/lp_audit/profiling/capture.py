@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lp_audit.checks import Context, evaluate
-from lp_audit.definitions import Definition
+from lp_audit.definitions import Definition, Field
 
 if TYPE_CHECKING:
     import numpy as np
@@ -96,6 +96,7 @@ def capture(
 
     records = []
     categories = []
+    signals: list[dict[str, Any]] = []
     for f in definition.fields:
         if f.name not in typed.columns:
             records.append(
@@ -126,6 +127,7 @@ def capture(
             unknown = values.isin(f.unknown_codes).to_numpy(dtype=bool) & ~invalid & ~blank
         valid = ~blank & ~invalid & ~unknown
         non_standard = rows_with(f.name, NON_STANDARD_CODES) & (valid | unknown)
+        signals += _field_signals(f, values, valid, context)
         records.append(
             {
                 "field": f.name,
@@ -157,7 +159,7 @@ def capture(
         _metrics(definition, typed, context, per_row),
         _cases(definition, typed, context),
         per_row,
-        _signals(definition, typed, parsed, marks, context),
+        pd.DataFrame.from_records(signals, columns=["field", "signal", "count", "of"]),
     )
 
 
@@ -176,55 +178,42 @@ _PLACEHOLDER_TEXT = frozenset(
 )
 
 
-def _signals(
-    definition: Definition,
-    typed: pd.DataFrame,
-    parsed: Parsed,
-    marks: Mapping[tuple[str, str, str], np.ndarray],
-    context: Context,
-) -> pd.DataFrame:
+def _field_signals(
+    f: Field, values: pd.Series, valid: np.ndarray, context: Context
+) -> list[dict[str, Any]]:
     """Dates heaped on the 1st of a month or the period's first day, placeholder dates,
-    numbers and text: counts of a field's valid values, and how many valid values it has."""
-    import numpy as np
+    numbers and text in one field: counts among its valid values, and how many those are."""
     import pandas as pd
 
-    records = []
-    for f in definition.fields:
-        if f.name not in typed.columns or f.type not in ("date", "integer", "decimal", "text"):
-            continue
-        values = typed[f.name]
-        bad = np.zeros(len(typed), dtype=bool)
-        for (name, code, level), rows in marks.items():
-            if name == f.name and code in INVALID_CODES and level == "error":
-                bad |= rows
-        valid = ~parsed.blank[f.name].to_numpy(dtype=bool) & ~bad & values.notna().to_numpy()
-        of = int(valid.sum())
-        if not of:
-            continue
-        if f.type == "date":
-            dates = pd.to_datetime(values, errors="coerce")
-            counts = {
-                "first-of-month": (dates.dt.day == 1).to_numpy(dtype=bool),
-                "placeholder-date": dates.isin(pd.to_datetime(list(_PLACEHOLDER_DATES))).to_numpy(
-                    dtype=bool
-                ),
-            }
-            if context.period is not None:
-                start = pd.Timestamp(context.period.start)
-                counts["period-start"] = (dates == start).to_numpy(dtype=bool)
-        elif f.type in ("integer", "decimal"):
-            numbers = pd.to_numeric(values, errors="coerce")
-            counts = {"placeholder-number": numbers.isin([99, 999, 9999, -1]).to_numpy(dtype=bool)}
-        else:
-            text = values.astype("string").str.strip().str.lower()
-            counts = {
-                "placeholder-text": text.isin(_PLACEHOLDER_TEXT).fillna(False).to_numpy(dtype=bool)
-            }
-        for signal, hits in counts.items():
-            records.append(
-                {"field": f.name, "signal": signal, "count": int((hits & valid).sum()), "of": of}
-            )
-    return pd.DataFrame.from_records(records, columns=["field", "signal", "count", "of"])
+    if f.type not in ("date", "integer", "decimal", "text"):
+        return []
+    valid = valid & values.notna().to_numpy()
+    of = int(valid.sum())
+    if not of:
+        return []
+    if f.type == "date":
+        dates = pd.to_datetime(values, errors="coerce")
+        counts = {
+            "first-of-month": (dates.dt.day == 1).to_numpy(dtype=bool),
+            "placeholder-date": dates.isin(pd.to_datetime(list(_PLACEHOLDER_DATES))).to_numpy(
+                dtype=bool
+            ),
+        }
+        if context.period is not None:
+            start = pd.Timestamp(context.period.start)
+            counts["period-start"] = (dates == start).to_numpy(dtype=bool)
+    elif f.type in ("integer", "decimal"):
+        numbers = pd.to_numeric(values, errors="coerce")
+        counts = {"placeholder-number": numbers.isin([99, 999, 9999, -1]).to_numpy(dtype=bool)}
+    else:
+        text = values.astype("string").str.strip().str.lower()
+        counts = {
+            "placeholder-text": text.isin(_PLACEHOLDER_TEXT).fillna(False).to_numpy(dtype=bool)
+        }
+    return [
+        {"field": f.name, "signal": signal, "count": int((hits & valid).sum()), "of": of}
+        for signal, hits in counts.items()
+    ]
 
 
 def _category_counts(
