@@ -29,6 +29,8 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy as np
 
 _LOG_FACTORIALS: list[np.ndarray] = []
@@ -76,19 +78,25 @@ def hypergeometric_tails(x: int, n: int, k_total: int, n_total: int) -> tuple[fl
 
 def binomial_quantile(q: float, n: int, p: float) -> int:
     """The smallest k with P(X <= k) >= q, for X ~ Binomial(n, p)."""
+    return binomial_quantiles((q,), n, p)[0]
+
+
+def binomial_quantiles(qs: Sequence[float], n: int, p: float) -> list[int]:
+    """:func:`binomial_quantile` for each of ``qs``, from one distribution function."""
     import numpy as np
 
     if n <= 0 or p <= 0:
-        return 0
+        return [0] * len(qs)
     if p >= 1:
-        return n
+        return [n] * len(qs)
     sd = math.sqrt(n * p * (1 - p))
     lo, hi = max(0, math.floor(n * p - 12 * sd - 10)), min(n, math.ceil(n * p + 12 * sd + 10))
     lf = log_factorials(n)
     k = np.arange(lo, hi + 1)
     log_pmf = lf[n] - lf[k] - lf[n - k] + k * math.log(p) + (n - k) * math.log1p(-p)
     cdf = np.cumsum(np.exp(log_pmf))
-    return int(k[min(int(np.searchsorted(cdf, q - 1e-12)), len(k) - 1)])
+    at = np.minimum(np.searchsorted(cdf, np.asarray(qs, dtype=float) - 1e-12), len(k) - 1)
+    return [int(v) for v in k[at]]
 
 
 def mann_whitney(a: np.ndarray, b: np.ndarray) -> float:

@@ -123,7 +123,7 @@ def exact_limits(
     Binomial(n, p), over n."""
     import numpy as np
 
-    from lp_audit.auditing.evidence import binomial_quantile
+    from lp_audit.auditing.evidence import binomial_quantiles
 
     lo, hi = np.full(len(denominators), np.nan), np.full(len(denominators), np.nan)
     tail = (1 - level) / 2
@@ -134,10 +134,8 @@ def exact_limits(
             continue
         key = (n, float(p))
         if key not in cache:
-            cache[key] = (
-                binomial_quantile(tail, n, float(p)) / n,
-                binomial_quantile(1 - tail, n, float(p)) / n,
-            )
+            low, high = binomial_quantiles((tail, 1 - tail), n, float(p))
+            cache[key] = (low / n, high / n)
         lo[i], hi[i] = cache[key]
     return lo, hi
 
