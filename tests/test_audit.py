@@ -280,3 +280,28 @@ def test_grouped_funnels_equal_one_group_at_a_time(adjust: bool) -> None:
                 name,
                 column,
             )
+
+
+def test_an_audit_finds_what_validate_finds_in_each_return(examples) -> None:  # type: ignore[no-untyped-def]
+    """The audit evaluates the checks directly; validate has pandera run them: the same
+    findings, return by return, with profiles and tolerances alike."""
+    from lp_audit import validate_return
+
+    for audited in examples.returns:
+        alone = validate_return(
+            audited.path,
+            audited.definition,
+            provider=audited.provider,
+            capture=True,
+            engine="pandera",
+            today=examples.today,
+        )
+        columns = [c for c in alone.findings.columns if c != "acknowledged"]
+        pd.testing.assert_frame_equal(
+            audited.findings[columns].reset_index(drop=True),
+            alone.findings[columns].reset_index(drop=True),
+        )
+        assert audited.tolerated == alone.tolerated and audited.omitted == alone.omitted
+        assert audited.capture is not None and alone.capture is not None
+        pd.testing.assert_frame_equal(audited.capture.fields, alone.capture.fields)
+        pd.testing.assert_frame_equal(audited.capture.categories, alone.capture.categories)

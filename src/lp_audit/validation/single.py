@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from lp_audit.definitions import Definition
 from lp_audit.periods import Period
@@ -45,6 +45,7 @@ def validate_raw(
     capture: bool = False,
     whole: bool = True,
     kept: list[dict[str, Any]] | None = None,
+    engine: Literal["auto", "pandera", "direct"] = "auto",
 ) -> ReturnResult:
     """Validate a return's text values; with ``whole=False``, a chunk of one.
 
@@ -97,7 +98,7 @@ def validate_raw(
         runnable,
         parsed.distinct,
         # a chunk is part of a large return, and is checked as one
-        engine="auto" if whole else "direct",
+        engine=engine if whole else "direct",
     )
 
     parts = [findings]
