@@ -33,7 +33,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy, strict on src/."""
-    session.install(".", "mypy", "types-pyyaml", "pandas-stubs")
+    session.install(".[dask]", "mypy", "types-pyyaml", "pandas-stubs")
     session.run("mypy", *session.posargs)
 
 

@@ -221,3 +221,58 @@ def test_start_with_your_own_return_runs_as_shown(tmp_path: Path) -> None:
     assert (tmp_path / "my-return.yaml").exists() and (tmp_path / "my-settings.yaml").exists()
     assert "lp_audit audit · my-return@0.1" in outputs[-1]
     assert "counted as warnings" in outputs[2]  # the sample's own errors, within a tolerance
+
+
+def test_the_dask_example_runs_on_a_scheduler_and_workers_it_starts(tmp_path: Path) -> None:
+    """The README's cluster, as shown: a scheduler and two worker processes, then the audit
+    sent to them (on a free port, in case 8786 is taken)."""
+    import socket
+    import time
+
+    (block,) = [
+        b for b in re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL) if "--scheduler" in b
+    ]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    lines = [line.replace("8786", port) for line in block.strip().splitlines()]
+    assert [line.split()[0] for line in lines] == ["dask", "dask", "lp-audit"]
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    background = [
+        subprocess.Popen(
+            [sys.executable, "-m", "dask", *shlex.split(line.removesuffix("&"))[1:]],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for line in lines[:2]
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # the scheduler listening
+            try:
+                socket.create_connection(("127.0.0.1", int(port)), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the scheduler did not start"
+                time.sleep(0.2)
+        out = subprocess.run(
+            [sys.executable, "-m", "lp_audit", *shlex.split(lines[2])[1:]],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        here = subprocess.run(
+            [sys.executable, "-m", "lp_audit", "audit", "examples/hbyw"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        for process in background:
+            process.terminate()
+        for process in background:
+            process.wait(timeout=30)
+    assert out.returncode == here.returncode and out.returncode in (0, 1), out.stderr
+    assert out.stdout == here.stdout

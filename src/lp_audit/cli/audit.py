@@ -66,6 +66,21 @@ def audit(
             "returns always give the same report).",
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Validate the returns in this many processes (default: the machine's cores, "
+            "for 4 MB of returns or more), e.g. --workers 4. The result is the same however many.",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Validate the returns on a Dask cluster, e.g. --scheduler tcp://10.0.0.5:8786 "
+            "(pip install 'lp-audit[dask]').",
+        ),
+    ] = None,
     no_suppression: Annotated[
         bool,
         typer.Option(
@@ -101,7 +116,15 @@ def audit(
     # a report with charts: a helper process imports the plotting library while the audit runs
     with Painter(ahead=report is not None and kind != "markdown") as painter:
         try:
-            result = run_audit(path, definition, config=config, today=day, progress=_progress())
+            result = run_audit(
+                path,
+                definition,
+                config=config,
+                today=day,
+                progress=_progress(path),
+                workers=workers,
+                scheduler=scheduler,
+            )
         except LpAuditError as exc:
             fail(str(exc), exc)
         finally:
@@ -128,21 +151,40 @@ def audit(
 _bar: dict[str, object] = {}
 
 
-def _progress() -> Callable[[Path], None] | None:
-    """A progress bar on a terminal's stderr; nothing when stderr is not a terminal."""
+def _progress(path: Path) -> Callable[[Path], None] | None:
+    """A progress bar on a terminal's stderr (returns done of all, and the rate); nothing
+    when stderr is not a terminal."""
     if not stderr.is_terminal:
         return None
-    from rich.progress import Progress
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
-    progress = Progress(console=stderr, transient=True)
-    task = progress.add_task("Auditing", total=None)
+    from lp_audit.auditing import find_returns
+
+    total = len(find_returns(path)) if path.exists() else None
+    progress = Progress(
+        TextColumn("Validating returns"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    )
+    task = progress.add_task("returns", total=total, rate="")
     progress.start()
     _bar["progress"] = progress
 
     def step(file: Path) -> None:
-        progress.update(task, advance=1, description=f"Auditing {file.name}")
+        progress.advance(task)
+        speed = progress.tasks[0].speed
+        progress.update(task, rate=f"{speed:.1f} a second" if speed else "")
 
-    _ = task
     return step
 
 

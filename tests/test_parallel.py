@@ -1,0 +1,150 @@
+"""An audit in worker processes, or on a Dask cluster, is the audit done here, byte for byte.
+
+The workers are real processes (spawned) and the cluster is a real ``LocalCluster`` of worker
+processes started by the test. A worker that dies is made to die for real: the pool a test
+gives the audit starts each worker with an initializer (from this module) that makes the
+validation of one named file end the process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import shutil
+import socket
+from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
+
+import dask
+import distributed
+import pytest
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from lp_audit.auditing import audit, find_returns
+from lp_audit.reports import render_report
+from lp_audit.reports.formats import audit_json
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "hbyw"
+TODAY = dt.date(2026, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def here() -> object:
+    return audit(EXAMPLES, today=TODAY, workers=1)
+
+
+def test_two_worker_processes_give_the_same_audit_and_report(here) -> None:  # type: ignore[no-untyped-def]
+    seen: list[str] = []
+    pooled = audit(EXAMPLES, today=TODAY, workers=2, progress=lambda f: seen.append(f.name))
+    assert audit_json(pooled) == audit_json(here)
+    assert render_report(pooled, charts=False) == render_report(here, charts=False)
+    # every file was reported done once, in whatever order the workers finished them
+    assert sorted(seen) == sorted(p.name for p in find_returns(EXAMPLES))
+
+
+def _die_on(name: str) -> None:
+    """In a worker: validating the file called ``name`` ends the process at once."""
+    import lp_audit.validation as validation
+
+    validate = validation.validate_return
+
+    def dying(source, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(source).name == name:
+            os._exit(9)
+        return validate(source, *args, **kwargs)
+
+    validation.validate_return = dying  # type: ignore[assignment]
+
+
+def test_a_return_that_kills_its_worker_is_that_returns_problem(tmp_path: Path, here) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "returns"
+    shutil.copytree(EXAMPLES, folder)
+    victim = sorted(folder.glob("*.csv"))[2].name
+
+    def pool(workers: int) -> Executor:
+        return ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_die_on,
+            initargs=(victim,),
+        )
+
+    result = audit(folder, today=TODAY, workers=2, pool=pool)
+    stopped = [u for u in result.unreadable if u.kind == "stopped"]
+    assert [Path(u.path).name for u in stopped] == [victim]
+    assert "stopped its worker process" in stopped[0].message
+    # every other return was audited, as it is without the crash
+    others = {Path(r.path).name: r for r in here.returns if Path(r.path).name != victim}
+    assert {Path(r.path).name for r in result.returns} == set(others)
+    for audited in result.returns:
+        assert audited.findings.equals(others[Path(audited.path).name].findings)
+
+
+def test_a_dask_local_cluster_gives_the_same_audit(here) -> None:  # type: ignore[no-untyped-def]
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        assert len(cluster.workers) == 2
+        on_cluster = audit(EXAMPLES, today=TODAY, scheduler=cluster.scheduler_address)
+    assert audit_json(on_cluster) == audit_json(here)
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_2(runner) -> None:  # type: ignore[no-untyped-def]
+    from lp_audit.cli import app
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    outcome = runner.invoke(app, ["audit", str(EXAMPLES), "--scheduler", f"tcp://127.0.0.1:{port}"])
+    assert outcome.exit_code == 2
+    lines = outcome.output.strip().splitlines()
+    assert len(lines) == 1 and "cannot reach the Dask scheduler" in lines[0], lines
+
+
+def test_the_cli_gives_the_same_output_with_workers(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from lp_audit.cli import app
+
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"audit-{workers}.json"
+        outcome = runner.invoke(
+            app,
+            [
+                *("audit", str(EXAMPLES), "--workers", workers, "--today", "2026-01-01"),
+                *("--format", "json", "--output", str(out)),
+            ],
+        )
+        assert outcome.exit_code == 0, outcome.output
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+class _DieOn(WorkerPlugin):
+    """A Dask worker plugin: on every worker, including those restarted after a death,
+    validating the named file ends the process."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def setup(self, worker: object) -> None:
+        _die_on(self.name)
+
+
+def test_a_return_that_kills_dask_workers_is_that_returns_problem(tmp_path: Path) -> None:
+    folder = tmp_path / "returns"
+    shutil.copytree(EXAMPLES, folder)
+    victim = sorted(folder.glob("*.csv"))[1].name
+    # the scheduler gives up on a task after its second worker dies (three by default)
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 1}),
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        client.register_plugin(_DieOn(victim), name="die-on")
+        result = audit(folder, today=TODAY, scheduler=cluster.scheduler_address)
+    stopped = [u for u in result.unreadable if u.kind == "stopped"]
+    assert [Path(u.path).name for u in stopped] == [victim]
+    assert len(result.returns) == len(list(folder.glob("*.csv"))) - 1
