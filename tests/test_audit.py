@@ -305,3 +305,25 @@ def test_an_audit_finds_what_validate_finds_in_each_return(examples) -> None:  #
         assert audited.capture is not None and alone.capture is not None
         pd.testing.assert_frame_equal(audited.capture.fields, alone.capture.fields)
         pd.testing.assert_frame_equal(audited.capture.categories, alone.capture.categories)
+
+
+def test_a_sensitive_case_id_is_never_shown_as_an_example(tmp_path: Path) -> None:
+    from lp_audit.definitions import bundled_definitions_dir
+    from lp_audit.reports.formats import audit_json
+
+    source = (bundled_definitions_dir() / "hbyw-quarterly-return" / "1.0.yaml").read_text()
+    marked = source.replace(
+        "  - name: referral_id\n    label: Referral ID\n",
+        "  - name: referral_id\n    label: Referral ID\n    sensitive: true\n",
+    )
+    assert marked != source
+    definition = tmp_path / "hbyw.yaml"
+    definition.write_text(marked)
+    shown = audit(EXAMPLES, today=TODAY).continuity
+    assert shown["examples"].str.len().sum() > 0  # as usual, ids are given as examples
+    hidden = audit(EXAMPLES, definition, today=TODAY)
+    assert (hidden.continuity["examples"] == "").all()
+    assert hidden.continuity[["vanished", "changed"]].equals(shown[["vanished", "changed"]])
+    ids = {i.strip() for text in shown["examples"] for i in text.split(",") if i.strip()}
+    text = audit_json(hidden)
+    assert not [i for i in ids if f'"{i}"' in text or f"{i}," in text]

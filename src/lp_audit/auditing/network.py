@@ -134,7 +134,11 @@ def continuity_table(definition: Definition, results: list[ReturnResult]) -> pd.
             before, after = found[name], found[f"{name}_next"]
             changed_mask |= (before != after).fillna(False) & before.notna() & after.notna()
         changed = found[changed_mask]
-        examples = [str(x) for x in list(vanished[c.id_field])[:3] + list(changed[c.id_field])[:3]]
+        examples = (
+            []  # a sensitive id is never shown
+            if definition.field(c.id_field).sensitive
+            else [str(x) for x in list(vanished[c.id_field])[:3] + list(changed[c.id_field])[:3]]
+        )
         rows.append(
             {
                 "provider": provider,
