@@ -12,9 +12,10 @@
 
 from __future__ import annotations
 
+from lp_audit.auditing.assemble import build_result
 from lp_audit.auditing.config import AuditConfig, ConfigError, load_config
 from lp_audit.auditing.result import ALL, AuditResult, Highlight, failing
-from lp_audit.auditing.run import audit, build_result, find_returns
+from lp_audit.auditing.run import audit, find_returns
 from lp_audit.validation import Unreadable
 
 __all__ = [

@@ -155,7 +155,7 @@ def run_jobs(
         elif unfinished:
             width = 1  # a worker died, taking the returns queued with it: one at a time
         pending = unfinished
-    return [_with_definition(o, spec) for o in outcomes if o is not None]
+    return [with_definition(o, spec) for o in outcomes if o is not None]
 
 
 def _starts(executor: Executor) -> bool:
@@ -208,7 +208,7 @@ def _loaded(definition: Definition | str | Path | None) -> Definition | str | Pa
     return definition
 
 
-def _with_definition(
+def with_definition(
     outcome: ReturnResult | Unreadable, spec: Definition | str | Path | None
 ) -> ReturnResult | Unreadable:
     """Put back the definition a result came back without: the one given, or the bundled
@@ -276,4 +276,4 @@ def _on_dask(
                 done(jobs[i].file)
     finally:
         client.close()  # type: ignore[no-untyped-call]
-    return [_with_definition(o, spec) for o in outcomes if o is not None]
+    return [with_definition(o, spec) for o in outcomes if o is not None]

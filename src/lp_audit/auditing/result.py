@@ -67,6 +67,8 @@ class AuditResult:
     inputs: list[tuple[str, str]] = field(default_factory=list)
     #: the definition itself (``definition`` is its ref), for reports drawn from the result
     definition_model: Definition | None = field(default=None, repr=False, compare=False)
+    #: with a results store, the returns read back from it rather than validated again
+    read_back: list[str] = field(default_factory=list)
 
     def loaded_definition(self) -> Definition:
         """The definition the audit used, loaded again by its ref if the result lacks it."""

@@ -11,26 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from lp_audit.auditing.assemble import assemble
 from lp_audit.auditing.config import AuditConfig, find_config, load_config
-from lp_audit.definitions import Definition, load_definition
+from lp_audit.auditing.parallel import Job, auto_workers, run_jobs
+from lp_audit.auditing.result import RETURN_SUFFIXES, AuditResult
+from lp_audit.auditing.store import ResultStore
+from lp_audit.definitions import Definition
 from lp_audit.errors import ReturnReadError
 from lp_audit.periods import Period
-
-if TYPE_CHECKING:
-    from lp_audit.validation import ReturnResult
-
-from lp_audit.auditing.comparisons import comparison_table
-from lp_audit.auditing.funnels import funnel_table
-from lp_audit.auditing.network import category_table, continuity_table, metric_table
-from lp_audit.auditing.parallel import Job, auto_workers, run_jobs
-from lp_audit.auditing.profiles import coverage_table, profile_table, scores_table
-from lp_audit.auditing.result import RETURN_SUFFIXES, AuditResult
-from lp_audit.validation import Unreadable
+from lp_audit.validation import ReturnResult, Unreadable
 
 
 def find_returns(path: Path) -> list[Path]:
@@ -57,6 +50,7 @@ def audit(
     workers: int | None = 1,
     scheduler: str | None = None,
     pool: Callable[[int], Executor] | None = None,
+    store: str | Path | None = None,
 ) -> AuditResult:
     """Audit every return under ``path``.
 
@@ -74,11 +68,15 @@ def audit(
         scheduler: the address of a Dask distributed scheduler (``tcp://host:8786``) whose
             workers validate the returns instead (``pip install 'lp-audit[dask]'``).
         pool: makes the pool of ``workers`` processes (tests give their own).
+        store: a folder to keep each return's result and the audit's tables in, as Parquet
+            (see :mod:`lp_audit.auditing.store`); a return stored by an earlier audit, with
+            the same bytes and definition, is read back rather than validated again.
 
     Raises:
         ReturnReadError: if ``path`` does not exist.
         DefinitionError, DefinitionNotFoundError, ConfigError: if those cannot be loaded.
         OptionError: if the scheduler cannot be reached.
+        StoreError: if the store cannot be used.
     """
     import re
 
@@ -102,25 +100,49 @@ def audit(
             str(root), "has no returns: no .csv or .xlsx file is in it or its folders"
         )
     jobs = [Job(file, **_hints(pattern, file)) for file in files]
-    outcomes = run_jobs(
-        jobs,
+    config_file = found if config is None else None if isinstance(config, AuditConfig) else config
+    inputs = _fingerprints(root, [*files, *([Path(config_file)] if config_file else [])])
+    digests = [digest for _, digest in inputs[: len(files)]]
+    kept = ResultStore(store) if store is not None else None
+    keys = (
+        [kept.key(d, spec, job, today) for d, job in zip(digests, jobs, strict=True)]
+        if kept
+        else []
+    )
+    outcomes: list[ReturnResult | Unreadable | None] = [None] * len(jobs)
+    if kept is not None:  # results stored by an earlier audit, of the same bytes
+        for i, key in enumerate(keys):
+            if key is not None and kept.has(key):
+                outcomes[i] = kept.load(key, spec)
+                if progress is not None:
+                    progress(jobs[i].file)
+    todo = [i for i, outcome in enumerate(outcomes) if outcome is None]
+    validated = run_jobs(
+        [jobs[i] for i in todo],
         spec,
         today,
-        workers=auto_workers(files) if workers is None else workers,
+        workers=auto_workers([files[i] for i in todo]) if workers is None else workers,
         scheduler=scheduler,
         done=progress,
         pool=pool,
     )
-    results = [o for o in outcomes if not isinstance(o, Unreadable)]
+    for i, outcome in zip(todo, validated, strict=True):
+        outcomes[i] = outcome
+        if kept is not None and isinstance(outcome, ReturnResult):
+            # before its findings are acknowledged: that depends on the settings and the day
+            kept.save(keys[i] or f"unkeyed-{digests[i][:24]}", outcome, digests[i])
+    results = [o for o in outcomes if isinstance(o, ReturnResult)]
     unreadable = [o for o in outcomes if isinstance(o, Unreadable)]
-    results, duplicates = _one_per_provider_and_period(results)
-    unreadable += duplicates
-    chosen = _definition_for(spec, results)
-    for result in results:
-        _acknowledge(result, settings, today)
-    audited = build_result(chosen, results, unreadable, settings, today)
-    config_file = found if config is None else None if isinstance(config, AuditConfig) else config
-    audited.inputs = _fingerprints(root, [*files, *([Path(config_file)] if config_file else [])])
+    audited = assemble(spec, results, unreadable, settings, today)
+    audited.inputs = inputs
+    audited.read_back = [str(jobs[i].file) for i in range(len(jobs)) if i not in set(todo)]
+    if kept is not None:
+        stored = [
+            keys[i] or f"unkeyed-{digests[i][:24]}"
+            for i, o in enumerate(outcomes)
+            if isinstance(o, ReturnResult) and o in audited.returns
+        ]
+        kept.write_audit(audited, stored, spec)
     return audited
 
 
@@ -146,35 +168,6 @@ def _fingerprints(root: Path, paths: list[Path]) -> list[tuple[str, str]]:
     return out
 
 
-def _one_per_provider_and_period(
-    results: list[ReturnResult],
-) -> tuple[list[ReturnResult], list[Unreadable]]:
-    """The first return (by path) for each provider and period; the others are left out, as
-    pooling two returns for one period (a copy, or a resubmission beside the original) would
-    count every row twice."""
-    first_of: dict[tuple[str, str], ReturnResult] = {}
-    kept: list[ReturnResult] = []
-    left_out: list[Unreadable] = []
-    for result in results:
-        if result.provider is None or result.period is None:  # nothing to pool it with
-            kept.append(result)
-            continue
-        first = first_of.setdefault((result.provider, result.period), result)
-        if first is result:
-            kept.append(result)
-            continue
-        left_out.append(
-            Unreadable(
-                result.path,
-                f"a second return for {result.provider} {result.period} (the first is "
-                f"{first.path}); it was left out of the audit. Keep one return per provider "
-                "and period.",
-                kind="duplicate",
-            )
-        )
-    return kept, left_out
-
-
 def _hints(pattern: Any, file: Path) -> dict[str, Any]:
     if pattern is None:
         return {}
@@ -191,93 +184,3 @@ def _hints(pattern: Any, file: Path) -> dict[str, Any]:
         except ValueError:
             del hints["period"]
     return hints
-
-
-def _definition_for(
-    spec: Definition | str | Path | None, results: list[ReturnResult]
-) -> Definition:
-    if isinstance(spec, Definition):
-        return spec
-    # the definition the returns were checked against, as loaded (a file of one's own has no
-    # bundled name to load it again by)
-    models = {
-        r.definition: r.definition_model for r in results if r.definition and r.definition_model
-    }
-    if models:
-        return models[max(models)]
-    refs = sorted({r.definition for r in results if r.definition})
-    if refs:
-        return load_definition(refs[-1])
-    return load_definition(spec if spec is not None else "hbyw-quarterly-return")
-
-
-def _acknowledge(result: ReturnResult, settings: AuditConfig, today: date) -> None:
-    """Mark findings that an active acknowledgement explains (they still count when expired)."""
-    import pandas as pd
-
-    findings = result.findings
-    reasons = pd.Series([None] * len(findings), index=findings.index, dtype="object")
-    for ack in settings.acknowledgements:
-        if ack.provider is not None and ack.provider != result.provider:
-            continue
-        match = pd.Series(True, index=findings.index)
-        for column, wanted in (("field", ack.field), ("rule", ack.rule), ("code", ack.code)):
-            if wanted is not None:
-                match &= findings[column] == wanted
-        label = ack.reason if ack.active(today) else f"expired {ack.until}: {ack.reason}"
-        reasons = reasons.where(~(match & reasons.isna()), label)
-    result.findings = findings.assign(acknowledged=reasons)
-
-
-def build_result(
-    definition: Definition,
-    results: list[ReturnResult],
-    unreadable: list[Unreadable],
-    settings: AuditConfig,
-    today: date | None = None,
-) -> AuditResult:
-    """Assemble profiles, comparisons and highlights from validated returns."""
-    profile = profile_table(definition, results, settings)
-    scores = scores_table(profile)
-    coverage = coverage_table(results, settings)
-    funnels = funnel_table(profile, results, definition, settings)
-    categories = category_table(definition, results)
-    metrics = metric_table(definition, results)
-    continuity = continuity_table(definition, results)
-    comparisons = comparison_table(definition, results, profile, settings)
-    methods = {
-        "control_limits": "funnel limits at 95% and 99.8%: exact binomial quantiles around the network rate",
-        "comparisons": "each provider against the rest of the network (without it): Fisher's exact test for rates and codes, Mann-Whitney for means and medians, the difference of log odds ratios for trends",
-        "false_discovery_rate": settings.thresholds.fdr,
-        "tests": len(comparisons),
-        "material": {"share": settings.thresholds.material, "ratio": settings.thresholds.ratio},
-        "overdispersion": "adjusted (multiplicative phi)"
-        if settings.overdispersion
-        else "not adjusted: with few providers the estimate is unstable",
-        "highlight_limit": settings.thresholds.limit,
-        "score": "field score = valid / applicable rows (unknown, invalid and missing values count against it); return score = weighted mean x 100",
-        "weights": "required and conditional fields 1, optional fields 0, unless the config sets weights",
-        "suppression": asdict(settings.suppression),
-    }
-    result = AuditResult(
-        definition=definition.ref,
-        returns=results,
-        unreadable=unreadable,
-        profile=profile,
-        scores=scores,
-        coverage=coverage,
-        funnels=funnels,
-        categories=categories,
-        metrics=metrics,
-        continuity=continuity,
-        highlights=[],
-        comparisons=comparisons,
-        config=settings,
-        methods=methods,
-        definition_model=definition,
-        today=today,
-    )
-    from lp_audit.auditing.highlights import highlights
-
-    result.highlights = highlights(result, definition)
-    return result

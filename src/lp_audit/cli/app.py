@@ -11,6 +11,7 @@ from lp_audit import __version__
 from lp_audit.cli import audit as audit_cmd
 from lp_audit.cli import definitions as definitions_cmd
 from lp_audit.cli import init as init_cmd
+from lp_audit.cli import report as report_cmd
 from lp_audit.cli import validate as validate_cmd
 from lp_audit.cli.common import ExitStatus, plain, state, stderr
 from lp_audit.errors import LpAuditError
@@ -50,6 +51,7 @@ def main_callback(
 
 app.command()(validate_cmd.validate)
 app.command()(audit_cmd.audit)
+app.command()(report_cmd.report)
 app.command()(init_cmd.init)
 app.command()(definitions_cmd.template)
 definitions_app.command("list")(definitions_cmd.definitions_list)

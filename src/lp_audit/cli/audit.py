@@ -81,6 +81,14 @@ def audit(
             "(pip install 'lp-audit[dask]').",
         ),
     ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            help="Keep each return's results and the audit's tables as Parquet in this folder, "
+            "e.g. --store results/; an audit again with the same store validates only the "
+            "returns that changed. lp-audit report DIR renders the report from it.",
+        ),
+    ] = None,
     no_suppression: Annotated[
         bool,
         typer.Option(
@@ -124,6 +132,7 @@ def audit(
                 progress=_progress(path),
                 workers=workers,
                 scheduler=scheduler,
+                store=store,
             )
         except LpAuditError as exc:
             fail(str(exc), exc)
@@ -139,6 +148,11 @@ def audit(
                 fail(str(exc), exc)
             painter.close(wait=False)  # it exits while the results are printed
             stderr.print(f"Wrote {plain(str(report))}")
+        if store is not None:
+            stderr.print(
+                f"Stored in {plain(str(store))}: {len(result.returns) + len(result.unreadable)}"
+                f" returns, {len(result.read_back)} read back unchanged"
+            )
     if fmt == "text" and output is None:
         audit_text(result, Console(highlight=False))
     else:

@@ -1,0 +1,64 @@
+"""``lp-audit report``: render the report of an audit kept in a results store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lp_audit.cli.common import fail, plain, stderr
+from lp_audit.errors import LpAuditError
+
+
+def report(
+    store: Annotated[
+        Path,
+        typer.Argument(
+            help="A results store that lp-audit audit PATH --store DIR wrote, e.g. results/."
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="The report to write, e.g. --output report.html (or .md, .pdf)."
+        ),
+    ],
+    report_format: Annotated[
+        str | None,
+        typer.Option(help="html, markdown or pdf (default: from the --output extension)."),
+    ] = None,
+    stamp: Annotated[
+        bool,
+        typer.Option("--stamp", help="Print the date and time in the report."),
+    ] = False,
+    no_suppression: Annotated[
+        bool,
+        typer.Option(
+            "--no-suppression",
+            help="Show small numbers in the report: for internal analysis only, marked not for sharing.",
+        ),
+    ] = False,
+) -> None:
+    """Render the report of the audit kept in STORE, without validating anything again.
+
+    Example: lp-audit report results/ --output report.html
+    """
+    import datetime as dt
+
+    from lp_audit.auditing.store import load_audit
+    from lp_audit.reports import REPORT_FORMATS, write_report
+    from lp_audit.reports import report_format as pick_format
+
+    kind = pick_format(str(output), report_format.lower() if report_format else None)
+    if kind not in REPORT_FORMATS:
+        fail(f"--report-format must be html, markdown or pdf, not {kind!r}")
+    if output.resolve().is_relative_to(store.resolve()):
+        fail(f"{output}: write the report outside the store {store}")
+    try:
+        result = load_audit(store)
+        made = dt.datetime.now().isoformat(sep=" ", timespec="minutes") if stamp else None
+        write_report(result, output, kind, suppress=not no_suppression, stamp=made)
+    except LpAuditError as exc:
+        fail(str(exc), exc)
+    stderr.print(f"Wrote {plain(str(output))}")

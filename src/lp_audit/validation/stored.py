@@ -1,0 +1,195 @@
+"""One return's result on disk: its findings and capture profile as Parquet, the rest as JSON.
+
+:func:`save_result` writes a folder that is complete or absent: the files go into a temporary
+folder beside it, renamed into place at the end, so an interrupted audit never leaves half a
+result. :func:`load_result` reads it back equal to what was saved (a test compares every
+frame). Findings never hold a sensitive field's values (validation leaves them out); the
+capture profile's cases (ids and the fields continuity compares) keep a sensitive field only as
+a keyed hash, which compares equal where the values do and tells nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lp_audit.definitions import Definition
+from lp_audit.definitions.model import Limit, Tolerance
+from lp_audit.validation.result import ReturnResult
+from lp_audit.validation.tolerances import Tolerated
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: The files of a saved result; summary.json is written last and read first.
+SUMMARY = "summary.json"
+#: What a store's findings carry besides the finding itself, to be queried across returns.
+WHERE = ("file", "provider", "period")
+
+
+def save_result(
+    result: ReturnResult, folder: Path, *, salt: bytes, extra: dict[str, Any] | None = None
+) -> None:
+    """Write ``result`` to ``folder`` (which must not exist yet), all of it or nothing.
+
+    ``salt`` keys the hash of sensitive values in the capture profile's cases; ``extra`` is
+    kept in the summary (what the result was made from).
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    partial = folder.parent / f".partial-{folder.name}-{uuid.uuid4().hex[:8]}"
+    partial.mkdir()
+    try:
+        frames: dict[str, pd.DataFrame] = {
+            "findings": result.findings.assign(
+                file=result.path, provider=result.provider, period=result.period
+            )
+        }
+        capture = result.capture
+        if capture is not None:
+            frames |= {
+                "fields": capture.fields,
+                "categories": capture.categories,
+                "metrics": capture.metrics,
+                "values": _values_frame(capture.metric_values),
+            }
+            if capture.cases is not None:
+                frames["cases"] = _hidden(capture.cases, result.definition_model, salt)
+            if capture.signals is not None:
+                frames["signals"] = capture.signals
+        for name, frame in frames.items():
+            frame.to_parquet(partial / f"{name}.parquet", index=False)
+        summary = {
+            "path": result.path,
+            "definition": result.definition,
+            "provider": result.provider,
+            "period": result.period,
+            "rows": result.rows,
+            "encoding": result.encoding,
+            "omitted": result.omitted,
+            "tolerated": [asdict(t) for t in result.tolerated],
+            "capture": capture is not None,
+            # pandas types that Parquet does not keep exactly, to restore them
+            "dtypes": {
+                name: {c: str(t) for c, t in f.dtypes.items()} for name, f in frames.items()
+            },
+            **(extra or {}),
+        }
+        (partial / SUMMARY).write_text(json.dumps(summary, indent=1, default=str), "utf-8")
+        try:
+            partial.rename(folder)
+        except OSError:  # the same result saved meanwhile (by another audit): keep that one
+            if not (folder / SUMMARY).exists():
+                raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def load_result(folder: Path, definition: Definition | None = None) -> ReturnResult:
+    """The result saved in ``folder``, with ``definition`` as its definition model."""
+    import numpy as np
+    import pandas as pd
+
+    from lp_audit.profiling import Capture
+
+    summary = json.loads((folder / SUMMARY).read_text("utf-8"))
+    frames: dict[str, pd.DataFrame] = {}
+    for name, dtypes in summary["dtypes"].items():
+        frames[name] = _restored(pd.read_parquet(folder / f"{name}.parquet"), dtypes)
+    capture = None
+    if summary["capture"]:
+        values = frames["values"]
+        capture = Capture(
+            fields=frames["fields"],
+            categories=frames["categories"],
+            metrics=frames["metrics"],
+            cases=frames.get("cases"),
+            metric_values={
+                str(m): np.asarray(g["value"].to_numpy(), dtype=float)
+                for m, g in values.groupby("metric", sort=False)
+            },
+            signals=frames.get("signals"),
+        )
+    return ReturnResult(
+        path=summary["path"],
+        definition=summary["definition"],
+        provider=summary["provider"],
+        period=summary["period"],
+        rows=summary["rows"],
+        findings=frames["findings"].drop(columns=list(WHERE)),
+        encoding=summary["encoding"],
+        capture=capture,
+        omitted=summary["omitted"],
+        definition_model=definition,
+        tolerated=tuple(_tolerated(t) for t in summary["tolerated"]),
+    )
+
+
+def _values_frame(values: dict[str, Any]) -> pd.DataFrame:
+    """The values each mean or median metric is taken over, as (metric, value) rows."""
+    import numpy as np
+    import pandas as pd
+
+    metrics = [np.full(len(v), m, dtype=object) for m, v in values.items()]
+    return pd.DataFrame(
+        {
+            "metric": np.concatenate(metrics) if metrics else np.empty(0, dtype=object),
+            "value": np.concatenate([np.asarray(v, dtype=float) for v in values.values()])
+            if values
+            else np.empty(0),
+        }
+    )
+
+
+def _hidden(cases: pd.DataFrame, definition: Definition | None, salt: bytes) -> pd.DataFrame:
+    """The cases with each sensitive field's values as a keyed hash (equal where they are)."""
+    import hashlib
+
+    if definition is None:
+        return cases
+    sensitive = [
+        c for c in cases.columns if c in definition.field_names and definition.field(c).sensitive
+    ]
+    out = cases.copy()
+    for column in sensitive:
+        out[column] = out[column].map(
+            lambda v: (
+                None
+                if v is None or v != v
+                else hashlib.blake2b(str(v).encode(), key=salt[:64], digest_size=16).hexdigest()
+            ),
+        )
+    return out
+
+
+def _restored(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
+    """Each column back to its pandas type: object columns to text and None, times to their
+    unit."""
+    for column, dtype in dtypes.items():
+        if str(frame[column].dtype) == dtype:
+            continue
+        if dtype == "object":
+            values = frame[column].astype(object)
+            frame[column] = values.where(values.notna(), None)
+        else:
+            frame[column] = frame[column].astype(dtype)  # type: ignore[call-overload]
+    return frame
+
+
+def _tolerated(data: dict[str, Any]) -> Tolerated:
+    tolerance = data["tolerance"]
+    return Tolerated(
+        subject=data["subject"],
+        kind=data["kind"],
+        tolerance=Tolerance(
+            warning=Limit(**tolerance["warning"]) if tolerance["warning"] else None,
+            error=Limit(**tolerance["error"]) if tolerance["error"] else None,
+        ),
+        errors=data["errors"],
+        warnings=data["warnings"],
+        rows=data["rows"],
+        level=data["level"],
+    )
