@@ -46,9 +46,12 @@ def demo(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks as whole processes; writes benchmarks/RESULTS.md (not run in CI)."""
+    """Benchmarks as whole processes; writes benchmarks/RESULTS.md (not run in CI): validate
+    against peers (arguments go to run.py), what a report adds, and an audit at scale."""
     session.install(".", "pointblank", "polars", "frictionless")
     session.run("python", "benchmarks/run.py", *session.posargs)
+    session.run("python", "benchmarks/report.py")
+    session.run("python", "benchmarks/scale.py")
 
 
 @nox.session
