@@ -7,6 +7,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -128,6 +129,23 @@ def test_category_mix_flags_never_used_codes() -> None:
     assert mix.loc[("C", "Y"), "z"] < -3.09
     assert mix.loc[("C", "Y"), "count"] == 0
     assert mix.loc[("A", "X"), "pooled"] == pytest.approx(195 / 300)
+
+
+def test_category_mix_of_a_provider_far_off_the_scale_is_capped_not_a_crash() -> None:
+    """A provider using a code in every one of 1,500 rows that the others never use: the
+    exact test's p-value underflows (1 - p / 2 is 1.0); the audit once stopped on it."""
+    counts = pd.DataFrame(
+        {
+            "provider": ["A", "A", "B", "B", "C", "C"],
+            "code": ["X", "Y"] * 3,
+            "count": [0, 1500, 80, 0, 3, 0],
+        }
+    )
+    mix = category_mix(counts).set_index(["provider", "code"])
+    exact = mix[mix["method"] == "exact"]
+    # B uses X in all its 80 rows where 0.4 were expected: the p-value underflows to 0
+    assert mix.loc[("B", "X"), "method"] == "exact" and mix.loc[("B", "X"), "z"] == 10.0
+    assert exact["z"].abs().max() <= 10.0 and np.isfinite(mix["z"]).all()
 
 
 def _texts(result, kind: str | None = None) -> list[str]:  # type: ignore[no-untyped-def]

@@ -195,7 +195,14 @@ def category_mix(counts: pd.DataFrame) -> pd.DataFrame:
     for i, j in small:
         n, k, p = int(rows[i, 0]), int(observed[i, j]), float(pooled[i, j])
         p_value = binomial_two_sided(k, n, p)
-        magnitude = NormalDist().inv_cdf(1 - p_value / 2) if p_value < 1 else 0.0
+        # the normal quantile of the two-sided p-value, from its small tail (1 - p / 2 is 1.0
+        # in floating point below p = 2e-16); a p-value that underflowed to 0 is off the scale
+        if p_value >= 1:
+            magnitude = 0.0
+        elif p_value / 2 > 0:
+            magnitude = -NormalDist().inv_cdf(p_value / 2)
+        else:
+            magnitude = 10.0
         z[i, j] = math.copysign(min(magnitude, 10.0), k - n * p) if k != n * p else 0.0
     return pd.DataFrame(
         {
