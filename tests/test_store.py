@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from lp_audit.auditing import audit
+from lp_audit.auditing.saved import FINDING_TYPES, TABLE_TYPES, load_audit_json
 from lp_audit.auditing.store import load_audit
 from lp_audit.cli import app
 from lp_audit.definitions import bundled_definitions_dir
@@ -189,3 +190,58 @@ def test_the_html_report_from_the_store_matches_rendering_directly(
     assert render_report(load_audit(tmp_path / "store"), charts=False) == render_report(
         result, charts=False
     )
+
+
+def test_the_report_from_the_json_document_is_the_audits_report(
+    runner, returns: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # one return with a problem on every one of 1,500 rows: findings past the first 1,000
+    # are counted, not listed, and the document still gives the right totals
+    frame = pd.read_csv(returns / "oas-2025-26-q1.csv", dtype=str, keep_default_na=False)
+    big = pd.concat([frame] * 19, ignore_index=True).head(1500)
+    big["referral_id"] = [f"OAS-{i:05d}" for i in range(len(big))]
+    big["ethnicity"] = "ZZ"
+    big.to_csv(returns / "oas-2025-26-q1.csv", index=False)
+    for name in ("report.html", "report.md"):
+        saved, direct = tmp_path / "audit.json", tmp_path / f"direct-{name}"
+        outcome = runner.invoke(
+            app,
+            [
+                *("audit", str(returns), "--today", "2026-01-01", "--format", "json"),
+                *("--output", str(saved), "--report", str(direct)),
+            ],
+        )
+        assert outcome.exit_code in (0, 1), outcome.output
+        again = tmp_path / f"again-{name}"
+        outcome = runner.invoke(app, ["report", str(saved), "--output", str(again)])
+        assert outcome.exit_code == 0, outcome.output
+        assert again.read_bytes() == direct.read_bytes(), name
+    result = load_audit_json(tmp_path / "audit.json")
+    assert any(r.omitted for r in result.returns)
+    assert audit_json(result) == (tmp_path / "audit.json").read_text()
+
+
+def test_the_json_documents_types_are_the_audits(returns: Path) -> None:
+    result = audit(returns, today=TODAY)
+    for name, types in TABLE_TYPES.items():
+        assert dict(getattr(result, name).dtypes.astype(str)) == types, name
+    for r in result.returns:
+        assert dict(r.findings.dtypes.astype(str)) == FINDING_TYPES
+
+
+def test_a_file_that_is_not_an_audit_is_one_line_and_exit_2(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cases = {
+        "validation.json": ('{"lp_audit": 1, "returns": []}', "not an audit's JSON document"),
+        "nonsense.json": ("nonsense", "not an audit's JSON document"),
+        "old.json": ('{"lp_audit": 1, "kind": "audit"}', "without the audit's settings"),
+        "damaged.json": ('{"kind": "audit", "settings": {}}', "damaged"),
+    }
+    for name, (text, said) in cases.items():
+        (tmp_path / name).write_text(text)
+        outcome = runner.invoke(
+            app, ["report", str(tmp_path / name), "-o", str(tmp_path / "r.html")]
+        )
+        assert outcome.exit_code == 2, outcome.output
+        lines = outcome.output.strip().splitlines()
+        assert len(lines) == 1 and said in lines[0], lines
+    assert not (tmp_path / "r.html").exists()

@@ -22,7 +22,7 @@ Every key is optional; an audit runs with no config at all. Example::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -274,3 +274,45 @@ def find_config(start: Path) -> Path | None:
     folder = start if start.is_dir() else start.parent
     candidate = folder / CONFIG_NAME
     return candidate if candidate.is_file() else None
+
+
+def config_data(config: AuditConfig) -> dict[str, Any]:
+    """The settings as JSON data (see :func:`config_from`)."""
+    return {
+        "definition": config.definition,
+        "providers": dict(config.providers),
+        "expected": {str(p): list(v) for p, v in config.expected.items()},
+        "filename_pattern": config.filename_pattern,
+        "weights": dict(config.weights),
+        "targets": dict(config.targets),
+        "thresholds": asdict(config.thresholds),
+        "overdispersion": config.overdispersion,
+        "suppression": asdict(config.suppression),
+        "acknowledgements": [
+            {**asdict(a), "until": a.until.isoformat() if a.until else None}
+            for a in config.acknowledgements
+        ],
+        "source": config.source,
+    }
+
+
+def config_from(data: dict[str, Any]) -> AuditConfig:
+    """The settings :func:`config_data` wrote."""
+    return AuditConfig(
+        definition=data["definition"],
+        providers=data["providers"],
+        expected={Period.parse(p): tuple(v) for p, v in data["expected"].items()},
+        filename_pattern=data["filename_pattern"],
+        weights=data["weights"],
+        targets=data["targets"],
+        thresholds=Thresholds(**data["thresholds"]),
+        overdispersion=data["overdispersion"],
+        suppression=Suppression(**data["suppression"]),
+        acknowledgements=tuple(
+            Acknowledgement(
+                **{**a, "until": date.fromisoformat(a["until"]) if a["until"] else None}
+            )
+            for a in data["acknowledgements"]
+        ),
+        source=data["source"],
+    )

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from lp_audit.auditing.config import AuditConfig
+from lp_audit.auditing.config import AuditConfig, config_data
 from lp_audit.validation import Unreadable
 
 if TYPE_CHECKING:
@@ -119,6 +119,8 @@ class AuditResult:
             "comparisons": _records(self.comparisons) if self.comparisons is not None else [],
             "highlights": [asdict(h) for h in self.highlights],
             "inputs": [{"path": path, "sha256": digest} for path, digest in self.inputs],
+            "settings": config_data(self.config),
+            "today": self.today.isoformat() if self.today else None,
         }
 
 

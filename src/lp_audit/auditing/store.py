@@ -30,11 +30,10 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lp_audit.auditing.config import Acknowledgement, AuditConfig, Suppression, Thresholds
+from lp_audit.auditing.config import config_data, config_from
 from lp_audit.auditing.parallel import Job, with_definition
 from lp_audit.definitions import Definition
 from lp_audit.errors import LpAuditError
-from lp_audit.periods import Period
 from lp_audit.validation import ReturnResult, Unreadable
 from lp_audit.validation.stored import SUMMARY, load_result, save_result
 
@@ -214,48 +213,6 @@ def definition_files(definition: Definition | str | Path | None) -> list[bytes] 
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.suffix in (".yaml", ".yml", ".csv")
     ]
-
-
-def config_data(config: AuditConfig) -> dict[str, Any]:
-    """The settings as JSON data (see :func:`config_from`)."""
-    return {
-        "definition": config.definition,
-        "providers": dict(config.providers),
-        "expected": {str(p): list(v) for p, v in config.expected.items()},
-        "filename_pattern": config.filename_pattern,
-        "weights": dict(config.weights),
-        "targets": dict(config.targets),
-        "thresholds": asdict(config.thresholds),
-        "overdispersion": config.overdispersion,
-        "suppression": asdict(config.suppression),
-        "acknowledgements": [
-            {**asdict(a), "until": a.until.isoformat() if a.until else None}
-            for a in config.acknowledgements
-        ],
-        "source": config.source,
-    }
-
-
-def config_from(data: dict[str, Any]) -> AuditConfig:
-    """The settings :func:`config_data` wrote."""
-    return AuditConfig(
-        definition=data["definition"],
-        providers=data["providers"],
-        expected={Period.parse(p): tuple(v) for p, v in data["expected"].items()},
-        filename_pattern=data["filename_pattern"],
-        weights=data["weights"],
-        targets=data["targets"],
-        thresholds=Thresholds(**data["thresholds"]),
-        overdispersion=data["overdispersion"],
-        suppression=Suppression(**data["suppression"]),
-        acknowledgements=tuple(
-            Acknowledgement(
-                **{**a, "until": date.fromisoformat(a["until"]) if a["until"] else None}
-            )
-            for a in data["acknowledgements"]
-        ),
-        source=data["source"],
-    )
 
 
 @functools.cache

@@ -1,4 +1,5 @@
-"""``lp-audit report``: render the report of an audit kept in a results store."""
+"""``lp-audit report``: render the report of a saved audit: a results store, or the JSON
+document ``audit --format json`` wrote."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from lp_audit.errors import LpAuditError
 
 
 def report(
-    store: Annotated[
+    saved: Annotated[
         Path,
         typer.Argument(
-            help="A results store that lp-audit audit PATH --store DIR wrote, e.g. results/."
+            help="A saved audit: the folder lp-audit audit PATH --store DIR wrote, e.g. "
+            "results/, or the file lp-audit audit PATH --format json --output FILE wrote.",
         ),
     ],
     output: Annotated[
@@ -40,12 +42,13 @@ def report(
         ),
     ] = False,
 ) -> None:
-    """Render the report of the audit kept in STORE, without validating anything again.
+    """Render the report of a saved audit, without validating anything again.
 
     Example: lp-audit report results/ --output report.html
     """
     import datetime as dt
 
+    from lp_audit.auditing.saved import load_audit_json
     from lp_audit.auditing.store import load_audit
     from lp_audit.reports import REPORT_FORMATS, write_report
     from lp_audit.reports import report_format as pick_format
@@ -53,10 +56,14 @@ def report(
     kind = pick_format(str(output), report_format.lower() if report_format else None)
     if kind not in REPORT_FORMATS:
         fail(f"--report-format must be html, markdown or pdf, not {kind!r}")
-    if output.resolve().is_relative_to(store.resolve()):
-        fail(f"{output}: write the report outside the store {store}")
+    if saved.is_dir() and output.resolve().is_relative_to(saved.resolve()):
+        fail(f"{output}: write the report outside the store {saved}")
+    if output.resolve() == saved.resolve():
+        fail(f"{output}: that is the saved audit; write the report to another file")
     try:
-        result = load_audit(store)
+        result = (
+            load_audit(saved) if saved.is_dir() or not saved.exists() else load_audit_json(saved)
+        )
         made = dt.datetime.now().isoformat(sep=" ", timespec="minutes") if stamp else None
         write_report(result, output, kind, suppress=not no_suppression, stamp=made)
     except LpAuditError as exc:
