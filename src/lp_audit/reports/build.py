@@ -9,14 +9,20 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from lp_audit.auditing.cells import Key
     from lp_audit.auditing.result import AuditResult
     from lp_audit.definitions import Definition
     from lp_audit.reports.charts import Painter
 
-from lp_audit.reports.context import CLASS_LABELS, Cell, Disclosure, Figure, ReportContext, Table
+from lp_audit.reports.context import (
+    CLASS_LABELS,
+    Cell,
+    Disclosure,
+    Figure,
+    ReportContext,
+    Table,
+    shade_of,
+)
 from lp_audit.reports.providers import methods_section, provider_part
 from lp_audit.reports.sections import category_tables, drift_table, funnel_figures
 
@@ -109,16 +115,13 @@ def build_context(
     profile = result.profile
     latest_profile = profile[(profile["period"] == latest) & (profile["provider"] != ALL)]
     fields = [f.name for f in definition.fields if f.name in set(latest_profile["field"])]
-    import numpy as np
-
     split = ("valid", "unknown", "invalid", "missing")
     heat_rows: list[tuple[Cell, ...]] = []
-    matrix = np.full((len(providers) * len(split), len(fields)), np.nan)
-    for i, provider in enumerate(providers):
+    for provider in providers:
         rows_for_provider: list[list[Cell]] = [
             [Cell(f"{name(provider)}: {CLASS_LABELS[c].lower()}")] for c in split
         ]
-        for j, fname in enumerate(fields):
+        for fname in fields:
             rec = latest_profile[
                 (latest_profile["provider"] == provider) & (latest_profile["field"] == fname)
             ]
@@ -137,29 +140,27 @@ def build_context(
                         ("class", provider, latest, fname, "applicable"),
                     ),
                 )
+                if cell.kind == "num":  # shaded by the share it shows, never by a hidden one
+                    cell = replace(cell, shade=shade_of(round(100 * count / applicable) / 100))
                 rows_for_provider[k].append(cell)
-                if cell.kind == "num":
-                    matrix[i * len(split) + k, j] = count / applicable
         heat_rows.extend(tuple(row) for row in rows_for_provider)
     heat_table = Table(
         "heatmap-table",
         f"How each field was captured, as a share of applicable rows, {latest}",
         ("Provider and class", *(labels[f] for f in fields)),
         tuple(heat_rows),
+        note="Each share is shaded by its tenth, from pale (under 10%) to dark blue (90% or "
+        "more); the number is in every cell.",
     )
     heatmap = None
-    heatmap_svg: Callable[[], str] | None = None
     if providers and fields:
-        if painter is not None:
-            row_labels = [f"{name(p)}: {CLASS_LABELS[c].lower()}" for p in providers for c in split]
-            heatmap_svg = painter.draw("heatmap", row_labels, [labels[f] for f in fields], matrix)
+        # a shaded table rather than a chart: it reads on a phone and in print, a screen
+        # reader reads its numbers, and no chart is drawn for it (0.12 s of the report)
         heatmap = Figure(
             "heatmap",
             f"Valid, not known, invalid and missing values by provider and field, {latest}",
             Markup(""),
-            "A grid with four rows per provider (valid, not known, invalid, missing) and a "
-            "column per field, coloured by the share of applicable rows; the table below gives "
-            "the same numbers.",
+            "",
             heat_table,
         )
 
@@ -251,8 +252,6 @@ def build_context(
     methods += (("Made from", made_from(result)),)
     # the charts, drawn meanwhile; safe markup: matplotlib's SVG writer escapes its text
     # (a test puts markup in a provider's name)
-    if heatmap is not None and heatmap_svg is not None:
-        heatmap = replace(heatmap, svg=Markup(heatmap_svg()))
     if trends is not None:
         trends = replace(trends, svg=Markup(trends_svg()))
     figures = tuple(f if chart is None else replace(f, svg=Markup(chart())) for f, chart in funnels)

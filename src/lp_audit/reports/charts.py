@@ -1,9 +1,8 @@
 """Charts for reports, drawn with matplotlib and returned as inline SVG text.
 
 matplotlib is imported only here, and this module only when a report is rendered. Output is
-reproducible (no date in the SVG metadata, fixed element ids), uses the Okabe-Ito palette and
-viridis (both colour-blind safe, and readable in greyscale through markers and luminance), and
-keeps text as text (``svg.fonttype: none``, DejaVu Sans falling back to the reader's sans-serif):
+reproducible (no date in the SVG metadata, fixed element ids), uses the Okabe-Ito palette
+(colour-blind safe, and readable in greyscale through markers and line styles), and keeps text as text (``svg.fonttype: none``, DejaVu Sans falling back to the reader's sans-serif):
 a screen reader and a search in the page or the PDF find a chart's labels, and the SVG is a
 third of the size with glyphs drawn as paths. Values the small-number policy hides are never
 drawn.
@@ -11,7 +10,8 @@ drawn.
 Figures are made with :class:`matplotlib.figure.Figure`, not pyplot: no global state, nothing
 to close. The margins are measured once with the Agg renderer and the SVG drawn once; a
 ``bbox_inches="tight"`` save draws every figure twice (measured on the examples' report: the
-six charts took 0.51 s warm, 0.34 s now).
+six charts took 0.51 s warm, 0.34 s so). The capture grid, once a heatmap, is a shaded table
+(see :data:`lp_audit.reports.context.SHADES`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import numpy as np
+    pass
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -111,46 +111,6 @@ def funnel_chart(
     return _svg(fig, prefix)
 
 
-def heatmap_chart(
-    rows: Sequence[str], columns: Sequence[str], values: np.ndarray, *, prefix: str = "heatmap"
-) -> str:
-    """A provider x field grid of shares; NaN cells (hidden by policy or absent) are hatched."""
-    import matplotlib
-    import numpy as np
-    from matplotlib.patches import Patch, Rectangle
-
-    fig, ax = _figure(max(6.0, 0.32 * len(columns) + 1.5), 0.45 * len(rows) + 1.6)
-    masked = np.ma.masked_invalid(np.asarray(values, dtype=float))
-    # hidden cells are transparent over one hatched rectangle behind the whole grid
-    cmap = matplotlib.colormaps["viridis"].with_extremes(bad=(0, 0, 0, 0))
-    image = ax.imshow(masked, cmap=cmap, vmin=0, vmax=1, aspect="auto")
-    hatching = {"facecolor": "#dddddd", "edgecolor": "#999999", "hatch": "///"}
-    ax.add_patch(
-        Rectangle(
-            (-0.5, -0.5),
-            len(columns),
-            len(rows),
-            linewidth=0,
-            zorder=-1,
-            **hatching,  # type: ignore[arg-type]
-        )
-    )
-    ax.set_xticks(range(len(columns)), labels=list(columns), rotation=60, ha="right", fontsize=7)
-    ax.set_yticks(range(len(rows)), labels=list(rows), fontsize=8)
-    bar = fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01)
-    _percent(bar.ax.yaxis)
-    if np.ndim(masked.mask) and masked.mask.any():
-        ax.legend(
-            handles=[Patch(label="not shown: small numbers", **hatching)],  # type: ignore[arg-type]
-            loc="lower left",
-            bbox_to_anchor=(0, 1.01),
-            frameon=False,
-            fontsize=7,
-            handlelength=2.5,
-        )
-    return _svg(fig, prefix)
-
-
 def trend_chart(
     periods: Sequence[str],
     series: dict[str, Sequence[float]],
@@ -201,7 +161,6 @@ def trend_chart(
 
 _CHARTS: dict[str, Callable[..., str]] = {
     "funnel": funnel_chart,
-    "heatmap": heatmap_chart,
     "trends": trend_chart,
 }
 
@@ -213,7 +172,6 @@ def _draw(kind: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
 def _warm() -> None:
     """Import what drawing needs (about a third of a second) and draw a chart of each kind
     once, so that fonts and caches are loaded ahead of the first real one."""
-    heatmap_chart(["a"], ["b"], [[0.5]])  # type: ignore[arg-type]
     funnel_chart(["a"], [0.5], [10], 0.5, ylabel="a")
     trend_chart(["a", "b"], {"a": [50.0, 60.0]}, ylabel="a", network=[50.0, 60.0])
 
@@ -243,7 +201,7 @@ class Painter:
                 self._pool = None
 
     def draw(self, kind: str, *args: Any, **kwargs: Any) -> Callable[[], str]:
-        """Start drawing a chart (``funnel``, ``heatmap`` or ``trends``); call the result for
+        """Start drawing a chart (``funnel`` or ``trends``); call the result for
         its SVG text."""
         if self._pool is not None:
             try:

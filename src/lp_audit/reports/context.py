@@ -37,12 +37,31 @@ MEASURE_LABELS = {
 }
 
 
+#: Ten shades for shares in tenths (0-10%, ..., 90-100%): matplotlib's sequential "Blues" at
+#: the middle of each band (light to dark, in colour and in greyscale alike), so that a table of
+#: mostly 0% stays quiet and large shares stand out. A test checks them against matplotlib, and
+#: that each cell's text reads on its shade (WCAG contrast of at least 4.5:1).
+SHADES = (
+    "#eef5fc", "#d9e8f5", "#c6dbef", "#a6cee4", "#7fb9da",
+    "#5ba3d0", "#3b8bc2", "#2070b4", "#0d57a1", "#083c7d",
+)  # fmt: skip
+#: From this shade on, a cell's text is white; below it, dark.
+LIGHT_TEXT_FROM = 7
+
+
+def shade_of(share: float) -> int:
+    """The shade (0-9) of a share from 0 to 1: its tenth."""
+    return min(9, max(0, int(share * 10)))
+
+
 @dataclass(frozen=True)
 class Cell:
-    """One table cell: its text and a style ("num", "suppressed", "hidden", "flag")."""
+    """One table cell: its text, a style ("num", "suppressed", "hidden", "flag") and, for a
+    share in a shaded table, its shade (0-9, see :data:`SHADES`)."""
 
     text: str
     kind: str = ""
+    shade: int | None = None
 
 
 @dataclass(frozen=True)

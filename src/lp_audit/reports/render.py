@@ -18,7 +18,9 @@ def environment(fmt: str) -> Any:
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     if fmt == "html":
-        return Environment(
+        from lp_audit.reports.context import LIGHT_TEXT_FROM, SHADES
+
+        html = Environment(
             loader=PackageLoader("lp_audit.reports", "templates"),
             autoescape=select_autoescape(["html"]),
             undefined=StrictUndefined,
@@ -26,6 +28,8 @@ def environment(fmt: str) -> Any:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        html.globals |= {"shades": SHADES, "light_text_from": LIGHT_TEXT_FROM}
+        return html
     return Environment(
         loader=PackageLoader("lp_audit.reports", "templates"),
         autoescape=False,
