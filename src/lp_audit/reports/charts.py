@@ -169,6 +169,16 @@ def _draw(kind: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     return _CHARTS[kind](*args, **kwargs)
 
 
+def _behind() -> None:
+    """In the helper: give way to the audit, which may use both cores (reading a file takes
+    threads), while it imports and warms up."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError):  # not allowed here: it runs as it is
+        os.nice(10)
+
+
 def _warm() -> None:
     """Import what drawing needs (about a third of a second) and draw a chart of each kind
     once, so that fonts and caches are loaded ahead of the first real one."""
@@ -195,7 +205,11 @@ class Painter:
 
                 # spawn: a fresh interpreter, safe whatever threads this process has started.
                 # One helper: with two, measured on two cores, the second slowed the audit
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+                self._pool = ProcessPoolExecutor(
+                    1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_behind,
+                )
                 self._pool.submit(_warm)
             except (OSError, ImportError, RuntimeError):  # pragma: no cover - no processes here
                 self._pool = None
