@@ -56,20 +56,15 @@ def _reference(condition: Condition, frame: pd.DataFrame, context: Context) -> p
     if isinstance(condition, Compare):
         sides = []
         for op in (condition.left, condition.right):
-            if op.kind == "field":
-                sides.append(frame[op.value])
-            elif op.kind == "number":
-                sides.append(int(op.value))
-            elif op.kind == "today":
-                sides.append(pd.Timestamp(context.today))
-            elif context.period is None:
+            side = _side(op, frame, context)
+            if side is None:
                 return pd.Series(pd.NA, index=index, dtype="boolean")
-            else:
-                day = context.period.start if op.kind == "period_start" else context.period.end
-                sides.append(pd.Timestamp(day))
+            sides.append(side)
         left, right = sides
-        if condition.days:
-            right = right + pd.Timedelta(days=condition.days)
+        if condition.shift and condition.unit == "months":  # pandas' calendar months
+            right = right + pd.DateOffset(months=condition.shift)
+        elif condition.shift:
+            right = right + pd.Timedelta(days=condition.shift)
         known = pd.Series(True, index=index)
         for side in (left, right):
             if isinstance(side, pd.Series):
@@ -88,13 +83,45 @@ def _reference(condition: Condition, frame: pd.DataFrame, context: Context) -> p
     return ~_reference(condition.condition, frame, context)
 
 
+def _side(op: Operand, frame: pd.DataFrame, context: Context) -> object:
+    """One side of a comparison as pandas has it; None where the context lacks it."""
+    if op.kind == "field":
+        return frame[op.value]
+    if op.kind == "number":
+        return int(op.value)
+    if op.kind == "today":
+        return pd.Timestamp(context.today)
+    if op.kind == "years":  # the age at the second date, a birthday at a time, in Python
+        start, end = (_side(part, frame, context) for part in op.parts)
+        if start is None or end is None:
+            return None
+        starts = start if isinstance(start, pd.Series) else pd.Series(start, index=frame.index)
+        ends = end if isinstance(end, pd.Series) else pd.Series(end, index=frame.index)
+        ages = [
+            pd.NA
+            if pd.isna(a) or pd.isna(b)
+            else b.year - a.year - ((b.month, b.day) < (a.month, a.day))
+            for a, b in zip(starts, ends, strict=True)
+        ]
+        return pd.Series(ages, index=frame.index, dtype="Int64")
+    if context.period is None:
+        return None
+    return pd.Timestamp(context.period.start if op.kind == "period_start" else context.period.end)
+
+
 def _frames() -> st.SearchStrategy[pd.DataFrame]:
     code = st.sampled_from([*CODES, None])
     some_day = st.dates(FIRST_DAY, LAST_DAY)
     day = st.one_of(st.none(), some_day, some_day, some_day)  # mostly present
     count = st.one_of(st.none(), st.integers(-2, 8), st.integers(-2, 8))
+    # dates of birth, 29 February among them, for ages
+    birth = st.one_of(
+        st.none(),
+        st.dates(dt.date(2000, 1, 1), dt.date(2013, 12, 31)),
+        st.sampled_from([dt.date(2008, 2, 29), dt.date(2004, 2, 29), dt.date(2010, 7, 20)]),
+    )
 
-    def frame(codes: list, firsts: list, seconds: list, counts: list) -> pd.DataFrame:
+    def frame(codes: list, firsts: list, seconds: list, counts: list, births: list) -> pd.DataFrame:
         return pd.DataFrame(
             {
                 "status": pd.Categorical(codes, categories=CODES),
@@ -102,6 +129,7 @@ def _frames() -> st.SearchStrategy[pd.DataFrame]:
                 "first": pd.to_datetime(pd.Series(firsts, dtype="object")).astype("<M8[s]"),
                 "second": pd.to_datetime(pd.Series(seconds, dtype="object")).astype("<M8[s]"),
                 "count": pd.array(counts, dtype="Int64"),
+                "born": pd.to_datetime(pd.Series(births, dtype="object")).astype("<M8[s]"),
             }
         )
 
@@ -112,6 +140,7 @@ def _frames() -> st.SearchStrategy[pd.DataFrame]:
         column(day, min_size=ROWS, max_size=ROWS),
         column(day, min_size=ROWS, max_size=ROWS),
         column(count, min_size=ROWS, max_size=ROWS),
+        column(birth, min_size=ROWS, max_size=ROWS),
     )
 
 
@@ -133,14 +162,35 @@ def _conditions() -> st.SearchStrategy[Condition]:
         + [Operand("period_start", "period.start"), Operand("period_end", "period.end")]
         + [Operand("today", "today")]
     )
-    dates = st.builds(Compare, day, ops, day, st.integers(-20, 20))
+    dates = st.builds(
+        Compare, day, ops, day, st.integers(-20, 20), st.sampled_from(["days", "months"])
+    )
+    # dates of birth against the others shifted by whole years (months: the last of a month)
+    births = st.builds(
+        Compare,
+        st.just(Operand("field", "born")),
+        ops,
+        day,
+        st.sampled_from([-12 * 15, -12 * 17, -12 * 12 - 4, -1]),
+        st.just("months"),
+    )
+    ages = st.builds(
+        lambda end, op, years: Compare(
+            Operand("years", "years(born, …)", (Operand("field", "born"), end)),
+            op,
+            Operand("number", str(years)),
+        ),
+        day,
+        ops,
+        st.integers(10, 26),
+    )
     numbers = st.builds(
         Compare,
         st.just(Operand("field", "count")),
         ops,
         st.sampled_from([Operand("number", "0"), Operand("number", "5")]),
     )
-    leaves = test | dates | numbers
+    leaves = test | dates | numbers | births | ages
     return st.recursive(
         leaves,
         lambda inner: (
@@ -169,3 +219,22 @@ def test_comparisons_far_from_today_do_not_overflow() -> None:
     frame = pd.DataFrame({"first": pd.Series([dt.datetime(9999, 1, 1)], dtype="<M8[s]")})
     later = Compare(Operand("field", "first"), ">", Operand("today", "today"), 14)
     assert evaluate(later, frame, CONTEXTS[0]).tolist() == [True]
+    later = Compare(Operand("field", "first"), ">", Operand("today", "today"), 24, "months")
+    assert evaluate(later, frame, CONTEXTS[0]).tolist() == [True]
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
+@given(
+    days=st.lists(st.one_of(st.none(), st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)))),
+    months=st.integers(-1200, 1200),
+)
+def test_calendar_months_move_as_pandas_moves_them(days: list, months: int) -> None:
+    """'+ N months' and '+ N years' land on the same day as pandas' DateOffset: the last day
+    of the month where the day is past its end (31 January + 1 month, 29 February + 1 year)."""
+    from lp_audit.checks.truth import add_months
+
+    dates = pd.to_datetime(pd.Series(days, dtype="object"))
+    expected = (dates + pd.DateOffset(months=months)).to_numpy().astype("datetime64[D]")
+    got = add_months(dates.to_numpy(), months)
+    assert np.array_equal(np.isnat(got), np.isnat(expected))
+    assert np.array_equal(got[~np.isnat(got)], expected[~np.isnat(expected)])

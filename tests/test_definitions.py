@@ -70,7 +70,8 @@ def test_hbyw_1_0_constraints_rules_and_severities() -> None:
     assert nhs.constraints[2].severity == "warning" and nhs.ignore_spaces
     rules = {r.id: r for r in d.rules}
     assert rules["first-contact-within-14-days"].severity == "warning"
-    assert rules["first-contact-within-14-days"].check.days == 14  # type: ignore[union-attr]
+    check = rules["first-contact-within-14-days"].check
+    assert (check.shift, check.unit) == (14, "days")  # type: ignore[union-attr]
     assert d.field("injury_mechanism").status == "conditional"
     assert {r.id: r.kind for r in d.return_rules} == {
         "referral-id-unique": "unique",

@@ -76,6 +76,12 @@ def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> tuple[Any, A
         return s, known  # anything else is compared as pandas compares it
     if op.kind == "number":
         return int(op.value), True
+    if op.kind == "years":  # whole years from the first date to the second: an age
+        first = _operand(op.parts[0], frame, context)
+        second = _operand(op.parts[1], frame, context)
+        if first is None or second is None:
+            return None
+        return whole_years(first[0], second[0]), np.logical_and(first[1], second[1])
     if op.kind == "date":
         return np.datetime64(op.value, "D"), True
     # dates as days: no cast of a column to nanoseconds, which would overflow in year 2262
@@ -123,8 +129,10 @@ def truth(
         if left is None or right is None:
             return Truth(np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
         (a, a_known), (b, b_known) = left, right
-        if condition.days:
-            shift = np.timedelta64(condition.days, "D")
+        if condition.shift and condition.unit == "months":
+            b = add_months(b, condition.shift)
+        elif condition.shift:
+            shift = np.timedelta64(condition.shift, "D")
             b = b + (shift if isinstance(b, np.ndarray | np.generic) else pd.Timedelta(shift))
         with np.errstate(invalid="ignore"):  # missing values compare as anything: not known
             result = _COMPARE_OPS[condition.op](a, b)
@@ -148,6 +156,49 @@ def truth(
     assert isinstance(condition, Not)
     inner = truth(condition.condition, frame, context, separators)
     return Truth(~inner.true, inner.known)
+
+
+def _days(values: Any) -> np.ndarray:
+    """Dates (a column or one date) as numpy days."""
+    import numpy as np
+
+    return np.asarray(values).astype("datetime64[D]")
+
+
+def add_months(dates: Any, months: int) -> np.ndarray:
+    """``dates`` moved by whole calendar months; a day past the end of the month it lands in
+    becomes that month's last day (2024-01-31 + 1 month is 2024-02-29). Missing stays missing."""
+    import numpy as np
+
+    days = _days(dates)
+    month = days.astype("datetime64[M]")
+    offset = (days - month.astype("datetime64[D]")).astype("int64")
+    target = month + np.timedelta64(months, "M")
+    length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype("int64")
+    moved: np.ndarray = target.astype("datetime64[D]") + np.minimum(offset, length - 1).astype(
+        "timedelta64[D]"
+    )
+    return np.where(np.isnat(days), np.datetime64("NaT", "D"), moved)
+
+
+def whole_years(start: Any, end: Any) -> np.ndarray:
+    """The whole years from ``start`` to ``end`` (an age at ``end`` of someone born on
+    ``start``; born on 29 February, a year older on 1 March in a common year). Where either is
+    missing the value means nothing (the caller knows where)."""
+    import numpy as np
+
+    a, b = np.broadcast_arrays(_days(start), _days(end))
+    missing = np.isnat(a) | np.isnat(b)
+    a = np.where(missing, np.datetime64("2000-01-01", "D"), a)
+    b = np.where(missing, np.datetime64("2000-01-01", "D"), b)
+    years = b.astype("datetime64[Y]").astype("int64") - a.astype("datetime64[Y]").astype("int64")
+    # not yet the birthday in the end year: (month, day) of the end before that of the start
+    a_month = a.astype("datetime64[M]").astype("int64") % 12
+    b_month = b.astype("datetime64[M]").astype("int64") % 12
+    a_day = (a - a.astype("datetime64[M]").astype("datetime64[D]")).astype("int64")
+    b_day = (b - b.astype("datetime64[M]").astype("datetime64[D]")).astype("int64")
+    before: np.ndarray = (b_month < a_month) | ((b_month == a_month) & (b_day < a_day))
+    return np.asarray(years - before.astype("int64"))
 
 
 def _everywhere(values: np.ndarray, n: int) -> np.ndarray:

@@ -6,12 +6,15 @@ A condition is one of::
     {field: F, in: [V, ...]}   {field: F, not_in: [V, ...]}
     {field: F, blank: true}    {field: F, blank: false}
     {field: F, contains: V}    # a multi-code field holds V among its codes
-    {compare: "LEFT OP RIGHT [+|- N days]"}
+    {compare: "LEFT OP RIGHT [+|- N days|weeks|months|years]"}
     {all: [C, ...]}   {any: [C, ...]}   {not: C}
 
-``compare`` operands are field names, ``period.start``, ``period.end``, ``today`` or whole
-numbers; ``OP`` is one of ``< <= > >= == !=``. The text is matched against one regular
-expression and never executed.
+``compare`` operands are field names, ``period.start``, ``period.end``, ``today``, dates
+(``2015-04-01``), whole numbers, or ``years(A, B)``: the whole years from date A to date B (an
+age at a date, for A a date of birth). A shift in months or years is calendar arithmetic: a
+day past the end of the month it lands in is that month's last day (2024-01-31 + 1 month is
+2024-02-29). ``OP`` is one of ``< <= > >= == !=``. The text is matched against regular
+expressions and never executed.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from typing import Literal
 
 FieldOp = Literal["equals", "not_equals", "in", "not_in", "blank", "contains"]
 CompareOp = Literal["<", "<=", ">", ">=", "==", "!="]
-OperandKind = Literal["field", "period_start", "period_end", "today", "number", "date"]
+OperandKind = Literal["field", "period_start", "period_end", "today", "number", "date", "years"]
+ShiftUnit = Literal["days", "months"]
 
 FIELD_OPS: tuple[FieldOp, ...] = ("equals", "not_equals", "in", "not_in", "blank", "contains")
 SPECIAL_OPERANDS: dict[str, OperandKind] = {
@@ -31,11 +35,21 @@ SPECIAL_OPERANDS: dict[str, OperandKind] = {
     "period.end": "period_end",
     "today": "today",
 }
+_SIMPLE = r"[A-Za-z_][\w.]*|\d{4}-\d{2}-\d{2}|\d+"
+_OPERAND = rf"years\(\s*(?:{_SIMPLE})\s*,\s*(?:{_SIMPLE})\s*\)|{_SIMPLE}"
 _COMPARE_RE = re.compile(
-    r"^\s*(?P<left>[A-Za-z_][\w.]*|\d{4}-\d{2}-\d{2}|\d+)\s*(?P<op><=|>=|==|!=|<|>)\s*"
-    r"(?P<right>[A-Za-z_][\w.]*|\d{4}-\d{2}-\d{2}|\d+)"
-    r"(?:\s*(?P<sign>[+-])\s*(?P<days>\d+)\s*days?)?\s*$"
+    rf"^\s*(?P<left>{_OPERAND})\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<right>{_OPERAND})"
+    r"(?:\s*(?P<sign>[+-])\s*(?P<count>\d+)\s*(?P<unit>days?|weeks?|months?|years?))?\s*$"
 )
+_YEARS_RE = re.compile(rf"^years\(\s*(?P<a>{_SIMPLE})\s*,\s*(?P<b>{_SIMPLE})\s*\)$")
+_NUMBER_WORDS = {
+    "<": "less than",
+    "<=": "at most",
+    ">": "more than",
+    ">=": "at least",
+    "==": "equal to",
+    "!=": "other than",
+}
 _OP_WORDS = {
     "<": "before",
     "<=": "on or before",
@@ -48,15 +62,32 @@ _OP_WORDS = {
 
 @dataclass(frozen=True)
 class Operand:
-    """One side of a comparison."""
+    """One side of a comparison; for ``years(A, B)``, ``parts`` are A and B."""
 
     kind: OperandKind
     value: str
+    parts: tuple[Operand, ...] = ()
+
+    def fields(self) -> tuple[str, ...]:
+        if self.kind == "field":
+            return (self.value,)
+        return tuple(f for part in self.parts for f in part.fields())
+
+    def renamed(self, mapping: Mapping[str, str]) -> Operand:
+        if self.kind == "field":
+            return Operand("field", mapping.get(self.value, self.value))
+        if self.parts:
+            parts = tuple(p.renamed(mapping) for p in self.parts)
+            return Operand(self.kind, f"years({parts[0].value}, {parts[1].value})", parts)
+        return self
 
     def describe(self, labels: Mapping[str, str]) -> str:
         """Plain-English name of the operand, using field labels."""
         if self.kind == "field":
             return labels.get(self.value, self.value)
+        if self.kind == "years":
+            start, end = (p.describe(labels) for p in self.parts)
+            return f"the whole years from {start} to {end}"
         return {
             "period_start": "the start of the return period",
             "period_end": "the end of the return period",
@@ -97,27 +128,35 @@ class FieldTest:
 
 @dataclass(frozen=True)
 class Compare:
-    """A comparison of two operands, optionally shifted by a number of days."""
+    """A comparison of two operands, the right one optionally shifted: by ``shift`` days, or
+    by ``shift`` calendar months (``unit="months"``; a year is 12)."""
 
     left: Operand
     op: CompareOp
     right: Operand
-    days: int = 0
+    shift: int = 0
+    unit: ShiftUnit = "days"
 
     def fields(self) -> tuple[str, ...]:
-        return tuple(o.value for o in (self.left, self.right) if o.kind == "field")
+        return (*self.left.fields(), *self.right.fields())
 
     def renamed(self, mapping: Mapping[str, str]) -> Compare:
-        def ren(o: Operand) -> Operand:
-            return Operand(o.kind, mapping.get(o.value, o.value)) if o.kind == "field" else o
-
-        return Compare(ren(self.left), self.op, ren(self.right), self.days)
+        return Compare(
+            self.left.renamed(mapping), self.op, self.right.renamed(mapping), self.shift, self.unit
+        )
 
     def describe(self, labels: Mapping[str, str]) -> str:
         right = self.right.describe(labels)
-        if self.days:
-            right += f" {'plus' if self.days > 0 else 'minus'} {abs(self.days)} days"
-        return f"{self.left.describe(labels)} is {_OP_WORDS[self.op]} {right}"
+        if self.shift:
+            count, unit = abs(self.shift), str(self.unit)
+            if unit == "months" and count % 12 == 0:
+                count, unit = count // 12, "years"
+            if count == 1:
+                unit = unit.removesuffix("s")
+            right += f" {'plus' if self.shift > 0 else 'minus'} {count} {unit}"
+        numeric = {self.left.kind, self.right.kind} & {"number", "years"}
+        words = _NUMBER_WORDS if numeric else _OP_WORDS
+        return f"{self.left.describe(labels)} is {words[self.op]} {right}"
 
 
 @dataclass(frozen=True)
@@ -173,6 +212,11 @@ Condition = FieldTest | Compare | AllOf | AnyOf | Not
 
 def parse_operand(text: str) -> Operand:
     """Turn one side of a ``compare`` expression into an operand."""
+    text = text.strip()
+    years = _YEARS_RE.match(text)
+    if years:
+        parts = (parse_operand(years["a"]), parse_operand(years["b"]))
+        return Operand("years", f"years({parts[0].value}, {parts[1].value})", parts)
     if text in SPECIAL_OPERANDS:
         return Operand(SPECIAL_OPERANDS[text], text)
     if text.isdigit():
@@ -189,7 +233,7 @@ def parse_operand(text: str) -> Operand:
 
 
 def parse_compare(text: str) -> Compare:
-    """Parse ``LEFT OP RIGHT [+|- N days]``.
+    """Parse ``LEFT OP RIGHT [+|- N days|weeks|months|years]``.
 
     Raises:
         ValueError: with a message for the definition author.
@@ -199,8 +243,22 @@ def parse_compare(text: str) -> Compare:
         raise ValueError(
             f"cannot read the comparison {text!r}: write it as "
             "'field_a <= field_b' (or a date such as 2015-04-01, period.start, today, a whole "
-            "number), optionally followed by '+ 14 days'"
+            "number, or years(date_of_birth, referral_date) for an age), optionally followed "
+            "by '+ 14 days' (or weeks, months, years)"
         )
-    days = int(match["days"] or 0) * (-1 if match["sign"] == "-" else 1)
+    count = int(match["count"] or 0) * (-1 if match["sign"] == "-" else 1)
+    unit = (match["unit"] or "days").rstrip("s")
+    shift, kind = {
+        "day": (count, "days"),
+        "week": (7 * count, "days"),
+        "month": (count, "months"),
+        "year": (12 * count, "months"),
+    }[unit]
     op: CompareOp = match["op"]  # type: ignore[assignment]
-    return Compare(parse_operand(match["left"]), op, parse_operand(match["right"]), days)
+    return Compare(
+        parse_operand(match["left"]),
+        op,
+        parse_operand(match["right"]),
+        shift,
+        kind,  # type: ignore[arg-type]
+    )

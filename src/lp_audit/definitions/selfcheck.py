@@ -64,13 +64,27 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
                         (), f"{where}: {value!r} is not a code of {test.field}", line=line
                     )
         for comp in _compares(cond):
+            for age in (o for o in (comp.left, comp.right) if o.kind == "years"):
+                for part in age.parts:
+                    if part.kind == "number" or (
+                        part.kind == "field"
+                        and part.value in fields
+                        and fields[part.value].type != "date"
+                    ):
+                        parser.problem(
+                            (),
+                            f"{where}: {age.value} counts the years between two dates, and "
+                            f"{part.value!r} is not a date (give a date field, period.start, "
+                            "period.end, today or a date such as 2015-04-01)",
+                            line=line,
+                        )
             kinds = {
                 fields[o.value].type if o.value in fields else None
                 for o in (comp.left, comp.right)
                 if o.kind == "field"
             }
             specials = {o.kind for o in (comp.left, comp.right) if o.kind != "field"}
-            numeric = kinds <= {"integer", "decimal", None} and specials <= {"number"}
+            numeric = kinds <= {"integer", "decimal", None} and specials <= {"number", "years"}
             dated = kinds <= {"date", None} and specials <= {
                 "period_start",
                 "period_end",
@@ -81,14 +95,16 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
                 kinds <= {"text", "code", None}
                 and not specials
                 and comp.op in ("==", "!=")
-                and not comp.days
+                and not comp.shift
             )
-            if not (numeric or dated or textual):
+            if not (numeric or dated or textual) or (comp.shift and not dated):
                 parser.problem(
                     (),
                     f"{where}: cannot compare {comp.describe(definition.labels())}: a compare "
-                    "takes two numbers, two dates (period.start, period.end, today and YYYY-MM-DD are dates; "
-                    "'+ N days' shifts one), or two text or code fields with == or != "
+                    "takes two numbers (years(A, B), the whole years between two dates, is a "
+                    "number), two dates (period.start, period.end, today and YYYY-MM-DD are "
+                    "dates; '+ N days', weeks, months or years shifts the second), or two text "
+                    "or code fields with == or != "
                     f"(here: {', '.join(sorted(str(k) for k in kinds | specials))})",
                     line=line,
                 )
