@@ -46,6 +46,14 @@ def _reference(condition: Condition, frame: pd.DataFrame, context: Context) -> p
     index = frame.index
     if isinstance(condition, FieldTest):
         s = frame[condition.field]
+        if condition.op in ("starts_with", "length"):  # on the text, blank never passes
+            text = s.astype("string")
+            if condition.op == "starts_with":
+                hit = text.str.startswith(condition.values)
+            else:
+                low, high = (int(v) if v else None for v in condition.values)
+                hit = text.str.len().between(low or 0, high if high is not None else 10**9)
+            return hit.fillna(False).astype("boolean")
         if condition.op == "blank":
             result = s.isna() if condition.blank else s.notna()
         elif condition.op in ("equals", "in"):
@@ -147,15 +155,32 @@ def _frames() -> st.SearchStrategy[pd.DataFrame]:
 def _conditions() -> st.SearchStrategy[Condition]:
     ops = st.sampled_from(["<", "<=", ">", ">=", "==", "!="])
     values = st.lists(st.sampled_from(CODES), min_size=1, max_size=2).map(tuple)
-    test = st.builds(
-        FieldTest,
-        st.sampled_from(["status", "text"]),
-        st.sampled_from(["equals", "not_equals", "in", "not_in"]),
-        values,
-    ) | st.builds(
-        lambda f, b: FieldTest(f, "blank", blank=b),
-        st.sampled_from(["status", "first", "count"]),
-        st.booleans(),
+    test = (
+        st.builds(
+            FieldTest,
+            st.sampled_from(["status", "text"]),
+            st.sampled_from(["equals", "not_equals", "in", "not_in"]),
+            values,
+        )
+        | st.builds(
+            FieldTest,
+            st.sampled_from(["status", "text"]),
+            st.just("starts_with"),
+            st.lists(
+                st.sampled_from(["OP", "C", "NOT_", "X", "CLOSED"]), min_size=1, max_size=2
+            ).map(tuple),
+        )
+        | st.builds(
+            FieldTest,
+            st.sampled_from(["status", "text"]),
+            st.just("length"),
+            st.sampled_from([("4", "4"), ("5", "6"), ("", "5"), ("6", ""), ("9", "9")]),
+        )
+        | st.builds(
+            lambda f, b: FieldTest(f, "blank", blank=b),
+            st.sampled_from(["status", "first", "count"]),
+            st.booleans(),
+        )
     )
     day = st.sampled_from(
         [Operand("field", d) for d in DATES]

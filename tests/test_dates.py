@@ -121,3 +121,69 @@ def test_definitions_check_says_what_is_wrong_with_a_date_rule(
     assert outcome.exit_code != 0
     assert said in outcome.output and "bad.yaml:" in outcome.output, outcome.output
     assert "Traceback" not in outcome.output
+
+
+TEXT_DEFINITION = """\
+format: lp-audit/definition-1
+name: texts
+version: "1.0"
+title: A return with postcodes
+fields:
+  - {name: ref, label: Reference, type: text, required: true}
+  - {name: postcode, label: Postcode district, type: text}
+  - {name: site, label: Site, type: code, codes: [BRI01, BRI02, HAS01]}
+  - {name: referred, label: Referral date, type: date}
+rules:
+  - id: R1
+    check: {field: ref, length: {min: 4, max: 8}}
+    message: A reference has 4 to 8 characters.
+  - id: R2
+    when: {field: site, starts_with: BRI}
+    check: {field: postcode, starts_with: [BN, RH]}
+    message: A Brighton site's young people live in BN or RH postcodes.
+"""
+
+
+def test_prefix_and_length_tests_of_text_and_codes(tmp_path: Path) -> None:
+    definition = tmp_path / "texts.yaml"
+    definition.write_text(TEXT_DEFINITION)
+    data = tmp_path / "return.csv"
+    data.write_text(
+        "ref,postcode,site,referred\n"
+        "ABCD,BN1,BRI01,2025-05-01\n"  # line 2: fine
+        "ABC,BN2,BRI02,2025-05-01\n"  # line 3: a reference too short
+        "ABCDE,TN34,BRI02,2025-05-01\n"  # line 4: a Brighton site, a Hastings postcode
+        "ABCDEFGHI,TN34,HAS01,2025-05-01\n"  # line 5: too long; Hastings may be TN
+        "ABCDE,,BRI01,2025-05-01\n"  # line 6: no postcode: the rule does not hold
+    )
+    result = validate_return(data, load_definition(definition))
+    found = sorted(
+        (str(r["rule"]), int(r["line"]))
+        for r in result.findings.to_dict("records")
+        if r["rule"] is not None
+    )
+    assert found == [("R1", 3), ("R1", 5), ("R2", 4), ("R2", 6)]
+    rules = {r.id: r for r in load_definition(definition).rules}
+    assert rules["R1"].check.describe({"ref": "Reference"}) == "Reference has 4 to 8 characters"
+    assert rules["R2"].check.describe({}) == "postcode starts with BN or RH"
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ("{field: ref, length: {min: 4, max: 8}}", None),
+        ("{field: referred, length: 10}", "length tests the text of a text or code field"),
+        ("{field: ref, length: -1}", "length takes a whole number"),
+        ("{field: ref, length: {min: 9, max: 8}}", "min at most max"),
+        ("{field: ref, starts_with: []}", "needs a value"),
+    ],
+)
+def test_definitions_check_on_text_tests(tmp_path: Path, change: str, said: str | None) -> None:
+    definition = tmp_path / "bad.yaml"
+    definition.write_text(TEXT_DEFINITION.replace("{field: ref, length: {min: 4, max: 8}}", change))
+    outcome = CliRunner().invoke(app, ["definitions", "check", str(definition)])
+    if said is None:
+        assert outcome.exit_code == 0, outcome.output
+    else:
+        assert outcome.exit_code != 0 and said in outcome.output, outcome.output
+        assert "bad.yaml:" in outcome.output and "Traceback" not in outcome.output

@@ -116,6 +116,8 @@ def truth(
             tokens = s.str.split(separator, regex=False).explode()
             found = tokens.isin(condition.values).groupby(level=0).any()
             return Truth(found.reindex(frame.index, fill_value=False).to_numpy(bool), everywhere)
+        if condition.op in ("starts_with", "length"):
+            return Truth(_text_test(condition, s), everywhere)
         if isinstance(s.dtype, pd.CategoricalDtype):  # a test of each category, not each row
             codes = s.cat.codes.to_numpy()
             among = np.append(s.cat.categories.isin(condition.values), False)  # -1: blank
@@ -156,6 +158,30 @@ def truth(
     assert isinstance(condition, Not)
     inner = truth(condition.condition, frame, context, separators)
     return Truth(~inner.true, inner.known)
+
+
+def _text_test(condition: FieldTest, s: pd.Series) -> np.ndarray:
+    """``starts_with`` or ``length`` on each value's text; False where it is blank. A code
+    column is tested once per category."""
+    import numpy as np
+    import pandas as pd
+
+    def test(text: pd.Series) -> np.ndarray:
+        if condition.op == "starts_with":
+            hit = text.str.startswith(tuple(condition.values))
+        else:
+            low, high = condition.values
+            length = text.str.len()
+            hit = length >= int(low or 0)
+            if high:
+                hit &= length <= int(high)
+        return np.asarray(hit.fillna(False).to_numpy(dtype=bool))
+
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        among = np.append(test(pd.Series(s.cat.categories.astype(str))), False)  # -1: blank
+        result: np.ndarray = among[s.cat.codes.to_numpy()]
+        return result
+    return test(s.astype("string"))
 
 
 def _days(values: Any) -> np.ndarray:

@@ -6,6 +6,8 @@ A condition is one of::
     {field: F, in: [V, ...]}   {field: F, not_in: [V, ...]}
     {field: F, blank: true}    {field: F, blank: false}
     {field: F, contains: V}    # a multi-code field holds V among its codes
+    {field: F, starts_with: V} # or a list: text that starts with any of them
+    {field: F, length: N}      # or {min: N, max: M}: text of that many characters
     {compare: "LEFT OP RIGHT [+|- N days|weeks|months|years]"}
     {all: [C, ...]}   {any: [C, ...]}   {not: C}
 
@@ -24,12 +26,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-FieldOp = Literal["equals", "not_equals", "in", "not_in", "blank", "contains"]
+FieldOp = Literal[
+    "equals", "not_equals", "in", "not_in", "blank", "contains", "starts_with", "length"
+]
 CompareOp = Literal["<", "<=", ">", ">=", "==", "!="]
 OperandKind = Literal["field", "period_start", "period_end", "today", "number", "date", "years"]
 ShiftUnit = Literal["days", "months"]
 
-FIELD_OPS: tuple[FieldOp, ...] = ("equals", "not_equals", "in", "not_in", "blank", "contains")
+FIELD_OPS: tuple[FieldOp, ...] = (
+    "equals",
+    "not_equals",
+    "in",
+    "not_in",
+    "blank",
+    "contains",
+    "starts_with",
+    "length",
+)
+#: Tests of a field's text (not of its codes): the field must be text or a code.
+TEXT_OPS: tuple[FieldOp, ...] = ("starts_with", "length")
 SPECIAL_OPERANDS: dict[str, OperandKind] = {
     "period.start": "period_start",
     "period.end": "period_end",
@@ -116,6 +131,17 @@ class FieldTest:
         name = labels.get(self.field, self.field)
         if self.op == "blank":
             return f"{name} is {'blank' if self.blank else 'filled in'}"
+        if self.op == "length":
+            low, high = self.values
+            if low == high:
+                return f"{name} is {low} characters long"
+            if not high:
+                return f"{name} has at least {low} characters"
+            if not low:
+                return f"{name} has at most {high} characters"
+            return f"{name} has {low} to {high} characters"
+        if self.op == "starts_with":
+            return f"{name} starts with {' or '.join(self.values)}"
         joined = ", ".join(self.values)
         return {
             "equals": f"{name} is {joined}",

@@ -73,13 +73,15 @@ class RuleParser(ParserBase):
         if fname is None or len(ops) != 1:
             self.problem(
                 path,
-                "a condition is {field: NAME, equals|not_equals|in|not_in|blank|contains: VALUE}, "
-                "or compare, all, any or not",
+                "a condition is {field: NAME, equals|not_equals|in|not_in|blank|contains|"
+                "starts_with|length: VALUE}, or compare, all, any or not",
             )
             return None
         op = ops[0]
         if op == "blank":
             return FieldTest(fname, "blank", blank=self.boolean(data, "blank", path))
+        if op == "length":
+            return self.length(fname, data["length"], (*path, "length"))
         values = self.text_list(data, op, path)
         if not values:
             self.problem((*path, op), "needs a value")
@@ -128,6 +130,27 @@ class RuleParser(ParserBase):
         return Tolerance(warning, error) if limits else None
 
     RULE_KEYS = ("id", "severity", "message", "check", "when", "tolerance")
+
+    def length(self, fname: str, value: Any, path: Path_) -> FieldTest | None:
+        """``length: 6`` (exactly), or ``length: {min: 2, max: 4}`` (either may be left out)."""
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return FieldTest(fname, "length", (str(value), str(value)))
+        bounds = self.mapping(value, path, ("min", "max")) if isinstance(value, dict) else None
+        if bounds:
+            limits = [bounds.get(k) for k in ("min", "max")]
+            if all(
+                v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+                for v in limits
+            ) and (limits[0] is None or limits[1] is None or limits[0] <= limits[1]):
+                return FieldTest(
+                    fname, "length", tuple("" if v is None else str(v) for v in limits)
+                )
+        self.problem(
+            path,
+            "length takes a whole number of characters (length: 6), or {min: 2, max: 4} "
+            "with min at most max",
+        )
+        return None
 
     def rules(self, value: Any, path: Path_) -> tuple[Rule, ...]:
         if value is None:

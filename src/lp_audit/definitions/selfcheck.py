@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 
 from lp_audit.definitions.conditions import (
+    TEXT_OPS,
     AllOf,
     AnyOf,
     Compare,
@@ -56,7 +57,15 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
                 )
         for test in _field_tests(cond):
             target = fields.get(test.field)
-            if target is None or not target.is_coded:
+            if target is not None and test.op in TEXT_OPS and target.type not in ("text", "code"):
+                parser.problem(
+                    (),
+                    f"{where}: {test.op} tests the text of a text or code field, and "
+                    f"{test.field} is a {target.type} field",
+                    line=line,
+                )
+                continue
+            if target is None or not target.is_coded or test.op in TEXT_OPS:
                 continue
             for value in test.values:
                 if target.code_label(value) is None:
