@@ -191,12 +191,12 @@ def run_checks(
         else:
             # one pass over the columns' checks (one job a column costs a frame and a table of
             # failures each: a tenth of a small return's checking); each rule on its own
-            columns = {
+            by_column = {
                 name: checks for name, checks in schema.column_checks.items() if name in typed
             }
             failures = [
-                evaluate_checks(typed, columns, (), distinct),
-                *(run(job) for job in jobs[len(columns) :]),
+                evaluate_checks(typed, by_column, (), distinct),
+                *(run(job) for job in jobs[len(by_column) :]),
             ]
     if by_pandera:
         # pandera reports a row failing a check of the whole frame once per column
