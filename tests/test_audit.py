@@ -268,11 +268,11 @@ def test_config_problems_are_located(tmp_path: Path) -> None:
     from lp_audit.auditing.config import ConfigError
 
     path = tmp_path / "lp-audit.yaml"
-    path.write_text("expected:\n  2025 Q2: [RTH]\nthreshold: {limit: 90}\n")
+    path.write_text("expected:\n  2025-27 Q2: [RTH]\nthreshold: {limit: 90}\n")
     with pytest.raises(ConfigError) as info:
         load_config(path)
     messages = [str(p) for p in info.value.problems]
-    assert any(":2:" in m and "2025 Q2" in m for m in messages)
+    assert any(":2:" in m and "2025-27 Q2" in m for m in messages)
     assert any(":3:" in m and "unknown setting 'threshold'" in m for m in messages)
 
 

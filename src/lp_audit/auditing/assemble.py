@@ -30,6 +30,7 @@ def assemble(
     results, duplicates = one_per_provider_and_period(results)
     unreadable = [*unreadable, *duplicates]
     chosen = definition_for(spec, results)
+    _check_expected(settings, chosen)
     for result in results:
         acknowledge(result, settings, today or date.today())
     return build_result(chosen, results, unreadable, settings, today)
@@ -150,3 +151,36 @@ def build_result(
 
     result.highlights = highlights(result, definition)
     return result
+
+
+def _check_expected(settings: AuditConfig, definition: Definition) -> None:
+    """Refuse expected returns for periods of another kind than the definition's (a calendar
+    quarter, 2025 Q2, where returns are for financial quarters, 2025-26 Q2).
+
+    Raises:
+        ConfigError: naming each.
+    """
+    from lp_audit.auditing.config import ConfigError
+    from lp_audit.errors import DefinitionProblem
+    from lp_audit.periods import example
+
+    kind = (definition.period_every, definition.period_starts)
+    wrong = [
+        p
+        for p in settings.expected
+        if (p.every, p.starts if p.every != "month" else kind[1]) != kind
+    ]
+    if wrong:
+        like = example(definition.period_every, definition.period_starts)
+        raise ConfigError(
+            [
+                DefinitionProblem(
+                    settings.source or "the audit settings",
+                    None,
+                    f"expected.{p}",
+                    f"{p} is not a period of {definition.ref}, whose returns are for periods "
+                    f"like {like}",
+                )
+                for p in wrong
+            ]
+        )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lp_audit.definitions import Definition
-from lp_audit.periods import Period
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -117,7 +116,7 @@ def continuity_table(definition: Definition, results: list[ReturnResult]) -> pd.
     rows = []
     for (provider, period), cases in sorted(by_key.items()):
         try:
-            following = str(Period.parse(period).next())
+            following = str(definition.parse_period(period).next())
         except ValueError:
             continue
         later = by_key.get((provider, following))

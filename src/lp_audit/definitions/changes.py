@@ -132,6 +132,8 @@ def apply_changes(
         provider_field=renames.get(base.provider_field or "", base.provider_field)
         if head.provider_field is None
         else head.provider_field,
+        period_every=base.period_every if "period" not in top else head.period_every,
+        period_starts=base.period_starts if "period" not in top else head.period_starts,
         date_format=base.date_format if "dates" not in top else head.date_format,
         dates_accepted_with_warning=base.dates_accepted_with_warning
         if "dates" not in top

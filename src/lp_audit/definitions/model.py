@@ -6,12 +6,13 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Literal
 
 from lp_audit.definitions.conditions import (
     Condition,
 )
-from lp_audit.periods import Period
+from lp_audit.periods import Every, Period
 
 FieldType = Literal["text", "integer", "decimal", "date", "code", "multi_code", "boolean"]
 Severity = Literal["error", "warning"]
@@ -281,6 +282,10 @@ class Definition:
     description: str = ""
     in_force_from: Period | None = None
     in_force_to: Period | None = None
+    #: how often returns are due (quarter, year or month) and the month a year starts in
+    #: (4, April: a financial year; 1, January): what a period label means
+    period_every: Every = "quarter"
+    period_starts: int = 4
     period_field: str | None = None
     provider_field: str | None = None
     date_format: str = "YYYY-MM-DD"
@@ -296,6 +301,18 @@ class Definition:
     def ref(self) -> str:
         """``name@version``."""
         return f"{self.name}@{self.version}"
+
+    def parse_period(self, text: str) -> Period:
+        """A period label as this definition's returns mean it.
+
+        Raises:
+            ValueError: if the text is not a period of this definition's kind.
+        """
+        return Period.parse(text, self.period_every, self.period_starts)
+
+    def period_of(self, day: date) -> Period:
+        """The period of this definition's kind that ``day`` falls in."""
+        return Period.of(day, self.period_every, self.period_starts)
 
     @property
     def field_names(self) -> tuple[str, ...]:

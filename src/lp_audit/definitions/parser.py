@@ -24,6 +24,7 @@ from lp_audit.definitions.model import (
 )
 from lp_audit.definitions.reader import describe_kind
 from lp_audit.definitions.rules import RuleParser
+from lp_audit.periods import EVERY, YEAR_STARTS, Every
 
 # -- definition --------------------------------------------------------------------------
 
@@ -39,6 +40,7 @@ class Parser(RuleParser):
         "description",
         "in_force",
         "extends",
+        "period",
         "return",
         "dates",
     )
@@ -75,12 +77,13 @@ class Parser(RuleParser):
                 ("version",), f"a version is numbers with dots, like '1.0', not {version!r}"
             )
         title = self.text(top, "title", (), required=True) or name
+        every, starts = self.cadence(top)
         in_force_from = in_force_to = None
         if "in_force" in top:
             span = self.mapping(top["in_force"], ("in_force",), ("from", "to"))
             if span is not None:
-                in_force_from = self.period(span, "from", ("in_force",))
-                in_force_to = self.period(span, "to", ("in_force",))
+                in_force_from = self.period(span, "from", ("in_force",), every, starts)
+                in_force_to = self.period(span, "to", ("in_force",), every, starts)
                 if in_force_from and in_force_to and in_force_to < in_force_from:
                     self.problem(("in_force",), "'to' is before 'from'")
         ret = self.mapping(top.get("return", {}), ("return",), ("period_field", "provider_field"))
@@ -103,6 +106,8 @@ class Parser(RuleParser):
             description=self.text(top, "description", ()) or "",
             in_force_from=in_force_from,
             in_force_to=in_force_to,
+            period_every=every,
+            period_starts=starts,
             period_field=self.text(ret, "period_field", ("return",)),
             provider_field=self.text(ret, "provider_field", ("return",)),
             date_format=date_format,
@@ -116,6 +121,27 @@ class Parser(RuleParser):
             source=self.source,
         )
         return top, definition
+
+    def cadence(self, top: dict[str, Any]) -> tuple[Every, int]:
+        """``period: {every: quarter|year|month, year_starts: april|january}``; by default
+        quarters of a financial year (April)."""
+        if "period" not in top:
+            return "quarter", 4
+        spec = self.mapping(top["period"], ("period",), ("every", "year_starts")) or {}
+        every = self.text(spec, "every", ("period",)) or "quarter"
+        starts = self.text(spec, "year_starts", ("period",)) or "april"
+        if every not in EVERY:
+            self.problem(
+                ("period", "every"), f"returns come every quarter, year or month, not {every!r}"
+            )
+            every = "quarter"
+        if starts not in YEAR_STARTS:
+            self.problem(
+                ("period", "year_starts"),
+                f"a year starts in april (a financial year) or january, not {starts!r}",
+            )
+            starts = "april"
+        return every, YEAR_STARTS[starts]  # type: ignore[return-value]
 
     # -- fields ------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from lp_audit.definitions.model import (
     Severity,
 )
 from lp_audit.errors import DefinitionProblem
-from lp_audit.periods import Period
+from lp_audit.periods import Every, Period
 
 
 class ParserBase:
@@ -97,12 +97,19 @@ class ParserBase:
         sev: Severity = value
         return sev
 
-    def period(self, data: Mapping[str, Any], key: str, path: Path_) -> Period | None:
+    def period(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        path: Path_,
+        every: Every | None = None,
+        starts: int | None = None,
+    ) -> Period | None:
         text = self.text(data, key, path)
         if text is None:
             return None
         try:
-            return Period.parse(text)
+            return Period.parse(text, every, starts)
         except ValueError as exc:
             self.problem((*path, key), str(exc))
             return None

@@ -57,6 +57,7 @@ def build_context(
     policy = Disclosure(result.config.suppression, plan_for(result, definition, enabled=suppress))
     name = result.config.provider_name
     labels = definition.labels()
+    noun = definition.period_every
     periods = sorted({str(p) for p in result.coverage["period"]}, key=sort_key)
     latest = periods[-1] if periods else ""
 
@@ -106,7 +107,7 @@ def build_context(
         score_rows.append(tuple(cells))
     score_table = Table(
         "scores",
-        "Data quality score by provider and quarter (0-100: the weighted share of valid values, "
+        f"Data quality score by provider and {noun} (0-100: the weighted share of valid values, "
         "to the nearest whole number)",
         ("Provider", *periods, f"Change in {latest}", f"Rows in {latest}"),
         tuple(score_rows),
@@ -184,9 +185,9 @@ def build_context(
         )
         trends = Figure(
             "trends",
-            "Data quality score over quarters",
+            f"Data quality score over {noun}s",
             Markup(""),
-            "One line per provider showing its data quality score in each quarter; the table gives the same numbers.",
+            f"One line per provider showing its data quality score in each {noun}; the table gives the same numbers.",
             replace(score_table, id="trends-table"),
         )
 
@@ -275,6 +276,7 @@ def build_context(
         methods=methods,
         stamp=stamp or "",
         policy=policy.describe(),
+        noun=noun,
     )
 
 

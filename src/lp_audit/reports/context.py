@@ -144,6 +144,7 @@ class ReportContext:
     notes: tuple[str, ...] = field(default_factory=tuple)
     stamp: str = ""  # when it was made, only when asked for (reports are reproducible)
     targets: Table | None = None  # each provider's valid share against the config's targets
+    noun: str = "quarter"  # what one period is: quarter, year or month
 
 
 class Disclosure:

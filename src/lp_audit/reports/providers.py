@@ -97,6 +97,7 @@ def provider_part(
 
 
 def methods_section(result: AuditResult, policy: Disclosure) -> list[tuple[str, str]]:
+    noun = result.loaded_definition().period_every
     return [
         (
             "Capture classes",
@@ -133,10 +134,10 @@ def methods_section(result: AuditResult, policy: Disclosure) -> list[tuple[str, 
             "for fields that hold several codes, the share of rows that mention a code, out of "
             "rows with a value. Means and medians per row (definition drift) are compared by the "
             "Mann-Whitney rank test, and the network figure is taken over the rows, not over the "
-            "providers. A trend compares a provider's change from its first to its last quarter "
-            "with the rest's change over the same quarters. Signals of values that pass every "
+            f"providers. A trend compares a provider's change from its first to its last {noun} "
+            f"with the rest's change over the same {noun}s. Signals of values that pass every "
             "check but may stand in for ones not known (dates on the first of a month or of the "
-            "quarter, dates like 1900-01-01, numbers like 99, text like 'unknown') are rates "
+            f"{noun}, dates like 1900-01-01, numbers like 99, text like 'unknown') are rates "
             "compared the same way.",
         ),
         (

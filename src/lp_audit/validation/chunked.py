@@ -135,7 +135,7 @@ def validate_in_chunks(
             return None
         return mode_of(pd.concat(counts).groupby(level=0, sort=False).sum())
 
-    in_force = period or parsed_period(whole_mode("text_period"))
+    in_force = period or parsed_period(whole_mode("text_period"), chosen)
     expected = version_for(in_force, initial, spec, pinned)
     modes = (whole_mode("period"), whole_mode("provider"))
     if reruns < 2 and (
@@ -163,9 +163,9 @@ def validate_in_chunks(
     if blank_lines:
         extra.append(blank_rows_finding(blank_lines))
     if first.headers and rows == 0:
-        extra.append(nil_return())
+        extra.append(nil_return(chosen.period_every))
     parts.append(findings_frame(extra))
-    effective = parsed_period(first_result.period)
+    effective = parsed_period(first_result.period, chosen)
     context = Context(effective, first_result.provider, today)
     schema = build_schema(chosen, context)
     return_rules = [r for r in schema.rules if r.kind == "return"]

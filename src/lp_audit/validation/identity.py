@@ -49,9 +49,12 @@ def most_common(codes: np.ndarray, uniques: Any) -> str | None:
     return str(uniques[int(best[0])])
 
 
-def parsed_period(text: str | None) -> Period | None:
+def parsed_period(text: str | None, definition: Definition | None = None) -> Period | None:
+    """The period a label names, as ``definition``'s returns mean it; None if it names none."""
     try:
-        return Period.parse(text) if text else None
+        if not text:
+            return None
+        return definition.parse_period(text) if definition is not None else Period.parse(text)
     except ValueError:
         return None
 
@@ -63,11 +66,11 @@ def mode_of(counts: pd.Series | None) -> str | None:
     return str(counts.index[int(counts.to_numpy().argmax())])
 
 
-def nil_return() -> Finding:
+def nil_return(noun: str = "quarter") -> Finding:
     return Finding(
         "nil-return",
         "warning",
-        "The return has a header but no data rows (a nil return). If you had no referrals this quarter, this is expected.",
+        f"The return has a header but no data rows (a nil return). If you had no referrals this {noun}, this is expected.",
     )
 
 
@@ -91,7 +94,7 @@ def period_in(table: RawTable, definition: Definition) -> Period | None:
         text = most_common(np.where(rows >= 0, by_category[rows], -1), uniques)
     else:
         text = mode(column.str.strip().replace("", None))
-    return parsed_period(text)
+    return parsed_period(text, definition)
 
 
 def identity_findings(

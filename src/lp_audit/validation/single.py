@@ -60,13 +60,15 @@ def validate_raw(
     findings = findings_frame(raw.findings)
     has_header = bool(raw.headers)
     if whole and has_header and raw.rows == 0:
-        findings = pd.concat([findings, findings_frame([nil_return()])], ignore_index=True)
+        findings = pd.concat(
+            [findings, findings_frame([nil_return(definition.period_every)])], ignore_index=True
+        )
     parsed = parse_return(raw.data, definition)
     typed = parsed.typed
     period_text = str(period) if period else None
     if period is None and definition.period_field in typed.columns:
         period_text = mode(typed[definition.period_field])
-    effective_period = period or parsed_period(period_text)
+    effective_period = period or parsed_period(period_text, definition)
     provider_text = provider
     if provider_text is None and definition.provider_field in typed.columns:
         provider_text = mode(typed[definition.provider_field])

@@ -77,6 +77,7 @@ def validate_return(
     wanted = Period.parse(period) if isinstance(period, str) else period
     chosen = resolve_definition(definition, wanted)
     _check_provider(chosen, provider)
+    _check_period(chosen, wanted)
     if not isinstance(source, str | Path):  # a DataFrame (pandas is not imported yet for files)
         import numpy as np
 
@@ -154,6 +155,27 @@ def _check_provider(definition: Definition, provider: str | None) -> None:
     problem = definition.unknown_provider(provider) if provider is not None else None
     if problem is not None:
         raise OptionError(problem)
+
+
+def _check_period(definition: Definition, period: Period | None) -> None:
+    """Refuse a period of another kind than the definition's returns are for.
+
+    Raises:
+        OptionError: saying what a period of this definition looks like.
+    """
+    from lp_audit.errors import OptionError
+    from lp_audit.periods import example
+
+    if period is None:
+        return
+    try:
+        definition.parse_period(str(period))
+    except ValueError:
+        like = example(definition.period_every, definition.period_starts)
+        raise OptionError(
+            f"{period} is not a period of {definition.ref}, whose returns are for periods "
+            f"like {like}"
+        ) from None
 
 
 def validate_returns(
