@@ -213,12 +213,14 @@ def with_definition(
 ) -> ReturnResult | Unreadable:
     """Put back the definition a result came back without: the one given, or the bundled
     version it names (loaded once: loaded definitions are cached)."""
-    from lp_audit.definitions import load_definition
+    from lp_audit.definitions import is_path_spec, load_definition
 
     if isinstance(outcome, Unreadable) or outcome.definition_model is not None:
         return outcome
     if isinstance(spec, Definition):
         model: Definition | None = spec
+    elif spec is not None and is_path_spec(spec):  # a file of one's own, not a bundled name
+        model = load_definition(spec)
     else:
         model = load_definition(outcome.definition) if outcome.definition else None
     return replace(outcome, definition_model=model)

@@ -134,7 +134,7 @@ def audit(
     results = [o for o in outcomes if isinstance(o, ReturnResult)]
     unreadable = [o for o in outcomes if isinstance(o, Unreadable)]
     audited = assemble(spec, results, unreadable, settings, today)
-    audited.inputs = inputs
+    audited.inputs = [*inputs, *_references(audited.loaded_definition())]
     audited.read_back = [str(jobs[i].file) for i in range(len(jobs)) if i not in set(todo)]
     if kept is not None:
         stored = [
@@ -144,6 +144,12 @@ def audit(
         ]
         kept.write_audit(audited, stored, spec)
     return audited
+
+
+def _references(definition: Definition) -> list[tuple[str, str]]:
+    """The code lists the definition read, as ``NAME@VERSION/path`` with their SHA-256: which
+    version of a reference list the results were made with."""
+    return [(f"{definition.ref}/{path}", digest) for path, digest in definition.references]
 
 
 def _fingerprints(root: Path, paths: list[Path]) -> list[tuple[str, str]]:

@@ -205,7 +205,14 @@ def definition_files(definition: Definition | str | Path | None) -> list[bytes] 
         path = Path(definition)
         folder = path.parent
         files = sorted({path, *folder.glob("*.yaml"), *folder.glob("*.yml")})
-        return [str(p.name).encode() + b"\0" + p.read_bytes() for p in files if p.is_file()]
+        # and the code lists it reads, by their fingerprints
+        from lp_audit.definitions import load_definition
+
+        references = "".join(f"{p}={d};" for p, d in load_definition(path).references)
+        return [
+            *(str(p.name).encode() + b"\0" + p.read_bytes() for p in files if p.is_file()),
+            references.encode(),
+        ]
     else:
         folder = bundled_definitions_dir() / str(definition).split("@")[0]
     return [

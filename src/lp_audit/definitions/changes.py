@@ -143,6 +143,7 @@ def apply_changes(
         return_rules=return_rules,
         metrics=tuple(m.renamed(renames) for m in base.metrics) + head.metrics,
         continuity=head.continuity or continuity,
+        references=tuple(sorted(set(base.references) | set(head.references))),
     )
 
 

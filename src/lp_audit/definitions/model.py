@@ -296,6 +296,8 @@ class Definition:
     continuity: Continuity | None = None
     extends: str | None = None
     source: str | None = field(default=None, compare=False)
+    #: the reference files it reads (code lists), relative to it, each with its SHA-256
+    references: tuple[tuple[str, str], ...] = ()
 
     @property
     def ref(self) -> str:

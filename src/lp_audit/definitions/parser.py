@@ -24,6 +24,7 @@ from lp_audit.definitions.model import (
 )
 from lp_audit.definitions.reader import describe_kind
 from lp_audit.definitions.rules import RuleParser
+from lp_audit.errors import DefinitionProblem
 from lp_audit.periods import EVERY, YEAR_STARTS, Every
 
 # -- definition --------------------------------------------------------------------------
@@ -119,6 +120,7 @@ class Parser(RuleParser):
             continuity=self.continuity(top.get("continuity"), ("continuity",)),
             extends=self.text(top, "extends", ()),
             source=self.source,
+            references=tuple(sorted(self.references.items())),
         )
         return top, definition
 
@@ -275,6 +277,8 @@ class Parser(RuleParser):
         value = data.get(key)
         if value is None:
             return ()
+        if isinstance(value, dict) and "file" in value:
+            return self.code_file(value, (*path, key), unknown)
         if isinstance(value, list) and all(
             isinstance(v, str | int) and not isinstance(v, bool) for v in value
         ):
@@ -294,6 +298,69 @@ class Parser(RuleParser):
                 continue
             result.append(Code(str(code), label.strip(), unknown))
         return tuple(result)
+
+    def code_file(self, value: dict[str, Any], path: Path_, unknown: bool) -> tuple[Code, ...]:
+        """``codes: {file: reference/las.csv, code: code, label: name}``: the codes of a CSV
+        file in the definition's folder (or below it), one a row; ``label`` names the column
+        of labels (by default the code is its own label). The file's SHA-256 is kept with the
+        definition (:attr:`Definition.references`), so results say which list they used."""
+        import csv
+        import hashlib
+        from pathlib import Path
+
+        spec = self.mapping(value, path, ("file", "code", "label")) or {}
+        name = self.text(spec, "file", path) or ""
+        code_column = self.text(spec, "code", path) or "code"
+        label_column = self.text(spec, "label", path)
+        relative = Path(name)
+        if not name or relative.is_absolute() or ".." in relative.parts:
+            self.problem(
+                (*path, "file"),
+                f"{name!r}: a code list is a CSV file in the definition's folder or below it, "
+                "named relative to it (reference/local-authorities.csv)",
+            )
+            return ()
+        folder = Path(self.source).parent
+        target = folder / relative
+        try:
+            raw = target.read_bytes()
+            text = raw.decode("utf-8-sig")
+        except FileNotFoundError:
+            self.problem((*path, "file"), f"{name}: no such file beside the definition")
+            return ()
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problem((*path, "file"), f"{name}: cannot be read as UTF-8 text: {exc}")
+            return ()
+        reader = csv.DictReader(text.splitlines())
+        columns = reader.fieldnames or []
+        missing = [c for c in (code_column, label_column) if c is not None and c not in columns]
+        if missing:
+            self.problem(
+                (*path, "file"),
+                f"{name} has no column {missing[0]!r} (its columns: {', '.join(columns) or 'none'})",
+            )
+            return ()
+        codes: list[Code] = []
+        seen: dict[str, int] = {}
+        for row in reader:
+            line = reader.line_num
+            code = (row.get(code_column) or "").strip()
+            where = DefinitionProblem(str(target), line, code_column, "")
+            if not code:
+                self.problems.append(replace(where, message="a row without a code"))
+                continue
+            if code in seen:
+                self.problems.append(
+                    replace(where, message=f"code {code!r} again (first on line {seen[code]})")
+                )
+                continue
+            seen[code] = line
+            label = (row.get(label_column) or "").strip() if label_column else code
+            codes.append(Code(code, label or code, unknown))
+        if not codes:
+            self.problem((*path, "file"), f"{name} lists no codes")
+        self.references[relative.as_posix()] = hashlib.sha256(raw).hexdigest()
+        return tuple(codes)
 
     CONSTRAINT_KINDS = ("range", "pattern", "max_length", "min_length", "check_digit")
 

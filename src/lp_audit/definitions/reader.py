@@ -22,6 +22,8 @@ class ParserBase:
         self.located = located
         self.source = source
         self.problems: list[DefinitionProblem] = []
+        #: reference files read (a code list), relative to the definition: their SHA-256
+        self.references: dict[str, str] = {}
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -46,6 +46,8 @@ def load_definition_file(path: str | Path, _chain: tuple[str, ...] = ()) -> Defi
         return _load_definition_file(path, _chain)
     key = (path, stat.st_size, stat.st_mtime_ns)
     cached = _CACHE.get(key)
+    if cached is not None and not _references_unchanged(path, cached):
+        cached = None  # a code list it reads was edited: read it all again
     if cached is None:
         # a base loaded for the version that extends it is kept too: loaded again on its own,
         # as a return of its period asks, it would cost another parse of its YAML
@@ -54,6 +56,20 @@ def load_definition_file(path: str | Path, _chain: tuple[str, ...] = ()) -> Defi
             _CACHE.clear()
         _CACHE[key] = cached
     return cached
+
+
+def _references_unchanged(path: Path, definition: Definition) -> bool:
+    """Whether the code lists a cached definition read are still those bytes."""
+    import hashlib
+
+    for relative, digest in definition.references:
+        try:
+            data = (path.parent / relative).read_bytes()
+        except OSError:
+            return False
+        if hashlib.sha256(data).hexdigest() != digest:
+            return False
+    return True
 
 
 #: Loaded definitions by path, size and modification time. A definition that failed to load
