@@ -98,3 +98,32 @@ def test_a_malformed_code_list_is_located(
     line = next((x for x in outcome.output.splitlines() if said in x), "")
     assert where in line, outcome.output
     assert "Traceback" not in outcome.output
+
+
+def test_a_value_among_another_fields_codes(tmp_path: Path) -> None:
+    definition = _definition(tmp_path)
+    definition.write_text(
+        definition.read_text()
+        + "  - {name: placed_in, label: Placement local authority, type: text}\n"
+        + "rules:\n"
+        + "  - id: R7\n"
+        + "    when: {field: placed_in, blank: false}\n"
+        + "    check: {field: placed_in, in_codes_of: home_la}\n"
+        + "    message: The placement's local authority is not one of the codes of local authorities.\n"
+    )
+    loaded = load_definition(definition)
+    [rule] = loaded.rules
+    assert rule.check.values == ("E06000043", "E10000032", "E10000011")  # type: ignore[union-attr]
+    assert "is one of the codes of Home local authority" in rule.check.describe(loaded.labels())
+    data = tmp_path / "return.csv"
+    data.write_text(
+        "child,home_la,placed_in\nC1,E06000043,E10000032\nC2,E06000043,\nC3,E06000043,W06000015\n"
+    )
+    findings = validate_return(data, loaded).finding_objects()
+    assert [(f.rule, f.line) for f in findings] == [("R7", 4)]
+    # the codes of a field with none: a located problem
+    definition.write_text(
+        definition.read_text().replace("in_codes_of: home_la", "in_codes_of: child")
+    )
+    outcome = CliRunner().invoke(app, ["definitions", "check", str(definition)])
+    assert outcome.exit_code != 0 and "in_codes_of names 'child'" in outcome.output

@@ -20,6 +20,7 @@ from lp_audit.auditing.result import AuditResult, Highlight
 from lp_audit.definitions.model import Limit, Tolerance
 from lp_audit.errors import LpAuditError
 from lp_audit.validation import ReturnResult, Unreadable
+from lp_audit.validation.stored import restored
 from lp_audit.validation.tolerances import Tolerated
 
 if TYPE_CHECKING:
@@ -124,14 +125,7 @@ def _table(
     import pandas as pd
 
     types = types or TABLE_TYPES[name]
-    frame = pd.DataFrame.from_records(records, columns=list(types))
-    for column, dtype in types.items():
-        if dtype == _O:
-            values = frame[column].astype(object)
-            frame[column] = values.where(values.notna(), None)
-        else:
-            frame[column] = frame[column].astype(dtype)  # type: ignore[call-overload]
-    return frame
+    return restored(pd.DataFrame.from_records(records, columns=list(types)), types)
 
 
 def _return(data: dict[str, Any]) -> ReturnResult:

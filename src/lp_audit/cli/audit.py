@@ -12,6 +12,7 @@ from rich.console import Console
 from lp_audit.cli.common import (
     DefinitionOpt,
     ExitStatus,
+    NoSuppressionOpt,
     OutputOpt,
     check_options,
     emit,
@@ -89,13 +90,7 @@ def audit(
             "returns that changed. lp-audit report DIR renders the report from it.",
         ),
     ] = None,
-    no_suppression: Annotated[
-        bool,
-        typer.Option(
-            "--no-suppression",
-            help="Show small numbers in the report: for internal analysis only, marked not for sharing.",
-        ),
-    ] = False,
+    no_suppression: NoSuppressionOpt = False,
 ) -> None:
     """Audit every return under PATH: capture profiles, differences between providers, trends.
 

@@ -43,6 +43,13 @@ FormatOpt = Annotated[
         "workbook for one return, with --output), e.g. --format json.",
     ),
 ]
+NoSuppressionOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-suppression",
+        help="Show small numbers in the report: for internal analysis only, marked not for sharing.",
+    ),
+]
 OutputOpt = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write the result to this file instead of stdout."),

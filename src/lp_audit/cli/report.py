@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lp_audit.cli.common import fail, plain, stderr
+from lp_audit.cli.common import NoSuppressionOpt, fail, plain, stderr
 from lp_audit.errors import LpAuditError
 
 
@@ -34,13 +34,7 @@ def report(
         bool,
         typer.Option("--stamp", help="Print the date and time in the report."),
     ] = False,
-    no_suppression: Annotated[
-        bool,
-        typer.Option(
-            "--no-suppression",
-            help="Show small numbers in the report: for internal analysis only, marked not for sharing.",
-        ),
-    ] = False,
+    no_suppression: NoSuppressionOpt = False,
 ) -> None:
     """Render the report of a saved audit, without validating anything again.
 

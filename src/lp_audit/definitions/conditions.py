@@ -8,6 +8,7 @@ A condition is one of::
     {field: F, contains: V}    # a multi-code field holds V among its codes
     {field: F, starts_with: V} # or a list: text that starts with any of them
     {field: F, length: N}      # or {min: N, max: M}: text of that many characters
+    {field: F, in_codes_of: G} # one of the codes of field G (a placement LA among LAs)
     {compare: "LEFT OP RIGHT [+|- N days|weeks|months|years]"}
     {all: [C, ...]}   {any: [C, ...]}   {not: C}
 
@@ -24,16 +25,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 FieldOp = Literal[
-    "equals", "not_equals", "in", "not_in", "blank", "contains", "starts_with", "length"
-]
-CompareOp = Literal["<", "<=", ">", ">=", "==", "!="]
-OperandKind = Literal["field", "period_start", "period_end", "today", "number", "date", "years"]
-ShiftUnit = Literal["days", "months"]
-
-FIELD_OPS: tuple[FieldOp, ...] = (
     "equals",
     "not_equals",
     "in",
@@ -42,7 +36,13 @@ FIELD_OPS: tuple[FieldOp, ...] = (
     "contains",
     "starts_with",
     "length",
-)
+    "in_codes_of",
+]
+CompareOp = Literal["<", "<=", ">", ">=", "==", "!="]
+OperandKind = Literal["field", "period_start", "period_end", "today", "number", "date", "years"]
+ShiftUnit = Literal["days", "months"]
+
+FIELD_OPS: tuple[FieldOp, ...] = get_args(FieldOp)
 #: Tests of a field's text (not of its codes): the field must be text or a code.
 TEXT_OPS: tuple[FieldOp, ...] = ("starts_with", "length")
 SPECIAL_OPERANDS: dict[str, OperandKind] = {
@@ -120,12 +120,16 @@ class FieldTest:
     op: FieldOp
     values: tuple[str, ...] = ()
     blank: bool = False
+    #: for ``in_codes_of``, the field whose codes ``values`` are (filled in once the whole
+    #: definition is read, see :func:`with_codes`)
+    of: str | None = None
 
     def fields(self) -> tuple[str, ...]:
         return (self.field,)
 
     def renamed(self, mapping: Mapping[str, str]) -> FieldTest:
-        return FieldTest(mapping.get(self.field, self.field), self.op, self.values, self.blank)
+        of = mapping.get(self.of, self.of) if self.of is not None else None
+        return FieldTest(mapping.get(self.field, self.field), self.op, self.values, self.blank, of)
 
     def describe(self, labels: Mapping[str, str]) -> str:
         name = labels.get(self.field, self.field)
@@ -142,6 +146,8 @@ class FieldTest:
             return f"{name} has {low} to {high} characters"
         if self.op == "starts_with":
             return f"{name} starts with {' or '.join(self.values)}"
+        if self.op == "in_codes_of":
+            return f"{name} is one of the codes of {labels.get(self.of or '', self.of)}"
         joined = ", ".join(self.values)
         return {
             "equals": f"{name} is {joined}",
@@ -234,6 +240,23 @@ class Not:
 
 
 Condition = FieldTest | Compare | AllOf | AnyOf | Not
+
+
+def with_codes(condition: Condition, codes: Mapping[str, tuple[str, ...]]) -> Condition:
+    """``condition`` with each ``in_codes_of`` test given the codes of the field it names."""
+    if isinstance(condition, FieldTest):
+        if condition.op == "in_codes_of" and condition.of is not None:
+            return FieldTest(
+                condition.field, "in_codes_of", codes.get(condition.of, ()), of=condition.of
+            )
+        return condition
+    if isinstance(condition, AllOf):
+        return AllOf(tuple(with_codes(c, codes) for c in condition.conditions))
+    if isinstance(condition, AnyOf):
+        return AnyOf(tuple(with_codes(c, codes) for c in condition.conditions))
+    if isinstance(condition, Not):
+        return Not(with_codes(condition.condition, codes))
+    return condition
 
 
 def parse_operand(text: str) -> Operand:

@@ -114,7 +114,33 @@ def _load_definition_file(path: Path, _chain: tuple[str, ...]) -> Definition:
         check_definition(parser, definition)
     if parser.problems or definition is None:
         raise DefinitionError(parser.problems)
-    return definition
+    return _with_codes(definition)
+
+
+def _with_codes(definition: Definition) -> Definition:
+    """Every ``in_codes_of`` test of the definition given the codes of the field it names (a
+    field of the whole definition, its base's included)."""
+    from dataclasses import replace
+
+    from lp_audit.definitions.conditions import with_codes
+
+    codes = {f.name: tuple(c.value for c in f.codes) for f in definition.fields}
+
+    def fill(condition: Any) -> Any:
+        return with_codes(condition, codes) if condition is not None else None
+
+    return replace(
+        definition,
+        fields=tuple(
+            replace(f, required_when=fill(f.required_when)) if f.required_when else f
+            for f in definition.fields
+        ),
+        rules=tuple(replace(r, check=fill(r.check), when=fill(r.when)) for r in definition.rules),
+        metrics=tuple(replace(m, where=fill(m.where), of=fill(m.of)) for m in definition.metrics),
+        continuity=replace(definition.continuity, open_when=fill(definition.continuity.open_when))
+        if definition.continuity is not None
+        else None,
+    )
 
 
 def _resolve_base(

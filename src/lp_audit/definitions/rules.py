@@ -74,7 +74,7 @@ class RuleParser(ParserBase):
             self.problem(
                 path,
                 "a condition is {field: NAME, equals|not_equals|in|not_in|blank|contains|"
-                "starts_with|length: VALUE}, or compare, all, any or not",
+                "starts_with|length|in_codes_of: VALUE}, or compare, all, any or not",
             )
             return None
         op = ops[0]
@@ -82,6 +82,9 @@ class RuleParser(ParserBase):
             return FieldTest(fname, "blank", blank=self.boolean(data, "blank", path))
         if op == "length":
             return self.length(fname, data["length"], (*path, "length"))
+        if op == "in_codes_of":
+            other = self.text(data, "in_codes_of", path)
+            return FieldTest(fname, "in_codes_of", (), of=other) if other else None
         values = self.text_list(data, op, path)
         if not values:
             self.problem((*path, op), "needs a value")

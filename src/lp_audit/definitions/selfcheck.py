@@ -56,6 +56,16 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
                     line=line,
                 )
         for test in _field_tests(cond):
+            if test.op == "in_codes_of":
+                source = fields.get(test.of or "")
+                if source is None or not source.is_coded:
+                    parser.problem(
+                        (),
+                        f"{where}: in_codes_of names {test.of!r}, which is not a field with "
+                        "codes (give a code or multi_code field)",
+                        line=line,
+                    )
+                continue
             target = fields.get(test.field)
             if target is not None and test.op in TEXT_OPS and target.type not in ("text", "code"):
                 parser.problem(

@@ -98,7 +98,7 @@ def load_result(folder: Path, definition: Definition | None = None) -> ReturnRes
     summary = json.loads((folder / SUMMARY).read_text("utf-8"))
     frames: dict[str, pd.DataFrame] = {}
     for name, dtypes in summary["dtypes"].items():
-        frames[name] = _restored(pd.read_parquet(folder / f"{name}.parquet"), dtypes)
+        frames[name] = restored(pd.read_parquet(folder / f"{name}.parquet"), dtypes)
     capture = None
     if summary["capture"]:
         values = frames["values"]
@@ -165,7 +165,7 @@ def _hidden(cases: pd.DataFrame, definition: Definition | None, salt: bytes) -> 
     return out
 
 
-def _restored(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
+def restored(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
     """Each column back to its pandas type: object columns to text and None, times to their
     unit."""
     for column, dtype in dtypes.items():
