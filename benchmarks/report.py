@@ -14,15 +14,12 @@ markers of RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from results import write_section
+from results import measure_process, write_section
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE.parent / "examples" / "hbyw"
@@ -32,14 +29,8 @@ BEGIN, END = "<!-- report: begin -->", "<!-- report: end -->"
 def run_once(python: str, extra: list[str]) -> tuple[float, float]:
     """Wall and CPU seconds (user + system, children included) of one audit."""
     command = [python, "-m", "lp_audit", "audit", str(EXAMPLES), *extra]
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        message = process.stderr.read().decode() if process.stderr else ""
-        raise RuntimeError(f"{' '.join(command)} failed: {message[-500:]}")
-    return wall, usage.ru_utime + usage.ru_stime
+    wall, cpu, _ = measure_process(command)
+    return wall, cpu
 
 
 def main() -> None:

@@ -22,10 +22,9 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from results import write_section
+from results import measure_process, write_section
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -68,20 +67,6 @@ def million(rows: int = 1_000_000) -> Path:
     return path
 
 
-def run_once(command: list[str]) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds (children included) and peak RSS in MiB of one command."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        message = process.stderr.read().decode() if process.stderr else ""
-        raise RuntimeError(f"{' '.join(command)} failed: {message[-500:]}")
-    # the helper and worker processes it waited for: their CPU is in the parent's children
-    # times only when it waits for them, which the pool does before exiting
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -114,7 +99,7 @@ def main() -> None:
     measured: dict[str, list[tuple[float, float, float]]] = {name: [] for name in variants}
     for _ in range(args.runs):
         for name, (command, _, _) in variants.items():
-            measured[name].append(run_once(command))
+            measured[name].append(measure_process(command))
             print(name, measured[name][-1], flush=True)
     rows = [
         "| Command | Returns | Rows | Wall s | CPU s | CPU s per million rows | Peak MiB |",

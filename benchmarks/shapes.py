@@ -18,10 +18,9 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from results import write_section
+from results import measure_process, write_section
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -59,14 +58,7 @@ def synthetic(rows: int) -> Path:
 def run_once(python: str, path: Path) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds (user + system) and peak RSS in MiB of one validate."""
     command = [python, "-m", "lp_audit", "validate", str(path), "-f", "json", "-o", os.devnull]
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        message = process.stderr.read().decode() if process.stderr else ""
-        raise RuntimeError(f"{' '.join(command)} failed: {message[-500:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return measure_process(command)
 
 
 def main() -> None:
