@@ -127,20 +127,21 @@ def audit(
         pool=pool,
     )
     for i, outcome in zip(todo, validated, strict=True):
-        outcomes[i] = outcome
         if kept is not None and isinstance(outcome, ReturnResult):
             # before its findings are acknowledged: that depends on the settings and the day
-            kept.save(keys[i] or f"unkeyed-{digests[i][:24]}", outcome, digests[i])
+            outcome = kept.save(keys[i] or f"unkeyed-{digests[i][:24]}", outcome, digests[i])
+        outcomes[i] = outcome
     results = [o for o in outcomes if isinstance(o, ReturnResult)]
     unreadable = [o for o in outcomes if isinstance(o, Unreadable)]
     audited = assemble(spec, results, unreadable, settings, today)
     audited.inputs = [*inputs, *_references(audited.loaded_definition())]
     audited.read_back = [str(jobs[i].file) for i in range(len(jobs)) if i not in set(todo)]
     if kept is not None:
+        audited_ids = {id(r) for r in audited.returns}  # not a second return of a period
         stored = [
             keys[i] or f"unkeyed-{digests[i][:24]}"
             for i, o in enumerate(outcomes)
-            if isinstance(o, ReturnResult) and o in audited.returns
+            if isinstance(o, ReturnResult) and id(o) in audited_ids
         ]
         kept.write_audit(audited, stored, spec)
     return audited

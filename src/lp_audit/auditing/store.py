@@ -35,7 +35,7 @@ from lp_audit.auditing.parallel import Job, with_definition
 from lp_audit.definitions import Definition
 from lp_audit.errors import LpAuditError
 from lp_audit.validation import ReturnResult, Unreadable
-from lp_audit.validation.stored import SUMMARY, load_result, save_result
+from lp_audit.validation.stored import SUMMARY, load_result, save_result, with_hidden_cases
 
 if TYPE_CHECKING:
     from lp_audit.auditing.result import AuditResult
@@ -104,13 +104,17 @@ class ResultStore:
         assert isinstance(outcome, ReturnResult)
         return outcome
 
-    def save(self, key: str, result: ReturnResult, digest: str) -> None:
+    def save(self, key: str, result: ReturnResult, digest: str) -> ReturnResult:
+        """Keep ``result``; the result as kept (sensitive values in its cases hashed), which
+        the audit goes on with, as it does with the results it reads back."""
+        kept = with_hidden_cases(result, self.salt)
         folder = self.folder / "returns" / key
         if (folder / SUMMARY).exists():
-            return
+            return kept
         if folder.exists():  # not complete: not from save_result, which renames it whole
             shutil.rmtree(folder)
-        save_result(result, folder, salt=self.salt, extra={"sha256": digest, "key": key})
+        save_result(kept, folder, extra={"sha256": digest, "key": key})
+        return kept
 
     def write_audit(
         self, audited: AuditResult, keys: list[str], definition: Definition | str | Path | None

@@ -5,15 +5,17 @@ folder beside it, renamed into place at the end, so an interrupted audit never l
 result. :func:`load_result` reads it back equal to what was saved (a test compares every
 frame). Findings never hold a sensitive field's values (validation leaves them out); the
 capture profile's cases (ids and the fields continuity compares) keep a sensitive field only as
-a keyed hash, which compares equal where the values do and tells nothing else.
+a keyed hash (:func:`with_hidden_cases`), which compares equal where the values do and tells
+nothing else.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,13 +33,11 @@ SUMMARY = "summary.json"
 WHERE = ("file", "provider", "period")
 
 
-def save_result(
-    result: ReturnResult, folder: Path, *, salt: bytes, extra: dict[str, Any] | None = None
-) -> None:
+def save_result(result: ReturnResult, folder: Path, *, extra: dict[str, Any] | None = None) -> None:
     """Write ``result`` to ``folder`` (which must not exist yet), all of it or nothing.
 
-    ``salt`` keys the hash of sensitive values in the capture profile's cases; ``extra`` is
-    kept in the summary (what the result was made from).
+    ``extra`` is kept in the summary (what the result was made from). A store saves the result
+    :func:`with_hidden_cases` gives, so that no sensitive value is written.
     """
     folder.parent.mkdir(parents=True, exist_ok=True)
     partial = folder.parent / f".partial-{folder.name}-{uuid.uuid4().hex[:8]}"
@@ -57,7 +57,7 @@ def save_result(
                 "values": _values_frame(capture.metric_values),
             }
             if capture.cases is not None:
-                frames["cases"] = _hidden(capture.cases, result.definition_model, salt)
+                frames["cases"] = capture.cases
             if capture.signals is not None:
                 frames["signals"] = capture.signals
         for name, frame in frames.items():
@@ -144,25 +144,30 @@ def _values_frame(values: dict[str, Any]) -> pd.DataFrame:
     )
 
 
-def _hidden(cases: pd.DataFrame, definition: Definition | None, salt: bytes) -> pd.DataFrame:
-    """The cases with each sensitive field's values as a keyed hash (equal where they are)."""
-    import hashlib
+def with_hidden_cases(result: ReturnResult, salt: bytes) -> ReturnResult:
+    """``result`` with each sensitive field among its capture profile's cases (the ids and
+    fields continuity follows) as a hash keyed by ``salt``: equal where the values are, blank
+    where they are, and nothing else. Every result an audit with a store follows cases with
+    is in this form, the ones it reads back and the ones it validates alike."""
+    import pandas as pd
 
-    if definition is None:
-        return cases
+    capture, definition = result.capture, result.definition_model
+    if capture is None or capture.cases is None or definition is None:
+        return result
+    cases = capture.cases
     sensitive = [
         c for c in cases.columns if c in definition.field_names and definition.field(c).sensitive
     ]
-    out = cases.copy()
+    if not sensitive:
+        return result
+    key = hashlib.blake2b(salt, digest_size=8).hexdigest()  # the 16 characters siphash takes
+    hidden = cases.copy()
     for column in sensitive:
-        out[column] = out[column].map(
-            lambda v: (
-                None
-                if v is None or v != v
-                else hashlib.blake2b(str(v).encode(), key=salt[:64], digest_size=16).hexdigest()
-            ),
-        )
-    return out
+        values = cases[column]
+        hashes = pd.util.hash_pandas_object(values.astype("string"), index=False, hash_key=key)
+        hidden[column] = pd.array(hashes.to_numpy(), dtype="UInt64")
+        hidden.loc[values.isna().to_numpy(), column] = pd.NA
+    return replace(result, capture=replace(capture, cases=hidden))
 
 
 def restored(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
