@@ -21,6 +21,7 @@ from lp_audit.reports.context import (
     Figure,
     ReportContext,
     Table,
+    by_key,
     shade_of,
 )
 from lp_audit.reports.providers import methods_section, provider_part
@@ -73,20 +74,21 @@ def build_context(
 
     scores = result.scores
     providers = sorted({str(p) for p in scores["provider"]} - {ALL}) if len(scores) else []
+    score_of = by_key(scores, "provider", "period")
     score_rows = []
     for provider in [*providers, ALL]:
         cells = [Cell(name(provider) if provider != ALL else ALL)]
         for period in periods:
-            hit = scores[(scores["provider"] == provider) & (scores["period"] == period)]
-            if not len(hit):
+            hit = score_of.get((provider, period))
+            if hit is None:
                 cells.append(Cell("no return", "hidden"))
             else:
-                cells.append(policy.score(float(hit["score"].iloc[0]), ("score", provider, period)))
-        last = scores[(scores["provider"] == provider) & (scores["period"] == latest)]
+                cells.append(policy.score(float(hit["score"]), ("score", provider, period)))
+        last = score_of.get((provider, latest))
         # the change between the whole numbers shown, so the table adds up
         change = (
-            round(last["score"].iloc[0]) - round(last["previous"].iloc[0])
-            if len(last) and last["change"].notna().iloc[0]
+            round(last["score"]) - round(last["previous"])
+            if last is not None and not _missing(last["change"])
             else math.nan
         )
         before = periods[-2] if len(periods) > 1 else ""
@@ -100,8 +102,8 @@ def build_context(
         else:
             cells.append(Cell(f"{change:+.0f}" if change else "0", "num"))
         cells.append(
-            policy.count(int(last["rows"].iloc[0]), ("rows", provider, latest))
-            if len(last)
+            policy.count(int(last["rows"]), ("rows", provider, latest))
+            if last is not None
             else Cell("—", "hidden")
         )
         score_rows.append(tuple(cells))
@@ -116,6 +118,7 @@ def build_context(
     profile = result.profile
     latest_profile = profile[(profile["period"] == latest) & (profile["provider"] != ALL)]
     fields = [f.name for f in definition.fields if f.name in set(latest_profile["field"])]
+    profile_of = by_key(latest_profile, "provider", "field")
     split = ("valid", "unknown", "invalid", "missing")
     heat_rows: list[tuple[Cell, ...]] = []
     for provider in providers:
@@ -123,16 +126,14 @@ def build_context(
             [Cell(f"{name(provider)}: {CLASS_LABELS[c].lower()}")] for c in split
         ]
         for fname in fields:
-            rec = latest_profile[
-                (latest_profile["provider"] == provider) & (latest_profile["field"] == fname)
-            ]
-            if not len(rec):
+            rec = profile_of.get((provider, fname))
+            if rec is None:
                 for row in rows_for_provider:
                     row.append(Cell("—", "hidden"))
                 continue
-            applicable = int(rec["applicable"].iloc[0])
+            applicable = int(rec["applicable"])
             for k, cls in enumerate(split):
-                count = int(rec[cls].iloc[0])
+                count = int(rec[cls])
                 cell = policy.share(
                     count,
                     applicable,
@@ -173,12 +174,12 @@ def build_context(
         for provider in providers:
             values = []
             for period in periods:
-                hit = scores[(scores["provider"] == provider) & (scores["period"] == period)]
+                hit = score_of.get((provider, period))
                 values.append(_as_shown(hit, ("score", provider, period), policy))
             series[name(provider)] = values
         network = []
         for period in periods:
-            hit = scores[(scores["provider"] == ALL) & (scores["period"] == period)]
+            hit = score_of.get((ALL, period))
             network.append(_as_shown(hit, ("score", ALL, period), policy))
         trends_svg = painter.draw(
             "trends", periods, series, ylabel="Score (0-100)", network=network
@@ -291,13 +292,18 @@ def made_from(result: AuditResult) -> str:
     )
 
 
-def _as_shown(hit: Any, key: Key, policy: Disclosure) -> float:
+def _missing(value: Any) -> bool:
+    """A record's value that is blank (None, NaN or pandas' NA)."""
+    return value is None or value != value or str(value) == "<NA>"
+
+
+def _as_shown(hit: dict[str, Any] | None, key: Key, policy: Disclosure) -> float:
     """A score as the table shows it (an SVG's coordinates are as exact as its data): to the
     rounding the plan allows, or NaN when hidden or absent."""
-    if not len(hit) or not policy.plan.shown(key):
+    if hit is None or not policy.plan.shown(key):
         return math.nan
     points = policy.plan.rounding(key)
-    return float(points * round(float(hit["score"].iloc[0]) / points))
+    return float(points * round(float(hit["score"]) / points))
 
 
 def _targets(
@@ -318,17 +324,19 @@ def _targets(
     labels = definition.labels()
     name = result.config.provider_name
     profile = result.profile
-    now = profile[profile["period"] == latest] if len(profile) else profile
+    now = by_key(
+        profile[profile["period"] == latest] if len(profile) else profile, "provider", "field"
+    )
     rows = []
     for fname in known:
         target = targets[fname]
         cells = [Cell(labels.get(fname, fname)), Cell(f"{100 * target:g}%", "num")]
         for provider in [*providers, ALL]:
-            hit = now[(now["provider"] == provider) & (now["field"] == fname)]
-            if not len(hit):
+            hit = now.get((provider, fname))
+            if hit is None:
                 cells.append(Cell("—", "hidden"))
                 continue
-            valid, applicable = int(hit["valid"].iloc[0]), int(hit["applicable"].iloc[0])
+            valid, applicable = int(hit["valid"]), int(hit["applicable"])
             keys = (
                 ("class", provider, latest, fname, "valid"),
                 ("class", provider, latest, fname, "applicable"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lp_audit.auditing.cells import Key
 from lp_audit.auditing.config import Suppression
@@ -240,3 +240,15 @@ def score_text(value: float, points: int = 1) -> str:
 
 def pct(x: float) -> str:
     return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f}%"
+
+
+def by_key(frame: Any, *columns: str) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The rows of an audit table as records keyed by ``columns``' values as text (the first
+    row of each key): one pass over the table, where a boolean filter per lookup is a pass each
+    (measured on the examples' report: 0.1 s of lookups)."""
+    if not len(frame):
+        return {}
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for record in frame.to_dict("records"):
+        out.setdefault(tuple(str(record[c]) for c in columns), record)
+    return out

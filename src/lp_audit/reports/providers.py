@@ -15,6 +15,7 @@ from lp_audit.reports.context import (
     Disclosure,
     ProviderPart,
     Table,
+    by_key,
 )
 
 
@@ -23,20 +24,22 @@ def provider_part(
 ) -> ProviderPart:
     name = result.config.provider_name(provider)
     profile = result.profile
-    mine = profile[(profile["provider"] == provider) & (profile["period"] == latest)]
+    mine = by_key(
+        profile[(profile["provider"] == provider) & (profile["period"] == latest)], "field"
+    )
     rows = []
     for f in definition.fields:
-        field_rows = mine[mine["field"] == f.name]
-        if not len(field_rows):
+        record = mine.get((f.name,))
+        if record is None:
             continue
         rows.append(
             (
                 Cell(f.label),
                 *(
-                    policy.count(int(field_rows[c].iloc[0]), ("class", provider, latest, f.name, c))
+                    policy.count(int(record[c]), ("class", provider, latest, f.name, c))
                     for c in PROFILE_CLASSES
                 ),
-                policy.count(int(field_rows["rows"].iloc[0]), ("rows", provider, latest)),
+                policy.count(int(record["rows"]), ("rows", provider, latest)),
             )
         )
     capture = Table(
