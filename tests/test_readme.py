@@ -156,7 +156,9 @@ def test_the_definition_format_block_is_a_definition_that_loads(tmp_path: Path) 
     from lp_audit.definitions import load_definition_file
 
     [block] = [
-        b for b in re.findall(r"```yaml\n(.*?)```", README, flags=re.DOTALL) if "fields:" in b
+        b
+        for b in re.findall(r"```yaml\n(.*?)```", README, flags=re.DOTALL)
+        if "name: example-return" in b
     ]
     path = tmp_path / "example.yaml"
     path.write_text(block, encoding="utf-8")
@@ -167,6 +169,25 @@ def test_the_definition_format_block_is_a_definition_that_loads(tmp_path: Path) 
         "referral-id-unique",
         "possible-double-count",
     ]
+
+
+def test_the_group_rules_example_finds_what_it_shows(tmp_path: Path) -> None:
+    section = README.split("### Rules over a key's rows\n", 1)[1].split("\n### ", 1)[0]
+    definition = re.search(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
+    data = re.search(r"```csv\n(.*?)```", section, flags=re.DOTALL)
+    command = re.search(r"```sh\n(.*?)```", section, flags=re.DOTALL)
+    shown = re.search(r"```text\n(.*?)```", section, flags=re.DOTALL)
+    assert definition and data and command and shown
+    name = definition[1].splitlines()[0].removeprefix("# ")
+    (tmp_path / name).write_text(definition[1], encoding="utf-8")
+    (tmp_path / "episodes.csv").write_text(data[1], encoding="utf-8")
+    words = shlex.split(command[1].strip())
+    assert words[0] == "lp-audit"
+    out = subprocess.run(
+        [sys.executable, "-m", "lp_audit", *words[1:]], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 1, out.stderr
+    assert out.stdout == shown[1]
 
 
 def test_the_json_blocks_show_the_real_shapes(tmp_path: Path) -> None:

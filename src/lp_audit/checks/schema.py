@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from lp_audit.checks.parsing import split_codes
 from lp_audit.definitions import Constraint, Definition, Field, ReturnRule, Rule
+from lp_audit.definitions.conditions import Operand, grouped_parts, own_fields
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,6 +27,7 @@ from lp_audit.checks.functions import (
     modulus11_ok,
     repeated_keys,
 )
+from lp_audit.checks.groups import with_group_values
 from lp_audit.checks.specs import (
     CheckFn,
     CheckSpec,
@@ -246,21 +248,43 @@ class _Builder:
 
     def rule(self, rule: Rule) -> RuleSchema:
         when = rule.when
+        group = rule.group
+        relatives: list[str] = []
+        aggregates: list[Operand] = []
+        for condition in (rule.check, when):
+            if group is not None and condition is not None:
+                more_relatives, more_aggregates = grouped_parts(condition)
+                relatives = list(dict.fromkeys([*relatives, *more_relatives]))
+                aggregates = list(dict.fromkeys([*aggregates, *more_aggregates]))
 
         def passes(frame: pd.DataFrame) -> pd.Series:
             import pandas as pd
 
+            if group is not None:  # the other rows of each row's group, as columns
+                frame = with_group_values(
+                    frame, group, relatives, aggregates, self.context, self.separators
+                )
             # a rule fails where its condition is known to hold and its check known to fail
             failed = truth(rule.check, frame, self.context, self.separators).fails()
             if when is not None:
                 failed &= truth(when, frame, self.context, self.separators).holds()
             return pd.Series(~failed, index=frame.index)
 
-        first = rule.fields[0] if rule.fields else None
+        columns = rule.fields
+        if group is not None:
+            # a finding names (and shows) a value of its own row, not one of another row's
+            own = [*own_fields(rule.check), *(own_fields(when) if when else ())]
+            columns = tuple(dict.fromkeys([*own[:1], *columns]))
+        first = columns[0] if columns else None
         check = self.check(
             passes, "rule-failed", rule.severity, rule.message, field=first, rule=rule.id
         )
-        return RuleSchema(rule.fields, (check,))
+        if group is None:
+            return RuleSchema(columns, (check,))
+        # a group's rows may be anywhere in the return: checked on the whole return, with
+        # the values it compares kept as they are (its key may be kept as a hash)
+        values = tuple(f for f in columns if f not in group.by or f in _compared(rule))
+        return RuleSchema(columns, (check,), "return", values)
 
     def required_when(self, f: Field) -> RuleSchema:
         condition = f.required_when
@@ -329,3 +353,8 @@ def build_schema(definition: Definition, context: Context | None = None) -> Retu
     rules += [builder.rule(r) for r in definition.rules]
     rules += [builder.return_rule(r) for r in definition.return_rules]
     return ReturnSchema(columns, tuple(rules), builder.specs, definition.ref)
+
+
+def _compared(rule: Rule) -> set[str]:
+    """The fields a rule's conditions read (not only group by)."""
+    return set(rule.check.fields()) | (set(rule.when.fields()) if rule.when else set())

@@ -62,8 +62,12 @@ class RuleSchema:
 
     columns: tuple[str, ...]
     checks: tuple[CheckFn, ...]
-    #: "row" rules look at one row at a time; "return" rules (unique keys) at the whole return
+    #: "row" rules look at one row at a time; "return" rules (unique keys, rules over a
+    #: group's rows) at the whole return
     kind: str = "row"
+    #: the columns a "return" rule needs as values, not only as equal or not (a group's
+    #: order and what it compares); the others it may read as hashes
+    values: tuple[str, ...] = ()
 
     @property
     def schema(self) -> pa.DataFrameSchema:

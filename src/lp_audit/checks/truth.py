@@ -8,6 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lp_audit.definitions.conditions import (
+    AGGREGATES,
     AllOf,
     AnyOf,
     Compare,
@@ -15,6 +16,7 @@ from lp_audit.definitions.conditions import (
     FieldTest,
     Not,
     Operand,
+    split_name,
 )
 
 if TYPE_CHECKING:
@@ -76,12 +78,19 @@ def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> tuple[Any, A
         return s, known  # anything else is compared as pandas compares it
     if op.kind == "number":
         return int(op.value), True
-    if op.kind == "years":  # whole years from the first date to the second: an age
+    if op.kind in ("years", "days"):  # whole years (an age), or days, from one date to another
         first = _operand(op.parts[0], frame, context)
         second = _operand(op.parts[1], frame, context)
         if first is None or second is None:
             return None
-        return whole_years(first[0], second[0]), np.logical_and(first[1], second[1])
+        known = np.logical_and(first[1], second[1])
+        if op.kind == "years":
+            return whole_years(first[0], second[0]), known
+        return days_between(first[0], second[0]), known
+    if op.kind in AGGREGATES:  # worked out over each row's group beforehand (checks.groups)
+        if op.value not in frame.columns:
+            return None
+        return _operand(Operand("field", op.value), frame, context)
     if op.kind == "date":
         return np.datetime64(op.value, "D"), True
     # dates as days: no cast of a column to nanoseconds, which would overflow in year 2262
@@ -91,6 +100,21 @@ def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> tuple[Any, A
         return None
     day = context.period.start if op.kind == "period_start" else context.period.end
     return np.datetime64(day, "D"), True
+
+
+def operand_values(op: Operand, frame: pd.DataFrame, context: Context) -> tuple[Any, Any]:
+    """An operand's value in every row and where it is known, as numpy arrays (nothing known
+    where the context lacks it)."""
+    import numpy as np
+
+    n = len(frame)
+    found = _operand(op, frame, context)
+    if found is None:
+        return np.zeros(n), np.zeros(n, dtype=bool)
+    values, known = found
+    if not isinstance(values, np.ndarray) or values.shape != (n,):
+        values = np.full(n, values)
+    return values, _everywhere(np.asarray(known), n)
 
 
 def truth(
@@ -112,7 +136,7 @@ def truth(
             blank = s.isna().to_numpy()
             return Truth(blank if condition.blank else ~blank, everywhere)
         if condition.op == "contains":
-            separator = (separators or {}).get(condition.field, "|")
+            separator = (separators or {}).get(split_name(condition.field)[1], "|")
             tokens = s.str.split(separator, regex=False).explode()
             found = tokens.isin(condition.values).groupby(level=0).any()
             return Truth(found.reindex(frame.index, fill_value=False).to_numpy(bool), everywhere)
@@ -205,6 +229,17 @@ def add_months(dates: Any, months: int) -> np.ndarray:
         "timedelta64[D]"
     )
     return np.where(np.isnat(days), np.datetime64("NaT", "D"), moved)
+
+
+def days_between(start: Any, end: Any) -> np.ndarray:
+    """The days from ``start`` to ``end`` (negative when ``end`` is earlier), as floats: NaN
+    where either is missing."""
+    import numpy as np
+
+    a, b = np.broadcast_arrays(_days(start), _days(end))
+    days: np.ndarray = (b - a).astype("float64")
+    days[np.isnat(a) | np.isnat(b)] = np.nan
+    return days
 
 
 def whole_years(start: Any, end: Any) -> np.ndarray:

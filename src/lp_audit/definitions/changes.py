@@ -95,7 +95,8 @@ def apply_changes(
             continue
         check = rule.check.renamed(renames)
         when = rule.when.renamed(renames) if rule.when else None
-        rules.append(replace(rule, check=check, when=when))
+        group = rule.group.renamed(renames) if rule.group else None
+        rules.append(replace(rule, check=check, when=when, group=group))
     known_ids = {r.id for r in base.rules}
     for rule_id in removed_rules - known_ids:
         parser.problem(("changes", "remove_rules"), f"{base.ref} has no rule {rule_id!r}")

@@ -13,8 +13,13 @@ A condition is one of::
     {all: [C, ...]}   {any: [C, ...]}   {not: C}
 
 ``compare`` operands are field names, ``period.start``, ``period.end``, ``today``, dates
-(``2015-04-01``), whole numbers, or ``years(A, B)``: the whole years from date A to date B (an
-age at a date, for A a date of birth). A shift in months or years is calendar arithmetic: a
+(``2015-04-01``), whole numbers, ``years(A, B)``: the whole years from date A to date B (an
+age at a date, for A a date of birth), or ``days(A, B)``: the days from date A to date B.
+
+In a rule over a key's rows (a rule with ``group``), a field may be read from another row of
+the same group, in its order: ``previous.F``, ``next.F``, ``first.F``, ``last.F`` (in a
+``compare`` or a field test), and a compare may use the group's ``count()``, ``sum(X)``,
+``min(X)`` or ``max(X)``, where X is a field or ``days(A, B)``. A shift in months or years is calendar arithmetic: a
 day past the end of the month it lands in is that month's last day (2024-01-31 + 1 month is
 2024-02-29). ``OP`` is one of ``< <= > >= == !=``. The text is matched against regular
 expressions and never executed.
@@ -39,7 +44,20 @@ FieldOp = Literal[
     "in_codes_of",
 ]
 CompareOp = Literal["<", "<=", ">", ">=", "==", "!="]
-OperandKind = Literal["field", "period_start", "period_end", "today", "number", "date", "years"]
+OperandKind = Literal[
+    "field",
+    "period_start",
+    "period_end",
+    "today",
+    "number",
+    "date",
+    "years",
+    "days",
+    "count",
+    "sum",
+    "min",
+    "max",
+]
 ShiftUnit = Literal["days", "months"]
 
 FIELD_OPS: tuple[FieldOp, ...] = get_args(FieldOp)
@@ -51,12 +69,41 @@ SPECIAL_OPERANDS: dict[str, OperandKind] = {
     "today": "today",
 }
 _SIMPLE = r"[A-Za-z_][\w.]*|\d{4}-\d{2}-\d{2}|\d+"
-_OPERAND = rf"years\(\s*(?:{_SIMPLE})\s*,\s*(?:{_SIMPLE})\s*\)|{_SIMPLE}"
+_PAIR = rf"(?:years|days)\(\s*(?:{_SIMPLE})\s*,\s*(?:{_SIMPLE})\s*\)"
+_OPERAND = rf"(?:sum|min|max)\(\s*(?:{_PAIR}|{_SIMPLE})\s*\)|count\(\s*\)|{_PAIR}|{_SIMPLE}"
 _COMPARE_RE = re.compile(
     rf"^\s*(?P<left>{_OPERAND})\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<right>{_OPERAND})"
     r"(?:\s*(?P<sign>[+-])\s*(?P<count>\d+)\s*(?P<unit>days?|weeks?|months?|years?))?\s*$"
 )
-_YEARS_RE = re.compile(rf"^years\(\s*(?P<a>{_SIMPLE})\s*,\s*(?P<b>{_SIMPLE})\s*\)$")
+_PAIR_RE = re.compile(rf"^(?P<kind>years|days)\(\s*(?P<a>{_SIMPLE})\s*,\s*(?P<b>{_SIMPLE})\s*\)$")
+_AGGREGATE_RE = re.compile(r"^(?P<kind>sum|min|max|count)\(\s*(?P<inner>.*?)\s*\)$")
+#: where another row of the same group is read from: ``previous.F`` is F on the row before
+RELATIVES = ("previous", "next", "first", "last")
+#: what a group's rows add up to, in a compare of a rule with ``group``
+AGGREGATES: tuple[OperandKind, ...] = ("count", "sum", "min", "max")
+
+
+def split_name(name: str) -> tuple[str | None, str]:
+    """``previous.end_date`` as ``("previous", "end_date")``; a plain field name as
+    ``(None, name)``. Field names have no dots, so nothing else reads as a relative."""
+    head, dot, rest = name.partition(".")
+    if dot and head in RELATIVES:
+        return head, rest
+    return None, name
+
+
+def _relative_words(name: str, labels: Mapping[str, str]) -> str:
+    relative, base = split_name(name)
+    label = labels.get(base, base)
+    if relative is None:
+        return label
+    return (
+        f"{label} of the {relative} row"
+        if relative in ("first", "last")
+        else (f"{label} on the {relative} row")
+    )
+
+
 _NUMBER_WORDS = {
     "<": "less than",
     "<=": "at most",
@@ -84,25 +131,46 @@ class Operand:
     parts: tuple[Operand, ...] = ()
 
     def fields(self) -> tuple[str, ...]:
+        """The fields it reads (``end_date`` for ``previous.end_date``)."""
+        if self.kind == "field":
+            return (split_name(self.value)[1],)
+        return tuple(f for part in self.parts for f in part.fields())
+
+    def names(self) -> tuple[str, ...]:
+        """The fields as written, relatives included (``previous.end_date``)."""
         if self.kind == "field":
             return (self.value,)
-        return tuple(f for part in self.parts for f in part.fields())
+        return tuple(n for part in self.parts for n in part.names())
+
+    def grouped(self) -> bool:
+        """Whether it needs the rows of a group: a relative or an aggregate."""
+        if self.kind in AGGREGATES:
+            return True
+        return any(split_name(n)[0] is not None for n in self.names())
 
     def renamed(self, mapping: Mapping[str, str]) -> Operand:
         if self.kind == "field":
-            return Operand("field", mapping.get(self.value, self.value))
+            relative, base = split_name(self.value)
+            new = mapping.get(base, base)
+            return Operand("field", f"{relative}.{new}" if relative else new)
         if self.parts:
-            parts = tuple(p.renamed(mapping) for p in self.parts)
-            return Operand(self.kind, f"years({parts[0].value}, {parts[1].value})", parts)
+            return _composite(self.kind, tuple(p.renamed(mapping) for p in self.parts))
         return self
 
     def describe(self, labels: Mapping[str, str]) -> str:
         """Plain-English name of the operand, using field labels."""
         if self.kind == "field":
-            return labels.get(self.value, self.value)
-        if self.kind == "years":
+            return _relative_words(self.value, labels)
+        if self.kind in ("years", "days"):
             start, end = (p.describe(labels) for p in self.parts)
-            return f"the whole years from {start} to {end}"
+            whole = "whole years" if self.kind == "years" else "days"
+            return f"the {whole} from {start} to {end}"
+        if self.kind == "count":
+            return "the number of rows of the group"
+        if self.kind in ("sum", "min", "max"):
+            inner = self.parts[0].describe(labels)
+            word = {"sum": "total", "min": "smallest", "max": "largest"}[self.kind]
+            return f"the {word} of {inner} over the group's rows"
         return {
             "period_start": "the start of the return period",
             "period_end": "the end of the return period",
@@ -125,14 +193,18 @@ class FieldTest:
     of: str | None = None
 
     def fields(self) -> tuple[str, ...]:
-        return (self.field,)
+        """The field it reads (``placement`` for ``previous.placement``)."""
+        return (split_name(self.field)[1],)
 
     def renamed(self, mapping: Mapping[str, str]) -> FieldTest:
         of = mapping.get(self.of, self.of) if self.of is not None else None
-        return FieldTest(mapping.get(self.field, self.field), self.op, self.values, self.blank, of)
+        relative, base = split_name(self.field)
+        new = mapping.get(base, base)
+        name = f"{relative}.{new}" if relative else new
+        return FieldTest(name, self.op, self.values, self.blank, of)
 
     def describe(self, labels: Mapping[str, str]) -> str:
-        name = labels.get(self.field, self.field)
+        name = _relative_words(self.field, labels)
         if self.op == "blank":
             return f"{name} is {'blank' if self.blank else 'filled in'}"
         if self.op == "length":
@@ -242,6 +314,55 @@ class Not:
 Condition = FieldTest | Compare | AllOf | AnyOf | Not
 
 
+def field_tests(condition: Condition) -> list[FieldTest]:
+    """Every field test in ``condition``, in order."""
+    if isinstance(condition, FieldTest):
+        return [condition]
+    if isinstance(condition, AllOf | AnyOf):
+        return [t for c in condition.conditions for t in field_tests(c)]
+    if isinstance(condition, Not):
+        return field_tests(condition.condition)
+    return []
+
+
+def compares(condition: Condition) -> list[Compare]:
+    """Every compare in ``condition``, in order."""
+    if isinstance(condition, Compare):
+        return [condition]
+    if isinstance(condition, AllOf | AnyOf):
+        return [t for c in condition.conditions for t in compares(c)]
+    if isinstance(condition, Not):
+        return compares(condition.condition)
+    return []
+
+
+def own_fields(condition: Condition) -> list[str]:
+    """The fields ``condition`` reads from the row itself (not ``previous.F``), in order."""
+    names: list[str] = []
+    if isinstance(condition, FieldTest):
+        names.append(condition.field)
+    elif isinstance(condition, Compare):
+        names += [*condition.left.names(), *condition.right.names()]
+    elif isinstance(condition, AllOf | AnyOf):
+        names += [n for c in condition.conditions for n in own_fields(c)]
+    elif isinstance(condition, Not):
+        names += own_fields(condition.condition)
+    return list(dict.fromkeys(n for n in names if split_name(n)[0] is None))
+
+
+def grouped_parts(condition: Condition) -> tuple[list[str], list[Operand]]:
+    """What ``condition`` reads from other rows of a group: the relatives (``previous.F``,
+    as written) and the aggregates (``sum(F)``), each once, in order."""
+    relatives = [t.field for t in field_tests(condition) if split_name(t.field)[0]]
+    aggregates: list[Operand] = []
+    for comp in compares(condition):
+        for operand in (comp.left, comp.right):
+            if operand.kind in AGGREGATES:
+                aggregates.append(operand)
+            relatives += [n for n in operand.names() if split_name(n)[0]]
+    return list(dict.fromkeys(relatives)), list(dict.fromkeys(aggregates))
+
+
 def with_codes(condition: Condition, codes: Mapping[str, tuple[str, ...]]) -> Condition:
     """``condition`` with each ``in_codes_of`` test given the codes of the field it names."""
     if isinstance(condition, FieldTest):
@@ -259,13 +380,25 @@ def with_codes(condition: Condition, codes: Mapping[str, tuple[str, ...]]) -> Co
     return condition
 
 
+def _composite(kind: OperandKind, parts: tuple[Operand, ...]) -> Operand:
+    """An operand made of others, its value the canonical text (``sum(days(a, b))``): the
+    name of the column a group's values are kept in."""
+    inner = ", ".join(p.value for p in parts)
+    return Operand(kind, f"{kind}({inner})", parts)
+
+
 def parse_operand(text: str) -> Operand:
     """Turn one side of a ``compare`` expression into an operand."""
     text = text.strip()
-    years = _YEARS_RE.match(text)
-    if years:
-        parts = (parse_operand(years["a"]), parse_operand(years["b"]))
-        return Operand("years", f"years({parts[0].value}, {parts[1].value})", parts)
+    pair = _PAIR_RE.match(text)
+    if pair:
+        parts = (parse_operand(pair["a"]), parse_operand(pair["b"]))
+        return _composite(pair["kind"], parts)  # type: ignore[arg-type]
+    aggregate = _AGGREGATE_RE.match(text)
+    if aggregate:
+        if aggregate["kind"] == "count":
+            return Operand("count", "count()")
+        return _composite(aggregate["kind"], (parse_operand(aggregate["inner"]),))  # type: ignore[arg-type]
     if text in SPECIAL_OPERANDS:
         return Operand(SPECIAL_OPERANDS[text], text)
     if text.isdigit():
@@ -292,8 +425,10 @@ def parse_compare(text: str) -> Compare:
         raise ValueError(
             f"cannot read the comparison {text!r}: write it as "
             "'field_a <= field_b' (or a date such as 2015-04-01, period.start, today, a whole "
-            "number, or years(date_of_birth, referral_date) for an age), optionally followed "
-            "by '+ 14 days' (or weeks, months, years)"
+            "number, years(date_of_birth, referral_date) for an age, days(start_date, "
+            "end_date); in a rule with a group, previous.F, next.F, first.F, last.F, count(), "
+            "sum(F), min(F), max(F) or sum(days(A, B))), optionally followed by '+ 14 days' "
+            "(or weeks, months, years)"
         )
     count = int(match["count"] or 0) * (-1 if match["sign"] == "-" else 1)
     unit = (match["unit"] or "days").rstrip("s")

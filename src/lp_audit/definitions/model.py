@@ -185,8 +185,30 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Group:
+    """The rows a rule looks at together: rows with the same values of ``by`` (a child's
+    episodes), in the order of ``order`` (then of the file, for ties)."""
+
+    by: tuple[str, ...]
+    order: tuple[str, ...] = ()
+
+    def renamed(self, mapping: Mapping[str, str]) -> Group:
+        return Group(
+            tuple(mapping.get(n, n) for n in self.by),
+            tuple(mapping.get(n, n) for n in self.order),
+        )
+
+    def describe(self, labels: Mapping[str, str]) -> str:
+        by = ", ".join(labels.get(n, n) for n in self.by)
+        order = ", ".join(labels.get(n, n) for n in self.order)
+        return f"rows with the same {by}" + (f", in order of {order}" if order else "")
+
+
+@dataclass(frozen=True)
 class Rule:
-    """A cross-field rule: where ``when`` holds (or always), ``check`` must hold."""
+    """A cross-field rule: where ``when`` holds (or always), ``check`` must hold. With
+    ``group``, the conditions may read other rows of the row's group (``previous.F``) and
+    what the group adds up to (``sum(F)``)."""
 
     id: str
     severity: Severity
@@ -195,11 +217,15 @@ class Rule:
     when: Condition | None = None
     tolerance: Tolerance | None = None
     line: int | None = field(default=None, compare=False)
+    group: Group | None = None
 
     @property
     def fields(self) -> tuple[str, ...]:
-        """Fields the rule involves, in order of first mention, without repeats."""
+        """Fields the rule involves, in order of first mention, without repeats: those of
+        its conditions, then its group's."""
         names = self.check.fields() + (self.when.fields() if self.when else ())
+        if self.group is not None:
+            names += self.group.by + self.group.order
         return tuple(dict.fromkeys(names))
 
 

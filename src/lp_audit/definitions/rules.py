@@ -20,6 +20,7 @@ from lp_audit.definitions.model import (
     ID_RE,
     METRIC_KINDS,
     Continuity,
+    Group,
     Limit,
     Metric,
     ReturnRule,
@@ -56,6 +57,18 @@ class RuleParser(ParserBase):
             inner = self.condition(value["not"], (*path, "not"))
             return Not(inner) if inner is not None else None
         if "compare" in value:
+            if (
+                isinstance(value["compare"], str)
+                and len(value) > 1
+                and value["compare"].count("(") > value["compare"].count(")")
+            ):
+                # {compare: days(a, b) <= 3}: YAML split the mapping at the comma
+                self.problem(
+                    (*path, "compare"),
+                    "the comparison was cut at a comma: in a {...} mapping, quote it, as in "
+                    '{compare: "days(start_date, end_date) <= 3"}',
+                )
+                return None
             self.mapping(value, path, ("compare",))
             if not isinstance(value["compare"], str):
                 self.problem((*path, "compare"), "compare takes text such as 'a_date <= b_date'")
@@ -132,7 +145,22 @@ class RuleParser(ParserBase):
             self.problem(where, "the warning tolerance is above the error tolerance: swap them")
         return Tolerance(warning, error) if limits else None
 
-    RULE_KEYS = ("id", "severity", "message", "check", "when", "tolerance")
+    RULE_KEYS = ("id", "severity", "message", "check", "when", "tolerance", "group")
+
+    def group(self, value: Any, path: Path_) -> Group | None:
+        """``group: {by: child_id, order: start_date}`` (either may be a list of fields)."""
+        data = self.mapping(value, path, ("by", "order"))
+        if data is None:
+            return None
+        by = self.text_list(data, "by", path)
+        if not by:
+            self.problem(
+                path,
+                "a group needs 'by': the field(s) whose rows go together, e.g. "
+                "{by: child_id, order: start_date}",
+            )
+            return None
+        return Group(by, self.text_list(data, "order", path))
 
     def length(self, fname: str, value: Any, path: Path_) -> FieldTest | None:
         """``length: 6`` (exactly), or ``length: {min: 2, max: 4}`` (either may be left out)."""
@@ -179,13 +207,20 @@ class RuleParser(ParserBase):
             return None
         check = self.condition(data["check"], (*path, "check"))
         when = self.condition(data["when"], (*path, "when")) if "when" in data else None
+        group = self.group(data["group"], (*path, "group")) if "group" in data else None
         if rule_id is not None and not ID_RE.match(rule_id):
             self.problem(
                 (*path, "id"),
                 f"{rule_id!r} cannot be a rule id: it is letters, digits, '-', '_' or '.', "
                 "starting with a letter or digit (as specifications number them: 178, R-12)",
             )
-        if rule_id is None or message is None or check is None or ("when" in data and when is None):
+        if (
+            rule_id is None
+            or message is None
+            or check is None
+            or ("when" in data and when is None)
+            or ("group" in data and group is None)
+        ):
             return None
         return Rule(
             rule_id,
@@ -195,6 +230,7 @@ class RuleParser(ParserBase):
             when,
             tolerance=self.tolerance(data, path),
             line=self.located.line(path),
+            group=group,
         )
 
     METRIC_KEYS = ("id", "label", "kind", "description", "where", "of", "field", "from", "to")

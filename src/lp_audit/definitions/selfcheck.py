@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 
 from lp_audit.definitions.conditions import (
     TEXT_OPS,
-    AllOf,
-    AnyOf,
-    Compare,
     Condition,
-    FieldTest,
-    Not,
+    Operand,
+    compares,
+    field_tests,
+    grouped_parts,
+    split_name,
 )
 from lp_audit.definitions.model import (
     Definition,
     Field,
+    Group,
     header_key,
 )
 from lp_audit.definitions.reader import ParserBase
@@ -55,7 +57,7 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
                     f"{where}: refers to a field {name!r} that does not exist{suggestion}",
                     line=line,
                 )
-        for test in _field_tests(cond):
+        for test in field_tests(cond):
             if test.op == "in_codes_of":
                 source = fields.get(test.of or "")
                 if source is None or not source.is_coded:
@@ -66,7 +68,7 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
                         line=line,
                     )
                 continue
-            target = fields.get(test.field)
+            target = fields.get(split_name(test.field)[1])
             if target is not None and test.op in TEXT_OPS and target.type not in ("text", "code"):
                 parser.problem(
                     (),
@@ -82,63 +84,82 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
                     parser.problem(
                         (), f"{where}: {value!r} is not a code of {test.field}", line=line
                     )
-        for comp in _compares(cond):
-            for age in (o for o in (comp.left, comp.right) if o.kind == "years"):
-                for part in age.parts:
-                    if part.kind == "number" or (
-                        part.kind == "field"
-                        and part.value in fields
-                        and fields[part.value].type != "date"
-                    ):
-                        parser.problem(
-                            (),
-                            f"{where}: {age.value} counts the years between two dates, and "
-                            f"{part.value!r} is not a date (give a date field, period.start, "
-                            "period.end, today or a date such as 2015-04-01)",
-                            line=line,
-                        )
-            kinds = {
-                fields[o.value].type if o.value in fields else None
-                for o in (comp.left, comp.right)
-                if o.kind == "field"
-            }
-            specials = {o.kind for o in (comp.left, comp.right) if o.kind != "field"}
-            numeric = kinds <= {"integer", "decimal", None} and specials <= {"number", "years"}
-            dated = kinds <= {"date", None} and specials <= {
-                "period_start",
-                "period_end",
-                "today",
-                "date",
-            }
-            textual = (
-                kinds <= {"text", "code", None}
-                and not specials
-                and comp.op in ("==", "!=")
-                and not comp.shift
-            )
+        for comp in compares(cond):
+            for operand in (comp.left, comp.right):
+                for problem in _operand_problems(operand, type_of):
+                    parser.problem((), f"{where}: {problem}", line=line)
+            types = {type_of(o) for o in (comp.left, comp.right)}
+            numeric = types <= {"number", None}
+            dated = types <= {"date", None}
+            textual = types <= {"text", None} and comp.op in ("==", "!=") and not comp.shift
             if not (numeric or dated or textual) or (comp.shift and not dated):
                 parser.problem(
                     (),
                     f"{where}: cannot compare {comp.describe(definition.labels())}: a compare "
-                    "takes two numbers (years(A, B), the whole years between two dates, is a "
-                    "number), two dates (period.start, period.end, today and YYYY-MM-DD are "
-                    "dates; '+ N days', weeks, months or years shifts the second), or two text "
-                    "or code fields with == or != "
-                    f"(here: {', '.join(sorted(str(k) for k in kinds | specials))})",
+                    "takes two numbers (years(A, B) and days(A, B) between two dates, count(), "
+                    "sum(...) are numbers), two dates (period.start, period.end, today and "
+                    "YYYY-MM-DD are dates; '+ N days', weeks, months or years shifts the second), "
+                    "or two text or code fields with == or != "
+                    f"(here: {', '.join(sorted(str(t) for t in types))})",
                     line=line,
                 )
+
+    def type_of(operand: Operand) -> str | None:
+        """What an operand is: a number, a date, text; None for a field that does not exist
+        (reported on its own)."""
+        if operand.kind == "field":
+            target = fields.get(split_name(operand.value)[1])
+            if target is None:
+                return None
+            return _TYPE_WORDS.get(target.type, target.type)
+        if operand.kind in ("min", "max"):
+            return type_of(operand.parts[0])
+        return _OPERAND_TYPES[operand.kind]
+
+    def check_grouping(
+        rule_group: Group | None, cond: Condition, where: str, line: int | None
+    ) -> None:
+        relatives, aggregates = grouped_parts(cond)
+        used = [*relatives, *(a.value for a in aggregates)]
+        if not used:
+            return
+        if rule_group is None:
+            parser.problem(
+                (),
+                f"{where}: {used[0]} reads the other rows of a group, which only a rule with "
+                "a group has: add group: {by: [the key field], order: [a date field]}",
+                line=line,
+            )
+        elif relatives and not rule_group.order:
+            parser.problem(
+                (),
+                f"{where}: {relatives[0]} is a row before or after in the group's order: give "
+                "the group an order, e.g. group: {by: child_id, order: start_date}",
+                line=line,
+            )
 
     for f in definition.fields:
         if f.required_when is not None:
             check_condition(f.required_when, f"fields.{f.name}.required_when", f.line)
+            check_grouping(None, f.required_when, f"fields.{f.name}.required_when", f.line)
     ids: set[str] = set()
     for rule in definition.rules:
         if rule.id in ids:
             parser.problem((), f"rules.{rule.id}: the rule id is used twice", line=rule.line)
         ids.add(rule.id)
         check_condition(rule.check, f"rules.{rule.id}.check", rule.line)
+        check_grouping(rule.group, rule.check, f"rules.{rule.id}.check", rule.line)
         if rule.when is not None:
             check_condition(rule.when, f"rules.{rule.id}.when", rule.line)
+            check_grouping(rule.group, rule.when, f"rules.{rule.id}.when", rule.line)
+        if rule.group is not None:
+            for name in (*rule.group.by, *rule.group.order):
+                if name not in fields:
+                    parser.problem(
+                        (),
+                        f"rules.{rule.id}.group: refers to a field {name!r} that does not exist",
+                        line=rule.line,
+                    )
     for metric in definition.metrics:
         where = f"metrics.{metric.id}"
         for name in metric.fields:
@@ -149,6 +170,7 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
         for cond in (metric.where, metric.of):
             if cond is not None:
                 check_condition(cond, where, metric.line)
+                check_grouping(None, cond, where, metric.line)
         if metric.field in fields and fields[metric.field].type not in ("integer", "decimal"):
             parser.problem(
                 (),
@@ -163,6 +185,7 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
         for name in (c.id_field, *c.same, *c.open_when.fields()):
             if name not in fields:
                 parser.problem((), f"continuity: refers to a field {name!r} that does not exist")
+        check_grouping(None, c.open_when, "continuity.open_when", None)
     for rrule in definition.return_rules:
         if rrule.id in ids:
             parser.problem(
@@ -178,21 +201,46 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
                 )
 
 
-def _field_tests(cond: Condition) -> list[FieldTest]:
-    if isinstance(cond, FieldTest):
-        return [cond]
-    if isinstance(cond, AllOf | AnyOf):
-        return [t for c in cond.conditions for t in _field_tests(c)]
-    if isinstance(cond, Not):
-        return _field_tests(cond.condition)
-    return []
+_TYPE_WORDS = {"integer": "number", "decimal": "number", "code": "text"}
+_OPERAND_TYPES: dict[str, str] = {
+    "number": "number",
+    "years": "number",
+    "days": "number",
+    "count": "number",
+    "sum": "number",
+    "date": "date",
+    "period_start": "date",
+    "period_end": "date",
+    "today": "date",
+}
 
 
-def _compares(cond: Condition) -> list[Compare]:
-    if isinstance(cond, Compare):
-        return [cond]
-    if isinstance(cond, AllOf | AnyOf):
-        return [t for c in cond.conditions for t in _compares(c)]
-    if isinstance(cond, Not):
-        return _compares(cond.condition)
-    return []
+def _operand_problems(operand: Operand, type_of: Callable[[Operand], str | None]) -> list[str]:
+    """What is wrong inside one side of a compare: the dates of years() and days(), what
+    sum(), min() and max() add up."""
+    problems = []
+    if operand.kind in ("years", "days"):
+        for part in operand.parts:
+            if type_of(part) not in ("date", None):
+                problems.append(
+                    f"{operand.value} counts the {'years' if operand.kind == 'years' else 'days'} "
+                    f"between two dates, and {part.value!r} is not a date (give a date field, "
+                    "period.start, period.end, today or a date such as 2015-04-01)"
+                )
+    if operand.kind in ("sum", "min", "max"):
+        inner = operand.parts[0]
+        wanted = ("number",) if operand.kind == "sum" else ("number", "date")
+        if inner.grouped() or inner.kind not in ("field", "years", "days"):
+            problems.append(
+                f"{operand.value}: {operand.kind}() takes a field, or days(A, B) or years(A, B) "
+                "of each row"
+            )
+        elif type_of(inner) not in (*wanted, None):
+            problems.append(
+                f"{operand.value}: {operand.kind}() needs "
+                + ("numbers" if operand.kind == "sum" else "numbers or dates")
+                + f", and {inner.value!r} is not"
+            )
+        else:
+            problems += _operand_problems(inner, type_of)
+    return problems

@@ -123,7 +123,12 @@ def build_dictionary(definition: Definition) -> DictionaryContext:
                 f.sensitive,
             )
         )
-    all_rules = [f"{r.message} ({r.id}, {r.severity})" for r in definition.rules]
+    all_rules = [
+        f"{r.message} ({r.id}, {r.severity}"
+        + (f"; checked over {r.group.describe(labels)}" if r.group else "")
+        + ")"
+        for r in definition.rules
+    ]
     all_rules += [f"{r.message} ({r.id}, {r.severity})" for r in definition.return_rules]
     return DictionaryContext(
         title=definition.title,
