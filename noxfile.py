@@ -47,11 +47,13 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks as whole processes; writes benchmarks/RESULTS.md (not run in CI): validate
-    against peers (arguments go to run.py), what a report adds, and an audit at scale."""
+    against peers (arguments go to run.py), what a report adds, an audit at scale, and rules
+    over a key's rows on a million rows."""
     session.install(".", "pointblank", "polars", "frictionless")
     session.run("python", "benchmarks/run.py", *session.posargs)
     session.run("python", "benchmarks/report.py")
     session.run("python", "benchmarks/scale.py")
+    session.run("python", "benchmarks/rules.py")
 
 
 @nox.session
