@@ -87,6 +87,14 @@ def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> tuple[Any, A
         if op.kind == "years":
             return whole_years(first[0], second[0]), known
         return days_between(first[0], second[0]), known
+    if op.kind == "lookup":  # the table's value for the row's value, as text
+        inner = _operand(op.parts[0], frame, context)
+        if inner is None:
+            return None
+        values, known = inner
+        keys = pd.Series(np.broadcast_to(values, (len(frame),)), dtype=object)
+        found = keys.map(dict(op.table)).to_numpy(dtype=object)
+        return found, np.logical_and(known, pd.notna(found))
     if op.kind in AGGREGATES:  # worked out over each row's group beforehand (checks.groups)
         if op.value not in frame.columns:
             return None

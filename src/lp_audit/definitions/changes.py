@@ -145,6 +145,8 @@ def apply_changes(
         metrics=tuple(m.renamed(renames) for m in base.metrics) + head.metrics,
         continuity=head.continuity or continuity,
         references=tuple(sorted(set(base.references) | set(head.references))),
+        # a version may give a lookup of the same name a new table
+        lookups=tuple({lookup.name: lookup for lookup in (*base.lookups, *head.lookups)}.values()),
     )
 
 

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from typing import Literal, get_args
 
 FieldOp = Literal[
@@ -57,6 +58,7 @@ OperandKind = Literal[
     "sum",
     "min",
     "max",
+    "lookup",
 ]
 ShiftUnit = Literal["days", "months"]
 
@@ -70,13 +72,19 @@ SPECIAL_OPERANDS: dict[str, OperandKind] = {
 }
 _SIMPLE = r"[A-Za-z_][\w.]*|\d{4}-\d{2}-\d{2}|\d+"
 _PAIR = rf"(?:years|days)\(\s*(?:{_SIMPLE})\s*,\s*(?:{_SIMPLE})\s*\)"
-_OPERAND = rf"(?:sum|min|max)\(\s*(?:{_PAIR}|{_SIMPLE})\s*\)|count\(\s*\)|{_PAIR}|{_SIMPLE}"
+_OPERAND = (
+    rf"(?:sum|min|max)\(\s*(?:{_PAIR}|{_SIMPLE})\s*\)|count\(\s*\)|{_PAIR}"
+    rf"|[A-Za-z_]\w*\(\s*(?:{_SIMPLE})\s*\)|{_SIMPLE}"
+)
 _COMPARE_RE = re.compile(
     rf"^\s*(?P<left>{_OPERAND})\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<right>{_OPERAND})"
     r"(?:\s*(?P<sign>[+-])\s*(?P<count>\d+)\s*(?P<unit>days?|weeks?|months?|years?))?\s*$"
 )
 _PAIR_RE = re.compile(rf"^(?P<kind>years|days)\(\s*(?P<a>{_SIMPLE})\s*,\s*(?P<b>{_SIMPLE})\s*\)$")
 _AGGREGATE_RE = re.compile(r"^(?P<kind>sum|min|max|count)\(\s*(?P<inner>.*?)\s*\)$")
+_LOOKUP_RE = re.compile(rf"^(?P<name>[A-Za-z_]\w*)\(\s*(?P<inner>{_SIMPLE})\s*\)$")
+#: the words of compares that look like a function: no lookup may be named so
+RESERVED_FUNCTIONS = ("count", "sum", "min", "max", "years", "days")
 #: where another row of the same group is read from: ``previous.F`` is F on the row before
 RELATIVES = ("previous", "next", "first", "last")
 #: what a group's rows add up to, in a compare of a rule with ``group``
@@ -129,6 +137,14 @@ class Operand:
     kind: OperandKind
     value: str
     parts: tuple[Operand, ...] = ()
+    #: for a lookup, the table's (key, value) rows (filled in once the whole definition is
+    #: read, see :func:`with_codes`)
+    table: tuple[tuple[str, str], ...] = dataclass_field(default=(), repr=False, compare=False)
+
+    @property
+    def function(self) -> str:
+        """A lookup's name (``la_of_district`` in ``la_of_district(home_district)``)."""
+        return self.value.split("(", 1)[0]
 
     def fields(self) -> tuple[str, ...]:
         """The fields it reads (``end_date`` for ``previous.end_date``)."""
@@ -153,6 +169,9 @@ class Operand:
             relative, base = split_name(self.value)
             new = mapping.get(base, base)
             return Operand("field", f"{relative}.{new}" if relative else new)
+        if self.kind == "lookup":
+            inner = self.parts[0].renamed(mapping)
+            return Operand("lookup", f"{self.function}({inner.value})", (inner,), self.table)
         if self.parts:
             return _composite(self.kind, tuple(p.renamed(mapping) for p in self.parts))
         return self
@@ -167,6 +186,8 @@ class Operand:
             return f"the {whole} from {start} to {end}"
         if self.kind == "count":
             return "the number of rows of the group"
+        if self.kind == "lookup":
+            return f"{self.function} of {self.parts[0].describe(labels)}"
         if self.kind in ("sum", "min", "max"):
             inner = self.parts[0].describe(labels)
             word = {"sum": "total", "min": "smallest", "max": "largest"}[self.kind]
@@ -363,21 +384,42 @@ def grouped_parts(condition: Condition) -> tuple[list[str], list[Operand]]:
     return list(dict.fromkeys(relatives)), list(dict.fromkeys(aggregates))
 
 
-def with_codes(condition: Condition, codes: Mapping[str, tuple[str, ...]]) -> Condition:
-    """``condition`` with each ``in_codes_of`` test given the codes of the field it names."""
+def with_codes(
+    condition: Condition,
+    codes: Mapping[str, tuple[str, ...]],
+    tables: Mapping[str, tuple[tuple[str, str], ...]] | None = None,
+) -> Condition:
+    """``condition`` with each ``in_codes_of`` test given the codes of the field it names,
+    and each lookup its table."""
     if isinstance(condition, FieldTest):
         if condition.op == "in_codes_of" and condition.of is not None:
             return FieldTest(
                 condition.field, "in_codes_of", codes.get(condition.of, ()), of=condition.of
             )
         return condition
+    if isinstance(condition, Compare):
+        if tables is None:
+            return condition
+        return replace(
+            condition,
+            left=_with_table(condition.left, tables),
+            right=_with_table(condition.right, tables),
+        )
     if isinstance(condition, AllOf):
-        return AllOf(tuple(with_codes(c, codes) for c in condition.conditions))
+        return AllOf(tuple(with_codes(c, codes, tables) for c in condition.conditions))
     if isinstance(condition, AnyOf):
-        return AnyOf(tuple(with_codes(c, codes) for c in condition.conditions))
+        return AnyOf(tuple(with_codes(c, codes, tables) for c in condition.conditions))
     if isinstance(condition, Not):
-        return Not(with_codes(condition.condition, codes))
+        return Not(with_codes(condition.condition, codes, tables))
     return condition
+
+
+def _with_table(operand: Operand, tables: Mapping[str, tuple[tuple[str, str], ...]]) -> Operand:
+    if operand.kind == "lookup":
+        return replace(operand, table=tables.get(operand.function, ()))
+    if operand.parts:
+        return replace(operand, parts=tuple(_with_table(p, tables) for p in operand.parts))
+    return operand
 
 
 def _composite(kind: OperandKind, parts: tuple[Operand, ...]) -> Operand:
@@ -399,6 +441,10 @@ def parse_operand(text: str) -> Operand:
         if aggregate["kind"] == "count":
             return Operand("count", "count()")
         return _composite(aggregate["kind"], (parse_operand(aggregate["inner"]),))  # type: ignore[arg-type]
+    lookup = _LOOKUP_RE.match(text)
+    if lookup:
+        inner = parse_operand(lookup["inner"])
+        return Operand("lookup", f"{lookup['name']}({inner.value})", (inner,))
     if text in SPECIAL_OPERANDS:
         return Operand(SPECIAL_OPERANDS[text], text)
     if text.isdigit():

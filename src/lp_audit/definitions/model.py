@@ -298,6 +298,21 @@ class Continuity:
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """A table beside the definition (a CSV file) that rules look values up in:
+    ``NAME(field)`` in a compare is the ``value`` column of the row whose ``key`` column
+    holds the field's value (a postcode district's local authority)."""
+
+    name: str
+    file: str
+    key: str
+    value: str
+    #: the table's (key, value) rows, read with the definition
+    table: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Definition:
     """A versioned data definition for one kind of return."""
 
@@ -322,8 +337,10 @@ class Definition:
     continuity: Continuity | None = None
     extends: str | None = None
     source: str | None = field(default=None, compare=False)
-    #: the reference files it reads (code lists), relative to it, each with its SHA-256
+    #: the reference files it reads (code lists, lookups), relative to it, each with its
+    #: SHA-256
     references: tuple[tuple[str, str], ...] = ()
+    lookups: tuple[Lookup, ...] = ()
 
     @property
     def ref(self) -> str:

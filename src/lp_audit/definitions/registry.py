@@ -119,15 +119,16 @@ def _load_definition_file(path: Path, _chain: tuple[str, ...]) -> Definition:
 
 def _with_codes(definition: Definition) -> Definition:
     """Every ``in_codes_of`` test of the definition given the codes of the field it names (a
-    field of the whole definition, its base's included)."""
+    field of the whole definition, its base's included), and every lookup its table."""
     from dataclasses import replace
 
     from lp_audit.definitions.conditions import with_codes
 
     codes = {f.name: tuple(c.value for c in f.codes) for f in definition.fields}
+    tables = {lookup.name: lookup.table for lookup in definition.lookups}
 
     def fill(condition: Any) -> Any:
-        return with_codes(condition, codes) if condition is not None else None
+        return with_codes(condition, codes, tables) if condition is not None else None
 
     return replace(
         definition,

@@ -25,6 +25,7 @@ from lp_audit.definitions.reader import ParserBase
 
 def check_definition(parser: ParserBase, definition: Definition) -> None:
     fields = {f.name: f for f in definition.fields}
+    lookups = [lookup.name for lookup in definition.lookups]
     seen: dict[str, Field] = {}
     for f in definition.fields:
         if f.name in seen:
@@ -88,6 +89,13 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
             for operand in (comp.left, comp.right):
                 for problem in _operand_problems(operand, type_of):
                     parser.problem((), f"{where}: {problem}", line=line)
+                if operand.kind == "lookup" and operand.function not in lookups:
+                    parser.problem(
+                        (),
+                        f"{where}: no lookup called {operand.function!r} (the definition's "
+                        f"lookups: {', '.join(lookups) or 'none'})",
+                        line=line,
+                    )
             types = {type_of(o) for o in (comp.left, comp.right)}
             numeric = types <= {"number", None}
             dated = types <= {"date", None}
@@ -114,6 +122,8 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
             return _TYPE_WORDS.get(target.type, target.type)
         if operand.kind in ("min", "max"):
             return type_of(operand.parts[0])
+        if operand.kind == "lookup":
+            return "text"
         return _OPERAND_TYPES[operand.kind]
 
     def check_grouping(
