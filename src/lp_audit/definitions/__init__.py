@@ -8,7 +8,8 @@ definition itself and raises one :class:`DefinitionError` listing every problem 
 - :mod:`~lp_audit.definitions.model`: the frozen dataclasses;
 - :mod:`~lp_audit.definitions.located`: YAML with the line of every value;
 - :mod:`~lp_audit.definitions.reader`, :mod:`~lp_audit.definitions.rules`,
-  :mod:`~lp_audit.definitions.parser`: YAML into the model, every problem collected;
+  :mod:`~lp_audit.definitions.references`, :mod:`~lp_audit.definitions.parser`: YAML into the
+  model (code lists and lookup tables from CSV files beside it), every problem collected;
 - :mod:`~lp_audit.definitions.changes`: a version written as changes to another;
 - :mod:`~lp_audit.definitions.selfcheck`: cross-references within one definition;
 - :mod:`~lp_audit.definitions.registry`: files, the bundled definitions, choosing a version;
