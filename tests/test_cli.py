@@ -145,6 +145,52 @@ def test_help_does_not_import_pandas_or_pandera() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def _lp_audit_help(**env: str) -> subprocess.CompletedProcess[str]:
+    """``lp-audit --help`` run as the installed command, with ``env`` over a clean one."""
+    import os
+
+    command = Path(sys.executable).parent / "lp-audit"
+    clean = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")}
+    return subprocess.run(
+        [str(command), "--help"], capture_output=True, text=True, env={**clean, **env}, check=True
+    )
+
+
+def test_the_written_help_is_what_typer_renders() -> None:
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, str(root / "tools" / "help_text.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_lp_audit_help_writes_the_help_without_importing_the_application() -> None:
+    import lp_audit.cli
+
+    here = Path(lp_audit.cli.__file__).parent
+    plain = (here / "help.txt").read_text(encoding="utf-8")
+    assert "Usage: lp-audit [OPTIONS] COMMAND" in plain and "\x1b[" not in plain
+    assert _lp_audit_help(COLUMNS="80").stdout == plain
+    coloured = _lp_audit_help(COLUMNS="80", FORCE_COLOR="1").stdout
+    assert coloured == (here / "help.ansi").read_text(encoding="utf-8") and "\x1b[" in coloured
+    # at another width typer renders it: the same words, wrapped to 60 columns
+    narrow = _lp_audit_help(COLUMNS="60").stdout
+    assert narrow != plain and "Usage: lp-audit [OPTIONS] COMMAND" in narrow
+    assert max(len(line) for line in narrow.splitlines()) <= 60
+    # anything else goes to the application
+    assert (
+        "lp-audit"
+        in subprocess.run(
+            [str(Path(sys.executable).parent / "lp-audit"), "--version"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+
+
 def test_python_dash_m_runs_the_cli() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "lp_audit", "--version"], capture_output=True, text=True, check=True
