@@ -3,6 +3,7 @@
 Usage:
     python benchmarks/peers.py rules NAME[@VERSION] RULES.json   # write the shared rules
     python benchmarks/peers.py pointblank RULES.json FILE.csv
+    python benchmarks/peers.py pandera-polars RULES.json FILE.csv
     python benchmarks/peers.py frictionless RULES.json FILE.csv
 
 ``rules`` runs with lp_audit installed and writes what each field allows as JSON, so the peer
@@ -93,6 +94,67 @@ def run_pointblank(rules: dict[str, Any], path: Path) -> int:
     return int(sum(failed.values()))
 
 
+def run_pandera_polars(rules: dict[str, Any], path: Path) -> int:
+    """pandera's polars backend: the validator lp-audit builds on, on another dataframe
+    library, with the same rules as the other peers (its checks as polars expressions)."""
+    import pandera.polars as pa
+    import polars as pl
+
+    frame = pl.read_csv(path, infer_schema=False)  # every column as text; blanks are null
+
+    def expression(build: Any) -> Any:
+        return pa.Check(lambda data: data.lazyframe.select(build(pl.col(data.key))))
+
+    columns = {}
+    for rule in rules["fields"]:
+        name = rule["name"]
+        if name not in frame.columns:
+            continue
+        checks = []
+        if "codes" in rule:
+            if rule["type"] == "multi_code":
+                checks.append(pa.Check.str_matches(_code_pattern(rule)))
+            else:
+                checks.append(pa.Check.isin(rule["codes"]))
+        if rule["type"] == "integer":
+            checks.append(
+                expression(lambda c: c.is_null() | c.cast(pl.Int64, strict=False).is_not_null())
+            )
+            for bound, compare in (("minimum", "ge"), ("maximum", "le")):
+                if rule.get(bound) is not None:
+                    limit = rule[bound]
+                    checks.append(
+                        expression(
+                            lambda c, limit=limit, compare=compare: (
+                                c.cast(pl.Int64, strict=False).is_null()
+                                | getattr(c.cast(pl.Int64, strict=False), compare)(limit)
+                            )
+                        )
+                    )
+        if rule["type"] == "date":
+            checks.append(
+                expression(
+                    lambda c: (
+                        c.is_null() | c.str.to_date(format="%Y-%m-%d", strict=False).is_not_null()
+                    )
+                )
+            )
+        for pattern in rule.get("patterns", []):
+            checks.append(pa.Check.str_contains(pattern))
+        if rule.get("max_length"):
+            checks.append(pa.Check.str_length(max_value=rule["max_length"]))
+        columns[name] = pa.Column(
+            pl.String, nullable=not rule["required"], checks=checks, required=False
+        )
+    unique = [key for key in rules["unique"] if all(k in frame.columns for k in key)]
+    schema = pa.DataFrameSchema(columns, unique=unique[0] if len(unique) == 1 else None)
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return len(exc.failure_cases)
+    return 0
+
+
 def run_frictionless(rules: dict[str, Any], path: Path) -> int:
     from frictionless import Resource, Schema, validate
 
@@ -133,13 +195,18 @@ def run_frictionless(rules: dict[str, Any], path: Path) -> int:
 
 
 def main(argv: list[str]) -> None:
-    if len(argv) != 4 or argv[1] not in ("rules", "pointblank", "frictionless"):
+    runs = {
+        "pointblank": run_pointblank,
+        "pandera-polars": run_pandera_polars,
+        "frictionless": run_frictionless,
+    }
+    if len(argv) != 4 or argv[1] not in ("rules", *runs):
         raise SystemExit(__doc__)
     if argv[1] == "rules":
         write_rules(argv[2], Path(argv[3]))
         return
     rules = json.loads(Path(argv[2]).read_text(encoding="utf-8"))
-    run = run_pointblank if argv[1] == "pointblank" else run_frictionless
+    run = runs[argv[1]]
     print(run(rules, Path(argv[3])))
 
 

@@ -122,7 +122,7 @@ def episodes(rows: int) -> Path:
     )
     DATA.mkdir(exist_ok=True)
     partial = path.with_suffix(".partial")
-    pv.write_csv(table, partial, pv.WriteOptions(quoting_style="none"))
+    pv.write_csv(table, partial, pv.WriteOptions(quoting_style="none", quoting_header="none"))
     partial.replace(path)
     return path
 
