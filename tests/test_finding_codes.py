@@ -102,6 +102,20 @@ def _too_short(tmp: Path) -> str:
     return str(tmp / "short.yaml")
 
 
+def _carried(tmp: Path) -> str:
+    """A definition that compares with the previous return, and that return (``last.csv``:
+    team T2, open at its end, on line 3)."""
+    (tmp / "carried.yaml").write_text(
+        'name: carried\nversion: "1.0"\ntitle: Teams\nfields:\n'
+        "  - {name: team, label: Team, type: text, required: true}\n"
+        "  - {name: status, label: Status, type: code, codes: [OPEN, CLOSED]}\n"
+        "previous_return:\n  match: team\n  carried:\n    when: {field: status, equals: OPEN}\n"
+        "    message: A team open at the end of the previous return is not in this one.\n"
+    )
+    (tmp / "last.csv").write_text("team,status\nT1,OPEN\nT2,OPEN\nT3,CLOSED\n")
+    return str(tmp / "carried.yaml")
+
+
 CASES: dict[str, Case] = {
     "empty-file": Case(lambda: b"", None, None, "error"),
     "encoding": Case(
@@ -157,6 +171,9 @@ CASES: dict[str, Case] = {
     "period-mismatch": Case(edit(2, "return_period", "2025-26 Q1"), 4, "return_period", "error"),
     "provider-mismatch": Case(edit(2, "provider_code", "OAS"), 4, "provider_code", "error"),
     "nil-return": Case(header, None, None, "warning"),
+    "not-carried": Case(
+        lambda: "team,status\nT1,OPEN\n", None, "team", "error", definition="carried"
+    ),
     # the rows are for 2025-26 Q2 and from RTH (see frame())
     "wrong-period": Case(
         lambda: csv(frame()), None, "return_period", "error", options={"period": "2025-26 Q3"}
@@ -177,8 +194,13 @@ def test_finding_code_is_reported_at_the_exact_place(code: str, tmp_path: Path) 
     content = case.make()
     path = tmp_path / f"return{case.suffix}"
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    definition = _too_short(tmp_path) if case.definition == "short" else case.definition
-    result = validate_return(path, definition, today=TODAY, **case.options)  # type: ignore[arg-type]
+    definition = {"short": _too_short, "carried": _carried}.get(
+        case.definition, lambda _: case.definition
+    )(tmp_path)
+    options = dict(case.options)
+    if case.definition == "carried":
+        options["previous"] = str(tmp_path / "last.csv")
+    result = validate_return(path, definition, today=TODAY, **options)  # type: ignore[arg-type]
     found = result.findings[result.findings.code == code]
     assert len(found) == 1, result.findings[["code", "line", "field"]].to_dict("records")
     f = found.iloc[0]

@@ -196,6 +196,12 @@ CATALOGUE: dict[str, FindingKind] = {
         FindingKind(
             "nil-return", "Nil return", "warning", "The return has a header but no data rows."
         ),
+        FindingKind(
+            "not-carried",
+            "Case not carried over",
+            "error",
+            "A row of the previous return that should appear again (an open case) does not.",
+        ),
     )
 }
 

@@ -166,3 +166,24 @@ def _aggregate(
     extreme = grouped.transform("min" if operand.kind == "min" else "max")
     result: pd.Series = extreme.where(pd.Series(keyed, index=frame.index))
     return result
+
+
+def with_previous_values(
+    frame: pd.DataFrame, previous: pd.DataFrame, match: Sequence[str], names: Sequence[str]
+) -> pd.DataFrame:
+    """``frame`` with a column for each ``before.F`` a rule reads: F on the row of
+    ``previous`` (the previous return's rows, one per key) whose ``match`` fields hold the
+    same values; blank where there is none (a new case), so the rule does not fail on it.
+    Keys are matched as text, whatever their type in either return."""
+    import pandas as pd
+
+    wanted = [split_name(n)[1] for n in names]
+    left = frame[list(match)].astype("string").reset_index(drop=True)
+    right = previous[list(match)].astype("string")
+    for name, base in zip(names, wanted, strict=True):
+        right[name] = previous[base]  # the same index: the values keep their type
+    joined = left.merge(right, on=list(match), how="left", sort=False)
+    out = frame.copy(deep=False)
+    for name in names:
+        out[name] = pd.Series(joined[name].array, index=frame.index)
+    return out

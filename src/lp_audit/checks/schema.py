@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from lp_audit.checks.parsing import split_codes
 from lp_audit.definitions import Constraint, Definition, Field, ReturnRule, Rule
-from lp_audit.definitions.conditions import Operand, grouped_parts, own_fields
+from lp_audit.definitions.conditions import Operand, before_names, grouped_parts, own_fields
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,7 +27,7 @@ from lp_audit.checks.functions import (
     modulus11_ok,
     repeated_keys,
 )
-from lp_audit.checks.groups import with_group_values
+from lp_audit.checks.groups import with_group_values, with_previous_values
 from lp_audit.checks.specs import (
     CheckFn,
     CheckSpec,
@@ -257,9 +257,17 @@ class _Builder:
                 relatives = list(dict.fromkeys([*relatives, *more_relatives]))
                 aggregates = list(dict.fromkeys([*aggregates, *more_aggregates]))
 
+        befores = [n for c in (rule.check, when) if c is not None for n in before_names(c)]
+        previous = self.definition.previous_return
+        match = previous.match if previous is not None and befores else ()
+
         def passes(frame: pd.DataFrame) -> pd.Series:
             import pandas as pd
 
+            if befores:  # the matching rows of the previous return, as columns
+                if self.context.previous is None:
+                    return pd.Series(True, index=frame.index)  # not given: nothing to compare
+                frame = with_previous_values(frame, self.context.previous, match, befores)
             if group is not None:  # the other rows of each row's group, as columns
                 frame = with_group_values(
                     frame, group, relatives, aggregates, self.context, self.separators
@@ -270,7 +278,7 @@ class _Builder:
                 failed &= truth(when, frame, self.context, self.separators).holds()
             return pd.Series(~failed, index=frame.index)
 
-        columns = rule.fields
+        columns = tuple(dict.fromkeys((*rule.fields, *match)))
         if group is not None:
             # a finding names (and shows) a value of its own row, not one of another row's
             own = [*own_fields(rule.check), *(own_fields(when) if when else ())]

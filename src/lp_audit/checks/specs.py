@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -30,11 +30,14 @@ class CheckSpec:
 
 @dataclass(frozen=True)
 class Context:
-    """Facts about the return that some checks need: its period, its provider, today."""
+    """Facts about the return that some checks need: its period, its provider, today, and
+    the rows of the same provider's previous return (typed, one per match key; see
+    :func:`lp_audit.validation.previous_rows`) when it is given."""
 
     period: Period | None = None
     provider: str | None = None
     today: date | None = None
+    previous: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

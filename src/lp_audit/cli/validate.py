@@ -50,6 +50,13 @@ def validate(
             "256 MB; 0 reads the whole file."
         ),
     ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            help="The same provider's return of the period before, for the definition's "
+            "rules that compare with it (previous_return), e.g. --previous returns/2024-25.csv."
+        ),
+    ] = None,
 ) -> None:
     """Check provider returns against a data definition and list what to fix.
 
@@ -72,6 +79,7 @@ def validate(
             sheet=sheet,
             chunk_rows=chunk_rows,
             keep_source=fmt == "xlsx",
+            previous=previous,
         )
     except LpAuditError as exc:
         fail(str(exc), exc)

@@ -145,6 +145,18 @@ def apply_changes(
         metrics=tuple(m.renamed(renames) for m in base.metrics) + head.metrics,
         continuity=head.continuity or continuity,
         references=tuple(sorted(set(base.references) | set(head.references))),
+        previous_return=head.previous_return
+        or (
+            replace(
+                base.previous_return,
+                match=tuple(renames.get(m, m) for m in base.previous_return.match),
+                carried_when=base.previous_return.carried_when.renamed(renames)
+                if base.previous_return.carried_when
+                else None,
+            )
+            if base.previous_return
+            else None
+        ),
         # a version may give a lookup of the same name a new table
         lookups=tuple({lookup.name: lookup for lookup in (*base.lookups, *head.lookups)}.values()),
     )

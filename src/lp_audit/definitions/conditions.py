@@ -91,11 +91,16 @@ RELATIVES = ("previous", "next", "first", "last")
 AGGREGATES: tuple[OperandKind, ...] = ("count", "sum", "min", "max")
 
 
+#: where a field is read from the previous return: ``before.F`` is F on the matching row
+BEFORE = "before"
+
+
 def split_name(name: str) -> tuple[str | None, str]:
-    """``previous.end_date`` as ``("previous", "end_date")``; a plain field name as
-    ``(None, name)``. Field names have no dots, so nothing else reads as a relative."""
+    """``previous.end_date`` as ``("previous", "end_date")``, ``before.dob`` as ``("before",
+    "dob")``; a plain field name as ``(None, name)``. Field names have no dots, so nothing else
+    reads as a relative."""
     head, dot, rest = name.partition(".")
-    if dot and head in RELATIVES:
+    if dot and head in (*RELATIVES, BEFORE):
         return head, rest
     return None, name
 
@@ -105,6 +110,8 @@ def _relative_words(name: str, labels: Mapping[str, str]) -> str:
     label = labels.get(base, base)
     if relative is None:
         return label
+    if relative == BEFORE:
+        return f"{label} in the previous return"
     return (
         f"{label} of the {relative} row"
         if relative in ("first", "last")
@@ -162,7 +169,7 @@ class Operand:
         """Whether it needs the rows of a group: a relative or an aggregate."""
         if self.kind in AGGREGATES:
             return True
-        return any(split_name(n)[0] is not None for n in self.names())
+        return any(split_name(n)[0] in RELATIVES for n in self.names())
 
     def renamed(self, mapping: Mapping[str, str]) -> Operand:
         if self.kind == "field":
@@ -374,14 +381,22 @@ def own_fields(condition: Condition) -> list[str]:
 def grouped_parts(condition: Condition) -> tuple[list[str], list[Operand]]:
     """What ``condition`` reads from other rows of a group: the relatives (``previous.F``,
     as written) and the aggregates (``sum(F)``), each once, in order."""
-    relatives = [t.field for t in field_tests(condition) if split_name(t.field)[0]]
+    relatives = [t.field for t in field_tests(condition) if split_name(t.field)[0] in RELATIVES]
     aggregates: list[Operand] = []
     for comp in compares(condition):
         for operand in (comp.left, comp.right):
             if operand.kind in AGGREGATES:
                 aggregates.append(operand)
-            relatives += [n for n in operand.names() if split_name(n)[0]]
+            relatives += [n for n in operand.names() if split_name(n)[0] in RELATIVES]
     return list(dict.fromkeys(relatives)), list(dict.fromkeys(aggregates))
+
+
+def before_names(condition: Condition) -> list[str]:
+    """The fields ``condition`` reads from the previous return (``before.F``, as written)."""
+    names = [t.field for t in field_tests(condition)]
+    for comp in compares(condition):
+        names += [*comp.left.names(), *comp.right.names()]
+    return list(dict.fromkeys(n for n in names if split_name(n)[0] == BEFORE))
 
 
 def with_codes(

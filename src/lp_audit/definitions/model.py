@@ -298,6 +298,26 @@ class Continuity:
 
 
 @dataclass(frozen=True)
+class PreviousReturn:
+    """How a return is compared with the same provider's return of the period before, when
+    that return is given: rows are matched on ``match`` (a child's ID), and a rule may read
+    ``before.F``, F on the matching row of the previous return. With ``carried_when``, every
+    row of the previous return where it holds (a case open at its end) must appear again: one
+    finding each, of ``severity``, that says ``message``."""
+
+    match: tuple[str, ...]
+    carried_when: Condition | None = None
+    severity: Severity = "error"
+    message: str = ""
+    line: int | None = field(default=None, compare=False)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        names = self.match + (self.carried_when.fields() if self.carried_when else ())
+        return tuple(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
 class Lookup:
     """A table beside the definition (a CSV file) that rules look values up in:
     ``NAME(field)`` in a compare is the ``value`` column of the row whose ``key`` column
@@ -341,6 +361,7 @@ class Definition:
     #: SHA-256
     references: tuple[tuple[str, str], ...] = ()
     lookups: tuple[Lookup, ...] = ()
+    previous_return: PreviousReturn | None = None
 
     @property
     def ref(self) -> str:

@@ -63,6 +63,7 @@ class Parser(RuleParser, ReferenceParser):
                 "continuity",
                 "changes",
                 "lookups",
+                "previous_return",
             ),
         )
         if top is None:
@@ -120,6 +121,7 @@ class Parser(RuleParser, ReferenceParser):
             return_rules=self.return_rules(top.get("return_rules"), ("return_rules",)),
             metrics=self.metrics(top.get("metrics"), ("metrics",)),
             continuity=self.continuity(top.get("continuity"), ("continuity",)),
+            previous_return=self.previous_return(top.get("previous_return"), ("previous_return",)),
             extends=self.text(top, "extends", ()),
             source=self.source,
             references=tuple(sorted(self.references.items())),

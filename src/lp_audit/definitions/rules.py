@@ -23,6 +23,7 @@ from lp_audit.definitions.model import (
     Group,
     Limit,
     Metric,
+    PreviousReturn,
     ReturnRule,
     ReturnRuleKind,
     Rule,
@@ -299,6 +300,37 @@ class RuleParser(ParserBase):
         if id_field is None or open_when is None:
             return None
         return Continuity(id_field, open_when, self.text_list(data, "same", path))
+
+    def previous_return(self, value: Any, path: Path_) -> PreviousReturn | None:
+        """``previous_return: {match: CHILD, carried: {when: C, severity: error, message: M}}``."""
+        if value is None:
+            return None
+        data = self.mapping(value, path, ("match", "carried"))
+        if data is None:
+            return None
+        match = self.text_list(data, "match", path)
+        if not match:
+            self.problem(
+                path, "name the field(s) that match a row with the previous return's: match: CHILD"
+            )
+            return None
+        if "carried" not in data:
+            return PreviousReturn(match, line=self.located.line(path))
+        where = (*path, "carried")
+        spec = self.mapping(data["carried"], where, ("when", "severity", "message"))
+        if spec is None:
+            return None
+        when = self.condition(spec["when"], (*where, "when")) if "when" in spec else None
+        message = self.text(spec, "message", where, required=True)
+        if "when" not in spec:
+            self.problem(
+                where, "say which rows must appear again: when: {field: status, equals: OPEN}"
+            )
+        if when is None or message is None:
+            return None
+        return PreviousReturn(
+            match, when, self.severity(spec, where), message.strip(), line=self.located.line(path)
+        )
 
     def return_rules(self, value: Any, path: Path_) -> tuple[ReturnRule, ...]:
         if value is None:

@@ -9,6 +9,7 @@ from lp_audit.definitions.conditions import (
     TEXT_OPS,
     Condition,
     Operand,
+    before_names,
     compares,
     field_tests,
     grouped_parts,
@@ -126,6 +127,24 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
             return "text"
         return _OPERAND_TYPES[operand.kind]
 
+    def check_before(cond: Condition, where: str, line: int | None, allowed: bool) -> None:
+        names = before_names(cond)
+        if not names:
+            return
+        if not allowed:
+            parser.problem(
+                (),
+                f"{where}: {names[0]} reads the previous return, which only a rule can",
+                line=line,
+            )
+        elif definition.previous_return is None:
+            parser.problem(
+                (),
+                f"{where}: {names[0]} reads the matching row of the previous return: say how "
+                "rows match, e.g. previous_return: {match: child_id}",
+                line=line,
+            )
+
     def check_grouping(
         rule_group: Group | None, cond: Condition, where: str, line: int | None
     ) -> None:
@@ -152,6 +171,7 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
         if f.required_when is not None:
             check_condition(f.required_when, f"fields.{f.name}.required_when", f.line)
             check_grouping(None, f.required_when, f"fields.{f.name}.required_when", f.line)
+            check_before(f.required_when, f"fields.{f.name}.required_when", f.line, False)
     ids: set[str] = set()
     for rule in definition.rules:
         if rule.id in ids:
@@ -159,9 +179,11 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
         ids.add(rule.id)
         check_condition(rule.check, f"rules.{rule.id}.check", rule.line)
         check_grouping(rule.group, rule.check, f"rules.{rule.id}.check", rule.line)
+        check_before(rule.check, f"rules.{rule.id}.check", rule.line, True)
         if rule.when is not None:
             check_condition(rule.when, f"rules.{rule.id}.when", rule.line)
             check_grouping(rule.group, rule.when, f"rules.{rule.id}.when", rule.line)
+            check_before(rule.when, f"rules.{rule.id}.when", rule.line, True)
         if rule.group is not None:
             for name in (*rule.group.by, *rule.group.order):
                 if name not in fields:
@@ -181,6 +203,7 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
             if cond is not None:
                 check_condition(cond, where, metric.line)
                 check_grouping(None, cond, where, metric.line)
+                check_before(cond, where, metric.line, False)
         if metric.field in fields and fields[metric.field].type not in ("integer", "decimal"):
             parser.problem(
                 (),
@@ -196,6 +219,21 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
             if name not in fields:
                 parser.problem((), f"continuity: refers to a field {name!r} that does not exist")
         check_grouping(None, c.open_when, "continuity.open_when", None)
+        check_before(c.open_when, "continuity.open_when", None, False)
+    previous = definition.previous_return
+    if previous is not None:
+        for name in previous.match:
+            if name not in fields:
+                parser.problem(
+                    (),
+                    f"previous_return.match: refers to a field {name!r} that does not exist",
+                    line=previous.line,
+                )
+        if previous.carried_when is not None:
+            where = "previous_return.carried.when"
+            check_condition(previous.carried_when, where, previous.line)
+            check_grouping(None, previous.carried_when, where, previous.line)
+            check_before(previous.carried_when, where, previous.line, False)
     for rrule in definition.return_rules:
         if rrule.id in ids:
             parser.problem(

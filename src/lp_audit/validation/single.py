@@ -46,11 +46,14 @@ def validate_raw(
     whole: bool = True,
     kept: list[dict[str, Any]] | None = None,
     engine: Literal["auto", "pandera", "direct"] = "auto",
+    previous: tuple[str, pd.DataFrame] | None = None,
 ) -> ReturnResult:
     """Validate a return's text values; with ``whole=False``, a chunk of one.
 
     A chunk's result leaves out what only the whole return can tell (a nil return, the return
-    rules); instead, what those need is appended to ``kept``.
+    rules); instead, what those need is appended to ``kept``. ``previous`` is the previous
+    return's file and rows (:func:`~lp_audit.validation.previous.previous_rows`), for the rules
+    that compare with it.
     """
     import pandas as pd
 
@@ -72,8 +75,16 @@ def validate_raw(
     provider_text = provider
     if provider_text is None and definition.provider_field in typed.columns:
         provider_text = mode(typed[definition.provider_field])
-    context = Context(effective_period, provider_text, today)
+    context = Context(
+        effective_period, provider_text, today, previous[1] if previous is not None else None
+    )
     schema = build_schema(definition, context)
+    if previous is not None and whole:
+        from lp_audit.validation.previous import not_carried
+
+        carried = not_carried(typed, previous[1], definition, previous[0])
+        if carried:
+            findings = pd.concat([findings, findings_frame(carried)], ignore_index=True)
     if whole and (period is not None or provider is not None):
         rows_say = (
             mode(typed[definition.period_field])

@@ -39,6 +39,7 @@ def validate_return(
     chunk_rows: int | None = None,
     keep_source: bool = False,
     engine: Literal["auto", "pandera", "direct"] = "auto",
+    previous: str | Path | None = None,
 ) -> ReturnResult:
     """Validate one return against a definition.
 
@@ -64,6 +65,10 @@ def validate_return(
             always evaluates them directly, without pandera's gathering of failure cases (its
             fixed cost, about 0.1 s a return, dominates an audit of many small returns: the
             audit uses it). The findings are the same either way; a test compares them.
+        previous: the same provider's return of the period before, for a definition with
+            ``previous_return``: its rules that read ``before.F`` compare with it, and the rows
+            it must carry over are looked for. Without it those rules are not checked. The
+            return is then read whole, whatever ``chunk_rows`` says.
 
     Returns:
         The result, with every problem as a row of ``result.findings``.
@@ -97,7 +102,7 @@ def validate_return(
             definition is not None and (is_path_spec(definition) or "@" in str(definition))
         )
         rows = chunk_rows if chunk_rows is not None else _auto_chunk_rows(source)
-        if rows and not capture and not keep_source:
+        if rows and not capture and not keep_source and previous is None:
             from lp_audit.reading import NotChunkable
 
             try:
@@ -116,12 +121,45 @@ def validate_return(
         # mapped: the file's columns are matched to fields once, with that version
         chosen = version_for(wanted or period_in(table, chosen), chosen, definition, pinned)
         raw = map_columns(table, chosen)
+    before = None
+    if previous is not None:
+        before = _previous(previous, chosen, sheet)
     result = validate_raw(
-        raw, chosen, provider=provider, period=wanted, today=today, capture=capture, engine=engine
+        raw,
+        chosen,
+        provider=provider,
+        period=wanted,
+        today=today,
+        capture=capture,
+        engine=engine,
+        previous=before,
     )
     if keep_source:
         result.source = raw
     return result
+
+
+def _previous(
+    previous: str | Path, definition: Definition, sheet: str | None
+) -> tuple[str, pd.DataFrame]:
+    """The previous return's rows for the definition's comparisons.
+
+    Raises:
+        OptionError: if the definition compares nothing with a previous return, or the file
+            cannot be read (named as the previous return, not as the return validated).
+    """
+    from lp_audit.errors import OptionError, ReturnReadError
+    from lp_audit.validation.previous import previous_rows
+
+    if definition.previous_return is None:
+        raise OptionError(
+            f"{definition.ref} compares nothing with a previous return (it has no "
+            "previous_return): leave out --previous"
+        )
+    try:
+        return str(previous), previous_rows(previous, definition, sheet=sheet)
+    except ReturnReadError as exc:
+        raise OptionError(f"the previous return {previous}: {exc.message}") from None
 
 
 #: Files larger than this are validated in chunks unless ``chunk_rows`` says otherwise.
