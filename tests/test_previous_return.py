@@ -165,3 +165,42 @@ def test_a_new_version_keeps_the_comparison_with_renamed_fields(tmp_path: Path) 
     definition = load_definition(tmp_path / "children-2.yaml")
     assert definition.previous_return is not None
     assert definition.previous_return.match == ("CHILD_ID",)
+
+
+def test_an_audit_compares_each_return_with_the_one_before(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from lp_audit import audit
+
+    text = DEFINITION.replace(
+        "fields:\n",
+        "return: {period_field: YEAR, provider_field: LA}\nfields:\n"
+        "  - {name: YEAR, label: Year, type: text, required: true}\n"
+        "  - {name: LA, label: Local authority, type: code, codes: [L1, L2]}\n",
+        1,
+    )
+    definition, _, _ = _files(tmp_path, text)
+    returns = tmp_path / "returns"
+    returns.mkdir()
+
+    def write(name: str, body: str, year: str, la: str) -> None:
+        lines = body.splitlines()
+        rows = [f"YEAR,LA,{lines[0]}", *(f"{year},{la},{line}" for line in lines[1:])]
+        (returns / name).write_text("\n".join(rows) + "\n")
+
+    write("l1-2024-25.csv", LAST, "2024-25", "L1")
+    write("l1-2025-26.csv", THIS, "2025-26", "L1")
+    write("l2-2025-26.csv", THIS, "2025-26", "L2")  # no return of the year before: not compared
+    store = tmp_path / "store"
+    result = audit(returns, definition, today=dt.date(2026, 6, 1), store=store)
+    found = {
+        (Path(r.path).name, f.code, f.rule) for r in result.returns for f in r.finding_objects()
+    }
+    assert ("l1-2025-26.csv", "not-carried", None) in found
+    assert ("l1-2025-26.csv", "rule-failed", "dob-unchanged") in found
+    assert not {f for f in found if f[0] != "l1-2025-26.csv" and f[1] != "missing-required"}
+    # audited again, the comparison is read back from the store, the same
+    again = audit(returns, definition, today=dt.date(2026, 6, 1), store=store)
+    assert {
+        (Path(r.path).name, f.code, f.rule) for r in again.returns for f in r.finding_objects()
+    } == found

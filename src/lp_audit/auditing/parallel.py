@@ -37,11 +37,13 @@ STOPPED = (
 
 @dataclass(frozen=True)
 class Job:
-    """One return to validate, with what its file name says of its provider and period."""
+    """One return to validate, with what its file name says of its provider and period, and
+    the same provider's return of the period before when the definition compares with it."""
 
     file: Path
     provider: str | None = None
     period: str | None = None
+    previous: Path | None = None
 
 
 def validate_one(
@@ -63,6 +65,7 @@ def validate_one(
             today=today,
             capture=True,
             engine="direct",  # the same findings, without pandera's fixed cost a return
+            previous=job.previous,
         )
     except ReturnReadError as exc:
         return Unreadable(str(job.file), exc.message)

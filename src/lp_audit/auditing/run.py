@@ -131,6 +131,33 @@ def audit(
             # before its findings are acknowledged: that depends on the settings and the day
             outcome = kept.save(keys[i] or f"unkeyed-{digests[i][:24]}", outcome, digests[i])
         outcomes[i] = outcome
+    # a definition that compares a return with the one before: each return that has one in
+    # the audit is validated again with it (which is the previous one is known only once the
+    # returns say their provider and period)
+    again = _with_previous(spec, outcomes, jobs)
+    final_keys: list[str | None] = list(keys)
+    if again:
+        redo = []
+        for i, job in again:
+            key = kept.key(digests[i], spec, job, today) if kept is not None else None
+            final_keys[i] = key
+            if kept is not None and kept.has(key):
+                outcomes[i] = kept.load(key, spec)  # type: ignore[arg-type]
+            else:
+                redo.append((i, job))
+        twice = run_jobs(
+            [job for _, job in redo],
+            spec,
+            today,
+            workers=auto_workers([job.file for _, job in redo]) if workers is None else workers,
+            scheduler=scheduler,
+            pool=pool,
+        )
+        for (i, _), outcome in zip(redo, twice, strict=True):
+            if kept is not None and isinstance(outcome, ReturnResult):
+                key = final_keys[i] or f"unkeyed-{digests[i][:24]}"
+                outcome = kept.save(key, outcome, digests[i])
+            outcomes[i] = outcome
     results = [o for o in outcomes if isinstance(o, ReturnResult)]
     unreadable = [o for o in outcomes if isinstance(o, Unreadable)]
     audited = assemble(spec, results, unreadable, settings, today)
@@ -139,12 +166,53 @@ def audit(
     if kept is not None:
         audited_ids = {id(r) for r in audited.returns}  # not a second return of a period
         stored = [
-            keys[i] or f"unkeyed-{digests[i][:24]}"
+            final_keys[i] or f"unkeyed-{digests[i][:24]}"
             for i, o in enumerate(outcomes)
             if isinstance(o, ReturnResult) and id(o) in audited_ids
         ]
         kept.write_audit(audited, stored, spec)
     return audited
+
+
+def _with_previous(
+    spec: Definition | str | Path | None,
+    outcomes: list[ReturnResult | Unreadable | None],
+    jobs: list[Job],
+) -> list[tuple[int, Job]]:
+    """The returns to validate again with the same provider's return of the period before,
+    for a definition with ``previous_return``: each one's place and its job."""
+    from dataclasses import replace
+
+    from lp_audit.definitions.registry import resolve_definition
+    from lp_audit.errors import LpAuditError
+
+    try:
+        base = resolve_definition(spec, None)
+    except LpAuditError:
+        return []
+    periods: dict[int, Period] = {}
+    for i, outcome in enumerate(outcomes):
+        if isinstance(outcome, ReturnResult) and outcome.provider and outcome.period:
+            try:
+                periods[i] = base.parse_period(outcome.period)
+            except ValueError:
+                continue
+    before = {
+        (outcomes[i].provider, period.next()): i  # type: ignore[union-attr]
+        for i, period in periods.items()
+    }
+    again = []
+    for i, period in periods.items():
+        j = before.get((outcomes[i].provider, period))  # type: ignore[union-attr]
+        if j is None or jobs[i].previous is not None:
+            continue
+        try:
+            chosen = resolve_definition(spec, period)
+        except LpAuditError:
+            continue
+        if chosen.previous_return is not None:
+            again.append((i, replace(jobs[i], previous=jobs[j].file)))
+    return again
 
 
 def _references(definition: Definition) -> list[tuple[str, str]]:

@@ -91,6 +91,8 @@ class ResultStore:
             return None
         text = b"".join(made_from)
         parts = [digest, hashlib.sha256(text).hexdigest(), job.provider, job.period, _version()]
+        if job.previous is not None:  # compared with the previous return: its bytes count too
+            parts.append(hashlib.sha256(Path(job.previous).read_bytes()).hexdigest())
         if b"today" in text:  # "not in the future": the result depends on the day
             parts.append(today.isoformat())
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
