@@ -204,3 +204,12 @@ def test_an_audit_compares_each_return_with_the_one_before(tmp_path: Path) -> No
     assert {
         (Path(r.path).name, f.code, f.rule) for r in again.returns for f in r.finding_objects()
     } == found
+
+
+def test_a_column_the_previous_return_lacks_is_not_known(tmp_path: Path) -> None:
+    definition, last, this = _files(tmp_path)
+    last.write_text("CHILD,STATUS\nA1,OPEN\nA4,OPEN\n")  # no date of birth, no sex
+    result = validate_return(this, definition, period="2025-26", previous=last)
+    codes = {(f.code, f.rule) for f in result.finding_objects()}
+    assert ("not-carried", None) in codes  # A4
+    assert not {c for c in codes if c[1] in ("dob-unchanged", "sex-unchanged")}

@@ -208,6 +208,24 @@ def test_the_previous_return_example_finds_what_it_shows(tmp_path: Path) -> None
     assert out.stdout == shown[1]
 
 
+def test_the_several_tables_example_finds_what_it_shows(tmp_path: Path) -> None:
+    section = README.split("### Returns of several tables\n", 1)[1].split("\n### ", 1)[0]
+    definition = re.search(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
+    header, episodes = re.findall(r"```csv\n(.*?)```", section, flags=re.DOTALL)
+    command = re.search(r"```sh\n(.*?)```", section, flags=re.DOTALL)
+    shown = re.search(r"```text\n(.*?)```", section, flags=re.DOTALL)
+    assert definition and command and shown
+    (tmp_path / "cla.yaml").write_text(definition[1], encoding="utf-8")
+    (tmp_path / "header.csv").write_text(header, encoding="utf-8")
+    (tmp_path / "episodes.csv").write_text(episodes, encoding="utf-8")
+    words = shlex.split(command[1].strip())
+    out = subprocess.run(
+        [sys.executable, "-m", "lp_audit", *words[1:]], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 1, out.stderr
+    assert out.stdout == shown[1]
+
+
 def test_the_json_blocks_show_the_real_shapes(tmp_path: Path) -> None:
     import json
 

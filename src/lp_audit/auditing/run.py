@@ -92,6 +92,7 @@ def audit(
     else:
         settings = load_config(config)
     spec = definition if definition is not None else settings.definition
+    _refuse_tables(spec)
     pattern = re.compile(settings.filename_pattern) if settings.filename_pattern else None
     today = today or date.today()
     files = find_returns(root)
@@ -172,6 +173,28 @@ def audit(
         ]
         kept.write_audit(audited, stored, spec)
     return audited
+
+
+def _refuse_tables(spec: Definition | str | Path | None) -> None:
+    """An audit of returns of several tables is not built yet: say so, rather than audit
+    each table's file as a return of its own.
+
+    Raises:
+        OptionError: for a definition of several tables.
+    """
+    from lp_audit.definitions.registry import resolve_definition
+    from lp_audit.errors import LpAuditError, OptionError
+
+    try:
+        tables = resolve_definition(spec, None).tables
+    except LpAuditError:
+        return  # the audit says what is wrong with it
+    if tables:
+        raise OptionError(
+            "lp-audit audit does not yet audit returns of several tables "
+            f"({', '.join(t.name for t in tables)}): validate each return's files together "
+            "with lp-audit validate FILE... -d DEFINITION"
+        )
 
 
 def _with_previous(

@@ -168,20 +168,37 @@ def _aggregate(
     return result
 
 
-def with_previous_values(
-    frame: pd.DataFrame, previous: pd.DataFrame, match: Sequence[str], names: Sequence[str]
+def with_matching_rows(
+    frame: pd.DataFrame,
+    previous: pd.DataFrame,
+    match: Sequence[str],
+    names: Sequence[str],
+    dtypes: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """``frame`` with a column for each ``before.F`` a rule reads: F on the row of
-    ``previous`` (the previous return's rows, one per key) whose ``match`` fields hold the
-    same values; blank where there is none (a new case), so the rule does not fail on it.
-    Keys are matched as text, whatever their type in either return."""
+    """``frame`` with a column for each ``before.F`` (or ``header.F``) a rule reads: F on the
+    row of ``previous`` (the previous return's rows, or another table's, one per key) whose
+    ``match`` fields hold the same values; blank where there is none (a new case, a child not
+    in the header), so the rule does not fail on it. Keys are matched as text, whatever their
+    type in either frame. A field ``previous`` lacks (its file has no such column) is blank,
+    of the type ``dtypes`` gives it, so that it compares as nothing known."""
     import pandas as pd
 
     wanted = [split_name(n)[1] for n in names]
+    types = dtypes or {}
+
+    def blank(base: str, index: pd.Index) -> pd.Series:
+        return pd.Series(index=index, dtype=types.get(base, "object"))
+
+    if not all(m in previous.columns for m in match):  # it cannot be matched: nothing known
+        out = frame.copy(deep=False)
+        for name, base in zip(names, wanted, strict=True):
+            out[name] = blank(base, frame.index)
+        return out
     left = frame[list(match)].astype("string").reset_index(drop=True)
     right = previous[list(match)].astype("string")
     for name, base in zip(names, wanted, strict=True):
-        right[name] = previous[base]  # the same index: the values keep their type
+        # the same index: the values keep their type (a column it lacks: nothing known)
+        right[name] = previous[base] if base in previous.columns else blank(base, right.index)
     joined = left.merge(right, on=list(match), how="left", sort=False)
     out = frame.copy(deep=False)
     for name in names:

@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 from lp_audit.checks.parsing import split_codes
 from lp_audit.definitions import Constraint, Definition, Field, ReturnRule, Rule
-from lp_audit.definitions.conditions import Operand, before_names, grouped_parts, own_fields
+from lp_audit.definitions.conditions import (
+    Operand,
+    split_name,
+)
+from lp_audit.definitions.walk import (
+    before_names,
+    grouped_parts,
+    own_fields,
+    table_names,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,7 +36,7 @@ from lp_audit.checks.functions import (
     modulus11_ok,
     repeated_keys,
 )
-from lp_audit.checks.groups import with_group_values, with_previous_values
+from lp_audit.checks.groups import with_group_values, with_matching_rows
 from lp_audit.checks.specs import (
     CheckFn,
     CheckSpec,
@@ -45,6 +54,12 @@ class _Builder:
         self.context = context
         self.specs: dict[str, CheckSpec] = {}
         self.separators = {f.name: f.separator for f in definition.fields if f.type == "multi_code"}
+        #: each table's key, for the rules that read another table's matching row
+        self.definition_tables = {t.name: t.key for t in definition.tables}
+        #: the type of each field's values, for one read from a file that lacks it
+        self.dtypes = {
+            f.name: _DTYPES.get(f.type, "object") for f in (*definition.fields, *definition.outside)
+        }
 
     def check(
         self,
@@ -267,7 +282,16 @@ class _Builder:
             if befores:  # the matching rows of the previous return, as columns
                 if self.context.previous is None:
                     return pd.Series(True, index=frame.index)  # not given: nothing to compare
-                frame = with_previous_values(frame, self.context.previous, match, befores)
+                frame = with_matching_rows(
+                    frame, self.context.previous, match, befores, self.dtypes
+                )
+            for other, names in elsewhere.items():  # the matching rows of other tables
+                rows = (self.context.tables or {}).get(other)
+                if rows is None:
+                    return pd.Series(True, index=frame.index)  # not given: nothing to compare
+                frame = with_matching_rows(
+                    frame, rows, self.definition_tables[other], names, self.dtypes
+                )
             if group is not None:  # the other rows of each row's group, as columns
                 frame = with_group_values(
                     frame, group, relatives, aggregates, self.context, self.separators
@@ -278,7 +302,24 @@ class _Builder:
                 failed &= truth(when, frame, self.context, self.separators).holds()
             return pd.Series(~failed, index=frame.index)
 
-        columns = tuple(dict.fromkeys((*rule.fields, *match)))
+        elsewhere: dict[str, list[str]] = {}
+        for c in (rule.check, when):
+            for name in table_names(c) if c is not None else ():
+                elsewhere.setdefault(split_name(name)[0] or "", []).append(name)
+        keys = [k for other in elsewhere for k in self.definition_tables.get(other, ())]
+        # a field read only from another table's row (header.DOB) is not a column of this one
+        read_here = {
+            split_name(n)[1]
+            for c in (rule.check, when)
+            if c is not None
+            for n in (*own_fields(c), *grouped_parts(c)[0], *before_names(c))
+        }
+        elsewhere_only = {split_name(n)[1] for ns in elsewhere.values() for n in ns} - read_here
+        if group is not None:
+            elsewhere_only -= {*group.by, *group.order}
+        columns = tuple(
+            dict.fromkeys((*(f for f in rule.fields if f not in elsewhere_only), *match, *keys))
+        )
         if group is not None:
             # a finding names (and shows) a value of its own row, not one of another row's
             own = [*own_fields(rule.check), *(own_fields(when) if when else ())]
@@ -366,3 +407,7 @@ def build_schema(definition: Definition, context: Context | None = None) -> Retu
 def _compared(rule: Rule) -> set[str]:
     """The fields a rule's conditions read (not only group by)."""
     return set(rule.check.fields()) | (set(rule.when.fields()) if rule.when else set())
+
+
+#: the pandas type of a field's typed values, for a column of none
+_DTYPES = {"date": "datetime64[s]", "integer": "Int64", "decimal": "float64", "boolean": "boolean"}

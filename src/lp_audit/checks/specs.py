@@ -30,14 +30,17 @@ class CheckSpec:
 
 @dataclass(frozen=True)
 class Context:
-    """Facts about the return that some checks need: its period, its provider, today, and
-    the rows of the same provider's previous return (typed, one per match key; see
-    :func:`lp_audit.validation.previous_rows`) when it is given."""
+    """Facts about the return that some checks need: its period, its provider, today, the
+    rows of the same provider's previous return (typed, one per match key; see
+    :func:`lp_audit.validation.previous.previous_rows`) when it is given, and for a return of
+    several tables, the other tables' rows."""
 
     period: Period | None = None
     provider: str | None = None
     today: date | None = None
     previous: Any = field(default=None, compare=False, repr=False)
+    #: for a return of several tables, each table's rows (typed, one per key), by name
+    tables: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

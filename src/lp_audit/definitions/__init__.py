@@ -5,7 +5,10 @@ is required and which rules it must meet. See the README for the format. Loading
 definition itself and raises one :class:`DefinitionError` listing every problem found, each as
 ``file:line: path: message``.
 
-- :mod:`~lp_audit.definitions.model`: the frozen dataclasses;
+- :mod:`~lp_audit.definitions.model`, :mod:`~lp_audit.definitions.links`: the frozen
+  dataclasses (links: tables, lookups, the previous return, continuity);
+- :mod:`~lp_audit.definitions.conditions`, :mod:`~lp_audit.definitions.walk`: the condition
+  language, and what a condition reads;
 - :mod:`~lp_audit.definitions.located`: YAML with the line of every value;
 - :mod:`~lp_audit.definitions.reader`, :mod:`~lp_audit.definitions.rules`,
   :mod:`~lp_audit.definitions.references`, :mod:`~lp_audit.definitions.parser`: YAML into the
@@ -28,19 +31,22 @@ from lp_audit.definitions.conditions import (
     Not,
     Operand,
 )
+from lp_audit.definitions.links import (
+    Continuity,
+    Lookup,
+    PreviousReturn,
+    Table,
+)
 from lp_audit.definitions.model import (
     DATE_FORMATS,
     FIELD_TYPES,
     Code,
     Constraint,
-    Continuity,
     Definition,
     Field,
     Group,
     Limit,
-    Lookup,
     Metric,
-    PreviousReturn,
     ReturnRule,
     Rule,
     Tolerance,
@@ -79,6 +85,7 @@ __all__ = [
     "PreviousReturn",
     "ReturnRule",
     "Rule",
+    "Table",
     "Tolerance",
     "bundled_definitions_dir",
     "check_definitions",

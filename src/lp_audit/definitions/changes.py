@@ -6,9 +6,11 @@ import difflib
 from dataclasses import replace
 from typing import Any
 
+from lp_audit.definitions.links import (
+    Continuity,
+)
 from lp_audit.definitions.located import Path_
 from lp_audit.definitions.model import (
-    Continuity,
     Definition,
     Field,
 )

@@ -97,10 +97,10 @@ BEFORE = "before"
 
 def split_name(name: str) -> tuple[str | None, str]:
     """``previous.end_date`` as ``("previous", "end_date")``, ``before.dob`` as ``("before",
-    "dob")``; a plain field name as ``(None, name)``. Field names have no dots, so nothing else
-    reads as a relative."""
+    "dob")``, ``header.DOB`` (a field of another table) as ``("header", "DOB")``; a plain field
+    name as ``(None, name)``."""
     head, dot, rest = name.partition(".")
-    if dot and head in (*RELATIVES, BEFORE):
+    if dot:  # a field name has no dot: anything before one is where it is read from
         return head, rest
     return None, name
 
@@ -112,6 +112,8 @@ def _relative_words(name: str, labels: Mapping[str, str]) -> str:
         return label
     if relative == BEFORE:
         return f"{label} in the previous return"
+    if relative not in RELATIVES:
+        return f"{label} of the matching row of {relative}"
     return (
         f"{label} of the {relative} row"
         if relative in ("first", "last")
@@ -340,63 +342,6 @@ class Not:
 
 
 Condition = FieldTest | Compare | AllOf | AnyOf | Not
-
-
-def field_tests(condition: Condition) -> list[FieldTest]:
-    """Every field test in ``condition``, in order."""
-    if isinstance(condition, FieldTest):
-        return [condition]
-    if isinstance(condition, AllOf | AnyOf):
-        return [t for c in condition.conditions for t in field_tests(c)]
-    if isinstance(condition, Not):
-        return field_tests(condition.condition)
-    return []
-
-
-def compares(condition: Condition) -> list[Compare]:
-    """Every compare in ``condition``, in order."""
-    if isinstance(condition, Compare):
-        return [condition]
-    if isinstance(condition, AllOf | AnyOf):
-        return [t for c in condition.conditions for t in compares(c)]
-    if isinstance(condition, Not):
-        return compares(condition.condition)
-    return []
-
-
-def own_fields(condition: Condition) -> list[str]:
-    """The fields ``condition`` reads from the row itself (not ``previous.F``), in order."""
-    names: list[str] = []
-    if isinstance(condition, FieldTest):
-        names.append(condition.field)
-    elif isinstance(condition, Compare):
-        names += [*condition.left.names(), *condition.right.names()]
-    elif isinstance(condition, AllOf | AnyOf):
-        names += [n for c in condition.conditions for n in own_fields(c)]
-    elif isinstance(condition, Not):
-        names += own_fields(condition.condition)
-    return list(dict.fromkeys(n for n in names if split_name(n)[0] is None))
-
-
-def grouped_parts(condition: Condition) -> tuple[list[str], list[Operand]]:
-    """What ``condition`` reads from other rows of a group: the relatives (``previous.F``,
-    as written) and the aggregates (``sum(F)``), each once, in order."""
-    relatives = [t.field for t in field_tests(condition) if split_name(t.field)[0] in RELATIVES]
-    aggregates: list[Operand] = []
-    for comp in compares(condition):
-        for operand in (comp.left, comp.right):
-            if operand.kind in AGGREGATES:
-                aggregates.append(operand)
-            relatives += [n for n in operand.names() if split_name(n)[0] in RELATIVES]
-    return list(dict.fromkeys(relatives)), list(dict.fromkeys(aggregates))
-
-
-def before_names(condition: Condition) -> list[str]:
-    """The fields ``condition`` reads from the previous return (``before.F``, as written)."""
-    names = [t.field for t in field_tests(condition)]
-    for comp in compares(condition):
-        names += [*comp.left.names(), *comp.right.names()]
-    return list(dict.fromkeys(n for n in names if split_name(n)[0] == BEFORE))
 
 
 def with_codes(

@@ -12,10 +12,14 @@ from typing import Literal
 from lp_audit.definitions.conditions import (
     Condition,
 )
+from lp_audit.definitions.links import Continuity, Lookup, PreviousReturn, Severity, Table
+from lp_audit.definitions.walk import (
+    own_fields,
+    table_names,
+)
 from lp_audit.periods import Every, Period
 
 FieldType = Literal["text", "integer", "decimal", "date", "code", "multi_code", "boolean"]
-Severity = Literal["error", "warning"]
 Normalisation = Literal["case", "leading_zeros"]
 ConstraintKind = Literal["range", "pattern", "max_length", "min_length", "check_digit"]
 ReturnRuleKind = Literal["unique", "duplicate"]
@@ -218,6 +222,9 @@ class Rule:
     tolerance: Tolerance | None = None
     line: int | None = field(default=None, compare=False)
     group: Group | None = None
+    #: in a return of several tables, the table it checks (by default, the one that has its
+    #: fields)
+    table: str | None = None
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -241,6 +248,9 @@ class ReturnRule:
     differ: tuple[str, ...] = ()
     tolerance: Tolerance | None = None
     line: int | None = field(default=None, compare=False)
+    #: in a return of several tables, the table it checks (by default, the one that has its
+    #: fields)
+    table: str | None = None
 
 
 @dataclass(frozen=True)
@@ -289,50 +299,6 @@ class Metric:
 
 
 @dataclass(frozen=True)
-class Continuity:
-    """How a case carries over between consecutive returns: open cases reappear, unchanged."""
-
-    id_field: str
-    open_when: Condition
-    same: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class PreviousReturn:
-    """How a return is compared with the same provider's return of the period before, when
-    that return is given: rows are matched on ``match`` (a child's ID), and a rule may read
-    ``before.F``, F on the matching row of the previous return. With ``carried_when``, every
-    row of the previous return where it holds (a case open at its end) must appear again: one
-    finding each, of ``severity``, that says ``message``."""
-
-    match: tuple[str, ...]
-    carried_when: Condition | None = None
-    severity: Severity = "error"
-    message: str = ""
-    line: int | None = field(default=None, compare=False)
-
-    @property
-    def fields(self) -> tuple[str, ...]:
-        names = self.match + (self.carried_when.fields() if self.carried_when else ())
-        return tuple(dict.fromkeys(names))
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """A table beside the definition (a CSV file) that rules look values up in:
-    ``NAME(field)`` in a compare is the ``value`` column of the row whose ``key`` column
-    holds the field's value (a postcode district's local authority)."""
-
-    name: str
-    file: str
-    key: str
-    value: str
-    #: the table's (key, value) rows, read with the definition
-    table: tuple[tuple[str, str], ...] = field(default=(), repr=False)
-    line: int | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True)
 class Definition:
     """A versioned data definition for one kind of return."""
 
@@ -362,6 +328,11 @@ class Definition:
     references: tuple[tuple[str, str], ...] = ()
     lookups: tuple[Lookup, ...] = ()
     previous_return: PreviousReturn | None = None
+    #: a return of several tables; none: one table of all the fields
+    tables: tuple[Table, ...] = ()
+    #: for one table's definition (:meth:`for_table`), the fields of the other tables, which
+    #: its rules read on their matching rows
+    outside: tuple[Field, ...] = ()
 
     @property
     def ref(self) -> str:
@@ -398,6 +369,60 @@ class Definition:
     def labels(self) -> dict[str, str]:
         """Field name to label."""
         return {f.name: f.label for f in self.fields}
+
+    def table(self, name: str) -> Table:
+        """The table called ``name``.
+
+        Raises:
+            KeyError: if there is none.
+        """
+        for t in self.tables:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    def tables_checking(self, rule: Rule | ReturnRule) -> tuple[str, ...]:
+        """The tables a rule checks: the one it names, or every table that has the fields it
+        reads on its own row, save those it reads other rows of (``header.CHILD`` is read
+        from an episode's row, about the header)."""
+        if isinstance(rule, ReturnRule):
+            own, elsewhere = {*rule.fields, *rule.differ}, set()
+        else:
+            conditions = [c for c in (rule.check, rule.when) if c is not None]
+            own = {n for c in conditions for n in own_fields(c)}
+            if rule.group is not None:
+                own |= {*rule.group.by, *rule.group.order}
+            elsewhere = {n.split(".", 1)[0] for c in conditions for n in table_names(c)}
+        return tuple(
+            t.name
+            for t in self.tables
+            if (rule.table is None or t.name == rule.table)
+            and own <= set(t.fields)
+            and t.name not in elsewhere
+        )
+
+    def for_table(self, name: str) -> Definition:
+        """The definition of one table: its fields, and the rules, return rules and metrics
+        of its fields alone (rules may still read other tables' rows, ``T.F``)."""
+        table = self.table(name)
+        mine = set(table.fields)
+        return replace(
+            self,
+            fields=tuple(f for f in self.fields if f.name in mine),
+            outside=tuple(f for f in self.fields if f.name not in mine),
+            rules=tuple(r for r in self.rules if name in self.tables_checking(r)),
+            return_rules=tuple(r for r in self.return_rules if name in self.tables_checking(r)),
+            metrics=tuple(m for m in self.metrics if set(m.fields) <= mine),
+            continuity=self.continuity
+            if self.continuity is not None
+            and {self.continuity.id_field, *self.continuity.same} <= mine
+            else None,
+            previous_return=self.previous_return
+            if self.previous_return is not None and set(self.previous_return.fields) <= mine
+            else None,
+            period_field=self.period_field if self.period_field in mine else None,
+            provider_field=self.provider_field if self.provider_field in mine else None,
+        )
 
     def in_force_for(self, period: Period) -> bool:
         """Whether this version applies to returns for ``period``."""

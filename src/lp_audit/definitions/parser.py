@@ -64,6 +64,7 @@ class Parser(RuleParser, ReferenceParser):
                 "changes",
                 "lookups",
                 "previous_return",
+                "tables",
             ),
         )
         if top is None:
@@ -122,6 +123,7 @@ class Parser(RuleParser, ReferenceParser):
             metrics=self.metrics(top.get("metrics"), ("metrics",)),
             continuity=self.continuity(top.get("continuity"), ("continuity",)),
             previous_return=self.previous_return(top.get("previous_return"), ("previous_return",)),
+            tables=self.tables(top.get("tables"), ("tables",)),
             extends=self.text(top, "extends", ()),
             source=self.source,
             references=tuple(sorted(self.references.items())),

@@ -6,11 +6,9 @@ import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from lp_audit.definitions.links import Severity
 from lp_audit.definitions.located import LocatedYaml, Path_
-from lp_audit.definitions.model import (
-    SEVERITIES,
-    Severity,
-)
+from lp_audit.definitions.model import SEVERITIES
 from lp_audit.errors import DefinitionProblem
 from lp_audit.periods import Every, Period
 

@@ -7,8 +7,14 @@ from dataclasses import replace
 from typing import Any
 
 from lp_audit.definitions.conditions import RESERVED_FUNCTIONS
+from lp_audit.definitions.links import (
+    Lookup,
+)
 from lp_audit.definitions.located import Path_
-from lp_audit.definitions.model import NAME_RE, Code, Lookup
+from lp_audit.definitions.model import (
+    NAME_RE,
+    Code,
+)
 from lp_audit.definitions.reader import ParserBase, describe_kind
 from lp_audit.errors import DefinitionProblem
 

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from lp_audit.definitions.conditions import (
+    BEFORE,
     FIELD_OPS,
+    RELATIVES,
     AllOf,
     AnyOf,
     Condition,
@@ -15,15 +17,19 @@ from lp_audit.definitions.conditions import (
     Not,
     parse_compare,
 )
+from lp_audit.definitions.links import (
+    Continuity,
+    PreviousReturn,
+    Table,
+)
 from lp_audit.definitions.located import Path_
 from lp_audit.definitions.model import (
     ID_RE,
     METRIC_KINDS,
-    Continuity,
+    NAME_RE,
     Group,
     Limit,
     Metric,
-    PreviousReturn,
     ReturnRule,
     ReturnRuleKind,
     Rule,
@@ -146,7 +152,7 @@ class RuleParser(ParserBase):
             self.problem(where, "the warning tolerance is above the error tolerance: swap them")
         return Tolerance(warning, error) if limits else None
 
-    RULE_KEYS = ("id", "severity", "message", "check", "when", "tolerance", "group")
+    RULE_KEYS = ("id", "severity", "message", "check", "when", "tolerance", "group", "table")
 
     def group(self, value: Any, path: Path_) -> Group | None:
         """``group: {by: child_id, order: start_date}`` (either may be a list of fields)."""
@@ -232,6 +238,7 @@ class RuleParser(ParserBase):
             tolerance=self.tolerance(data, path),
             line=self.located.line(path),
             group=group,
+            table=self.text(data, "table", path),
         )
 
     METRIC_KEYS = ("id", "label", "kind", "description", "where", "of", "field", "from", "to")
@@ -301,6 +308,50 @@ class RuleParser(ParserBase):
             return None
         return Continuity(id_field, open_when, self.text_list(data, "same", path))
 
+    def tables(self, value: Any, path: Path_) -> tuple[Table, ...]:
+        """``tables: [{name: episodes, fields: [CHILD, DECOM], key: [CHILD, DECOM], file:
+        episodes}]``: a return of several tables."""
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not value:
+            self.problem(path, f"expected a list of tables, found {describe_kind(value)}")
+            return ()
+        result: list[Table] = []
+        for i, item in enumerate(value):
+            where = (*path, i)
+            data = self.mapping(item, where, ("name", "fields", "key", "file"))
+            if data is None:
+                continue
+            name = self.text(data, "name", where, required=True)
+            fields = self.text_list(data, "fields", where)
+            if name is not None and not NAME_RE.match(name):
+                self.problem(
+                    (*where, "name"), f"{name!r}: a table's name is letters, digits and '_'"
+                )
+                continue
+            if name in (*RELATIVES, BEFORE, "period"):
+                self.problem(
+                    (*where, "name"),
+                    f"{name!r} is a word of rules ({', '.join((*RELATIVES, BEFORE, 'period'))}): "
+                    "name the table otherwise",
+                )
+                continue
+            if not fields:
+                self.problem(where, "name the table's fields: fields: [CHILD, DECOM]")
+                continue
+            if name is None:
+                continue
+            result.append(
+                Table(
+                    name,
+                    fields,
+                    self.text_list(data, "key", where),
+                    self.text(data, "file", where) or "",
+                    line=self.located.line(where),
+                )
+            )
+        return tuple(result)
+
     def previous_return(self, value: Any, path: Path_) -> PreviousReturn | None:
         """``previous_return: {match: CHILD, carried: {when: C, severity: error, message: M}}``."""
         if value is None:
@@ -344,7 +395,7 @@ class RuleParser(ParserBase):
             data = self.mapping(
                 item,
                 item_path,
-                ("id", "severity", "message", "unique", "duplicate", "tolerance"),
+                ("id", "severity", "message", "unique", "duplicate", "tolerance", "table"),
             )
             if data is None:
                 continue
@@ -381,6 +432,7 @@ class RuleParser(ParserBase):
                     differ,
                     tolerance=self.tolerance(data, item_path),
                     line=self.located.line(item_path),
+                    table=self.text(data, "table", item_path),
                 )
             )
         return tuple(result)

@@ -9,19 +9,25 @@ from lp_audit.definitions.conditions import (
     TEXT_OPS,
     Condition,
     Operand,
-    before_names,
-    compares,
-    field_tests,
-    grouped_parts,
     split_name,
 )
 from lp_audit.definitions.model import (
     Definition,
     Field,
     Group,
+    ReturnRule,
+    Rule,
     header_key,
 )
 from lp_audit.definitions.reader import ParserBase
+from lp_audit.definitions.walk import (
+    before_names,
+    compares,
+    field_tests,
+    grouped_parts,
+    own_fields,
+    table_names,
+)
 
 
 def check_definition(parser: ParserBase, definition: Definition) -> None:
@@ -220,6 +226,7 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
                 parser.problem((), f"continuity: refers to a field {name!r} that does not exist")
         check_grouping(None, c.open_when, "continuity.open_when", None)
         check_before(c.open_when, "continuity.open_when", None, False)
+    _check_tables(parser, definition)
     previous = definition.previous_return
     if previous is not None:
         for name in previous.match:
@@ -292,3 +299,103 @@ def _operand_problems(operand: Operand, type_of: Callable[[Operand], str | None]
         else:
             problems += _operand_problems(inner, type_of)
     return problems
+
+
+def _check_tables(parser: ParserBase, definition: Definition) -> None:
+    """The tables of a return of several: their fields and keys, and every rule's place."""
+    fields = set(definition.field_names)
+    tables = {t.name: t for t in definition.tables}
+    seen: set[str] = set()
+    for t in definition.tables:
+        where = f"tables.{t.name}"
+        if t.name in seen:
+            parser.problem((), f"{where}: the table name is used twice", line=t.line)
+        seen.add(t.name)
+        for name in t.fields:
+            if name not in fields:
+                parser.problem(
+                    (), f"{where}: refers to a field {name!r} that does not exist", line=t.line
+                )
+        for name in t.key:
+            if name not in t.fields:
+                parser.problem(
+                    (),
+                    f"{where}.key: {name!r} is not one of the table's fields "
+                    f"({', '.join(t.fields)})",
+                    line=t.line,
+                )
+    if tables:
+        placed = {n for t in definition.tables for n in t.fields}
+        for f in definition.fields:
+            if f.name not in placed:
+                parser.problem(
+                    (), f"fields.{f.name}: the field is in no table: add it to one", line=f.line
+                )
+    for rrule in definition.return_rules:
+        _check_place(parser, definition, f"return_rules.{rrule.id}", rrule)
+    for rule in definition.rules:
+        where = f"rules.{rule.id}"
+        conditions = [c for c in (rule.check, rule.when) if c is not None]
+        read = [n for c in conditions for n in table_names(c)]
+        own = {n for c in conditions for n in own_fields(c)}
+        if rule.group is not None:
+            own |= {*rule.group.by, *rule.group.order}
+        home = [tables[n] for n in definition.tables_checking(rule)]
+        _check_place(parser, definition, where, rule)
+        if tables and not home and (rule.table is None or rule.table in tables):
+            parser.problem(
+                (),
+                f"{where}: its fields are not all in one table: read another table's field as "
+                "TABLE.FIELD (header.DOB)",
+                line=rule.line,
+            )
+        for name in read:
+            other = split_name(name)[0] or ""
+            if other not in tables:
+                known = ", ".join(tables) or "none: the definition has no tables"
+                parser.problem(
+                    (),
+                    f"{where}: {name} reads table {other!r}, and there is no table called so "
+                    f"(tables: {known})",
+                    line=rule.line,
+                )
+                continue
+            target = tables[other]
+            if not target.key:
+                parser.problem(
+                    (),
+                    f"{where}: {name} reads the matching row of {other}, which has no key: "
+                    f"say which fields identify its rows (key: [...])",
+                    line=rule.line,
+                )
+            elif home and not set(target.key) <= set(home[0].fields):
+                parser.problem(
+                    (),
+                    f"{where}: {name} is read from the {other} row with the same "
+                    f"{', '.join(target.key)}, and table {home[0].name} does not have "
+                    f"{'them' if len(target.key) > 1 else 'it'}",
+                    line=rule.line,
+                )
+
+
+def _check_place(
+    parser: ParserBase, definition: Definition, where: str, rule: Rule | ReturnRule
+) -> None:
+    """A rule's table: named, or the one table that has its fields."""
+    names = [t.name for t in definition.tables]
+    if rule.table is not None and rule.table not in names:
+        parser.problem(
+            (),
+            f"{where}.table: there is no table called {rule.table!r} (tables: "
+            f"{', '.join(names) or 'none: the definition has no tables'})",
+            line=rule.line,
+        )
+        return
+    homes = definition.tables_checking(rule)
+    if rule.table is None and len(homes) > 1:
+        parser.problem(
+            (),
+            f"{where}: its fields are in tables {', '.join(homes)}: say which it checks "
+            f"(table: {homes[0]})",
+            line=rule.line,
+        )

@@ -10,7 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lp_audit.definitions.conditions import before_names, split_name
+from lp_audit.definitions.conditions import (
+    split_name,
+)
+from lp_audit.definitions.walk import (
+    before_names,
+)
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -47,6 +47,7 @@ def validate_raw(
     kept: list[dict[str, Any]] | None = None,
     engine: Literal["auto", "pandera", "direct"] = "auto",
     previous: tuple[str, pd.DataFrame] | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
 ) -> ReturnResult:
     """Validate a return's text values; with ``whole=False``, a chunk of one.
 
@@ -76,7 +77,11 @@ def validate_raw(
     if provider_text is None and definition.provider_field in typed.columns:
         provider_text = mode(typed[definition.provider_field])
     context = Context(
-        effective_period, provider_text, today, previous[1] if previous is not None else None
+        effective_period,
+        provider_text,
+        today,
+        previous[1] if previous is not None else None,
+        tables,
     )
     schema = build_schema(definition, context)
     if previous is not None and whole:

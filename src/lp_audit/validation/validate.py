@@ -40,6 +40,7 @@ def validate_return(
     keep_source: bool = False,
     engine: Literal["auto", "pandera", "direct"] = "auto",
     previous: str | Path | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
 ) -> ReturnResult:
     """Validate one return against a definition.
 
@@ -69,6 +70,10 @@ def validate_return(
             ``previous_return``: its rules that read ``before.F`` compare with it, and the rows
             it must carry over are looked for. Without it those rules are not checked. The
             return is then read whole, whatever ``chunk_rows`` says.
+        tables: for a definition of several tables, the other tables' rows (see
+            :func:`~lp_audit.validation.tables.validate_tables`, which gives them); the file
+            is the table it is named after, and without them the rules that read another
+            table are not checked.
 
     Returns:
         The result, with every problem as a row of ``result.findings``.
@@ -102,7 +107,7 @@ def validate_return(
             definition is not None and (is_path_spec(definition) or "@" in str(definition))
         )
         rows = chunk_rows if chunk_rows is not None else _auto_chunk_rows(source)
-        if rows and not capture and not keep_source and previous is None:
+        if rows and not capture and not keep_source and previous is None and not chosen.tables:
             from lp_audit.reading import NotChunkable
 
             try:
@@ -120,6 +125,10 @@ def validate_return(
         # the version in force for the period the rows give, chosen before the columns are
         # mapped: the file's columns are matched to fields once, with that version
         chosen = version_for(wanted or period_in(table, chosen), chosen, definition, pinned)
+        if chosen.tables:  # one table of several: the one the file is named after
+            from lp_audit.validation.tables import table_of
+
+            chosen = chosen.for_table(table_of(source, chosen))
         raw = map_columns(table, chosen)
     before = None
     if previous is not None:
@@ -133,6 +142,7 @@ def validate_return(
         capture=capture,
         engine=engine,
         previous=before,
+        tables=tables,
     )
     if keep_source:
         result.source = raw
@@ -234,6 +244,10 @@ def validate_returns(
 
     if definition is not None and not isinstance(definition, Definition):
         load_definition(definition)  # fail once, before any file, if it cannot be loaded
+    if definition is not None:
+        chosen = resolve_definition(definition, None)
+        if chosen.tables:  # the files of one return of several tables, together
+            return validate_tables(paths, chosen, **options)
     results: list[ReturnResult] = []
     unreadable: list[Unreadable] = []
     for path in paths:
@@ -241,4 +255,45 @@ def validate_returns(
             results.append(validate_return(path, definition, **options))
         except ReturnReadError as exc:
             unreadable.append(Unreadable(str(path), exc.message))
+    return Validation(results, unreadable)
+
+
+def validate_tables(
+    paths: Sequence[str | Path], definition: Definition, **options: Any
+) -> Validation:
+    """Validate the files of one return of several tables together: each file (named after
+    its table) with its table's checks, and the rules that read another table's matching row
+    with that table's rows. A file that cannot be read is listed in ``unreadable``; the
+    rules that read it are not checked.
+
+    Raises:
+        OptionError: if a file is named after no table, or two after the same one.
+    """
+    from lp_audit.errors import OptionError, ReturnReadError
+    from lp_audit.validation.tables import table_of, table_rows
+
+    named: dict[str, str | Path] = {}
+    for path in paths:
+        table = table_of(path, definition)
+        if table in named:
+            raise OptionError(
+                f"{named[table]} and {path} are both table {table}: give one file each"
+            )
+        named[table] = path
+    rows: dict[str, pd.DataFrame] = {}
+    unreadable: list[Unreadable] = []
+    failed: set[str] = set()
+    for table, path in named.items():
+        try:
+            found = table_rows(path, definition)
+        except ReturnReadError as exc:
+            unreadable.append(Unreadable(str(path), exc.message))
+            failed.add(table)
+            continue
+        if found is not None:
+            rows[table] = found
+    results: list[ReturnResult] = []
+    for table, path in named.items():
+        if table not in failed:
+            results.append(validate_return(path, definition, tables=rows, **options))
     return Validation(results, unreadable)

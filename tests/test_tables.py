@@ -1,0 +1,196 @@
+"""Returns of several tables: a header of children and their episodes, each file named after
+its table, validated together; rules that read the matching row of another table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lp_audit import load_definition, validate_return, validate_returns
+from lp_audit.cli import app
+
+DEFINITION = """\
+format: lp-audit/definition-1
+name: cla
+version: "1.0"
+title: Children looked after
+period: {every: year}
+fields:
+  - {name: CHILD, label: Child, type: text, required: true, sensitive: true}
+  - {name: SEX, label: Sex, type: code, required: true, codes: ["1", "2"]}
+  - {name: DOB, label: Date of birth, type: date, required: true}
+  - {name: DECOM, label: Episode start, type: date, required: true}
+  - {name: DEC, label: Episode end, type: date}
+tables:
+  - {name: header, fields: [CHILD, SEX, DOB], key: [CHILD]}
+  - {name: episodes, fields: [CHILD, DECOM, DEC], key: [CHILD, DECOM]}
+rules:
+  - id: "1000"
+    check: {field: header.CHILD, blank: false}
+    message: The episode's child is not in the header.
+  - id: "1001"
+    check: {compare: DECOM >= header.DOB}
+    message: The episode starts before the child was born.
+  - id: "202"
+    group: {by: CHILD, order: DECOM}
+    check: {compare: previous.DEC <= DECOM}
+    message: This episode starts before the previous one ends.
+return_rules:
+  - {id: child-once, table: header, unique: [CHILD], severity: error, message: One row a child.}
+"""
+
+HEADER = "CHILD,SEX,DOB\nA1,1,2010-01-01\nA2,2,2020-06-01\nA2,2,2020-06-01\n"
+EPISODES = (
+    "CHILD,DECOM,DEC\n"
+    "A1,2025-04-01,2025-05-01\n"
+    "A1,2025-04-20,2025-06-01\n"  # line 3: starts before line 2 ends
+    "A2,2019-01-01,\n"  # line 4: before A2 was born
+    "A9,2025-05-05,\n"  # line 5: no such child in the header
+)
+
+#: (file, line, rule) of every finding the return gives
+EXPECTED = {
+    ("header.csv", 4, "child-once"),
+    ("episodes.csv", 3, "202"),
+    ("episodes.csv", 4, "1001"),
+    ("episodes.csv", 5, "1000"),
+}
+
+
+def _return(tmp_path: Path, definition: str = DEFINITION) -> tuple[Path, Path, Path]:
+    (tmp_path / "cla.yaml").write_text(definition)
+    (tmp_path / "header.csv").write_text(HEADER)
+    (tmp_path / "episodes.csv").write_text(EPISODES)
+    return tmp_path / "cla.yaml", tmp_path / "header.csv", tmp_path / "episodes.csv"
+
+
+def _found(results: list[object]) -> set[tuple[str, int | None, str | None]]:
+    return {
+        (Path(r.path).name, f.line, f.rule or f.code)  # type: ignore[attr-defined]
+        for r in results
+        for f in r.finding_objects()  # type: ignore[attr-defined]
+    }
+
+
+def test_the_tables_of_a_return_are_validated_together(tmp_path: Path) -> None:
+    definition, header, episodes = _return(tmp_path)
+    run = validate_returns([header, episodes], definition, period="2025-26")
+    assert _found(run.results) == EXPECTED
+    # each file was checked against its own table's fields: no unknown columns
+    assert all(f.code != "unknown-column" for r in run.results for f in r.finding_objects())
+
+
+def test_a_table_alone_has_its_own_checks_and_not_those_of_other_tables(tmp_path: Path) -> None:
+    definition, _, episodes = _return(tmp_path)
+    result = validate_return(episodes, definition, period="2025-26")
+    assert {(f.line, f.rule) for f in result.finding_objects()} == {(3, "202")}
+
+
+def test_the_cli_validates_the_files_of_a_return(tmp_path: Path) -> None:
+    definition, header, episodes = _return(tmp_path)
+    runner = CliRunner()
+    out = runner.invoke(
+        app,
+        [
+            "validate",
+            str(header),
+            str(episodes),
+            "-d",
+            str(definition),
+            "--period",
+            "2025-26",
+            "--format",
+            "github",
+        ],
+    )
+    assert out.exit_code == 1, out.output
+    assert "::error file=" in out.output and "episodes.csv,line=5" in out.output
+    other = tmp_path / "kids.csv"
+    other.write_text(HEADER)
+    wrong = runner.invoke(app, ["validate", str(other), "-d", str(definition)])
+    assert wrong.exit_code == 2
+    assert "kids.csv is not a table of cla@1.0" in " ".join(wrong.output.split())
+    audit = runner.invoke(app, ["audit", str(tmp_path), "-d", str(definition)])
+    assert audit.exit_code == 2
+    assert "does not yet audit returns of several tables" in " ".join(audit.output.split())
+
+
+def test_a_table_that_cannot_be_read_leaves_the_others_checked(tmp_path: Path) -> None:
+    definition, header, episodes = _return(tmp_path)
+    header.write_bytes(b"")  # an empty file: its own finding, and no rows to read
+    run = validate_returns([header, episodes], definition, period="2025-26")
+    found = _found(run.results)
+    assert ("header.csv", None, "empty-file") in found
+    assert ("episodes.csv", 3, "202") in found
+    # the rules that read the header are not checked without it
+    assert not {x for x in found if x[2] in ("1000", "1001")}
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (
+            ("header.DOB", "hedaer.DOB"),
+            "rules.1001: hedaer.DOB reads table 'hedaer', and there is no table called so "
+            "(tables: header, episodes)",
+        ),
+        (
+            ("key: [CHILD]}", "key: [KID]}"),
+            "tables.header.key: 'KID' is not one of the table's fields (CHILD, SEX, DOB)",
+        ),
+        (
+            ("fields: [CHILD, DECOM, DEC]", "fields: [CHILD, DECOM]"),
+            "fields.DEC: the field is in no table: add it to one",
+        ),
+        (
+            ("table: header, unique", "unique"),
+            "return_rules.child-once: its fields are in tables header, episodes: say which it "
+            "checks (table: header)",
+        ),
+        (
+            ("table: header, unique", "table: headers, unique"),
+            "return_rules.child-once.table: there is no table called 'headers'",
+        ),
+        (
+            (
+                "{name: header, fields: [CHILD, SEX, DOB], key: [CHILD]}",
+                "{name: header, fields: [CHILD, SEX, DOB]}",
+            ),
+            "rules.1000: header.CHILD reads the matching row of header, which has no key",
+        ),
+    ],
+    ids=["unknown-table", "key-not-a-field", "field-in-no-table", "ambiguous", "no-such", "no-key"],
+)
+def test_definitions_check_says_what_is_wrong_with_tables(
+    tmp_path: Path, change: tuple[str, str], said: str
+) -> None:
+    definition, _, _ = _return(tmp_path, DEFINITION.replace(*change))
+    out = CliRunner().invoke(app, ["definitions", "check", str(definition)])
+    assert out.exit_code == 2, out.output
+    assert said in " ".join(out.output.split())
+    assert "Traceback" not in out.output
+
+
+def test_each_table_has_its_own_fields_and_rules() -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        definition, _, _ = _return(Path(tmp))
+        loaded = load_definition(definition)
+    episodes = loaded.for_table("episodes")
+    assert episodes.field_names == ("CHILD", "DECOM", "DEC")
+    assert [r.id for r in episodes.rules] == ["1000", "1001", "202"]
+    assert [r.id for r in loaded.for_table("header").return_rules] == ["child-once"]
+    assert loaded.for_table("header").rules == ()
+
+
+def test_a_column_another_table_lacks_is_not_known(tmp_path: Path) -> None:
+    definition, header, episodes = _return(tmp_path)
+    header.write_text("CHILD,SEX\nA1,1\nA2,2\n")  # no date of birth: its own finding
+    run = validate_returns([header, episodes], definition, period="2025-26")
+    found = {(name, rule) for name, _, rule in _found(run.results)}
+    assert ("header.csv", "missing-column") in found
+    assert ("episodes.csv", "1001") not in found  # compared with nothing known: no finding
+    assert ("episodes.csv", "1000") in found  # A9 is still not in the header
