@@ -171,16 +171,20 @@ def test_the_definition_format_block_is_a_definition_that_loads(tmp_path: Path) 
     ]
 
 
-def test_the_group_rules_example_finds_what_it_shows(tmp_path: Path) -> None:
-    section = README.split("### Rules over a key's rows\n", 1)[1].split("\n### ", 1)[0]
+def _section_runs_as_shown(title: str, files: list[str], tmp_path: Path) -> None:
+    """A README section's example: its definition (named by its first line's comment) and
+    CSV blocks (written to ``files`` in order) in a folder, its ``sh`` command run there,
+    printing exactly its ``text`` block, and exiting 1 (it finds errors)."""
+    section = README.split(f"### {title}\n", 1)[1].split("\n### ", 1)[0]
     definition = re.search(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
-    data = re.search(r"```csv\n(.*?)```", section, flags=re.DOTALL)
+    tables = re.findall(r"```csv\n(.*?)```", section, flags=re.DOTALL)
     command = re.search(r"```sh\n(.*?)```", section, flags=re.DOTALL)
     shown = re.search(r"```text\n(.*?)```", section, flags=re.DOTALL)
-    assert definition and data and command and shown
+    assert definition and command and shown and len(tables) == len(files)
     name = definition[1].splitlines()[0].removeprefix("# ")
     (tmp_path / name).write_text(definition[1], encoding="utf-8")
-    (tmp_path / "episodes.csv").write_text(data[1], encoding="utf-8")
+    for file, text in zip(files, tables, strict=True):
+        (tmp_path / file).write_text(text, encoding="utf-8")
     words = shlex.split(command[1].strip())
     assert words[0] == "lp-audit"
     out = subprocess.run(
@@ -190,40 +194,18 @@ def test_the_group_rules_example_finds_what_it_shows(tmp_path: Path) -> None:
     assert out.stdout == shown[1]
 
 
-def test_the_previous_return_example_finds_what_it_shows(tmp_path: Path) -> None:
-    section = README.split("### Comparing with the previous return\n", 1)[1].split("\n### ", 1)[0]
-    definition = re.search(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
-    last, this = re.findall(r"```csv\n(.*?)```", section, flags=re.DOTALL)
-    command = re.search(r"```sh\n(.*?)```", section, flags=re.DOTALL)
-    shown = re.search(r"```text\n(.*?)```", section, flags=re.DOTALL)
-    assert definition and command and shown
-    (tmp_path / "children.yaml").write_text(definition[1], encoding="utf-8")
-    (tmp_path / "last-year.csv").write_text(last, encoding="utf-8")
-    (tmp_path / "this-year.csv").write_text(this, encoding="utf-8")
-    words = shlex.split(command[1].strip())
-    out = subprocess.run(
-        [sys.executable, "-m", "lp_audit", *words[1:]], cwd=tmp_path, capture_output=True, text=True
-    )
-    assert out.returncode == 1, out.stderr
-    assert out.stdout == shown[1]
-
-
-def test_the_several_tables_example_finds_what_it_shows(tmp_path: Path) -> None:
-    section = README.split("### Returns of several tables\n", 1)[1].split("\n### ", 1)[0]
-    definition = re.search(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
-    header, episodes = re.findall(r"```csv\n(.*?)```", section, flags=re.DOTALL)
-    command = re.search(r"```sh\n(.*?)```", section, flags=re.DOTALL)
-    shown = re.search(r"```text\n(.*?)```", section, flags=re.DOTALL)
-    assert definition and command and shown
-    (tmp_path / "cla.yaml").write_text(definition[1], encoding="utf-8")
-    (tmp_path / "header.csv").write_text(header, encoding="utf-8")
-    (tmp_path / "episodes.csv").write_text(episodes, encoding="utf-8")
-    words = shlex.split(command[1].strip())
-    out = subprocess.run(
-        [sys.executable, "-m", "lp_audit", *words[1:]], cwd=tmp_path, capture_output=True, text=True
-    )
-    assert out.returncode == 1, out.stderr
-    assert out.stdout == shown[1]
+@pytest.mark.parametrize(
+    ("title", "files"),
+    [
+        ("Rules over a key's rows", ["episodes.csv"]),
+        ("Returns of several tables", ["header.csv", "episodes.csv"]),
+        ("Comparing with the previous return", ["last-year.csv", "this-year.csv"]),
+    ],
+)
+def test_the_definition_format_examples_find_what_they_show(
+    title: str, files: list[str], tmp_path: Path
+) -> None:
+    _section_runs_as_shown(title, files, tmp_path)
 
 
 def test_the_json_blocks_show_the_real_shapes(tmp_path: Path) -> None:

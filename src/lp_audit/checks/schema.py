@@ -273,6 +273,10 @@ class _Builder:
                 aggregates = list(dict.fromkeys([*aggregates, *more_aggregates]))
 
         befores = [n for c in (rule.check, when) if c is not None for n in before_names(c)]
+        elsewhere: dict[str, list[str]] = {}  # what it reads from other tables, by table
+        for c in (rule.check, when):
+            for name in table_names(c) if c is not None else ():
+                elsewhere.setdefault(split_name(name)[0] or "", []).append(name)
         previous = self.definition.previous_return
         match = previous.match if previous is not None and befores else ()
 
@@ -302,10 +306,6 @@ class _Builder:
                 failed &= truth(when, frame, self.context, self.separators).holds()
             return pd.Series(~failed, index=frame.index)
 
-        elsewhere: dict[str, list[str]] = {}
-        for c in (rule.check, when):
-            for name in table_names(c) if c is not None else ():
-                elsewhere.setdefault(split_name(name)[0] or "", []).append(name)
         keys = [k for other in elsewhere for k in self.definition_tables.get(other, ())]
         # a field read only from another table's row (header.DOB) is not a column of this one
         read_here = {
