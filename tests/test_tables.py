@@ -194,3 +194,51 @@ def test_a_column_another_table_lacks_is_not_known(tmp_path: Path) -> None:
     assert ("header.csv", "missing-column") in found
     assert ("episodes.csv", "1001") not in found  # compared with nothing known: no finding
     assert ("episodes.csv", "1000") in found  # A9 is still not in the header
+
+
+def test_a_rule_counts_another_tables_rows_with_the_same_key(tmp_path: Path) -> None:
+    text = DEFINITION.replace(
+        "return_rules:",
+        "  - id: has-episode\n"
+        "    check: {compare: count(episodes) >= 1}\n"
+        "    message: The child has no episode.\n"
+        "  - id: few-episodes\n"
+        "    severity: warning\n"
+        "    check: {compare: count(episodes) <= 1}\n"
+        "    message: The child has more than one episode.\n"
+        "return_rules:",
+    )
+    definition, header, episodes = _return(tmp_path, text)
+    header.write_text(
+        "CHILD,SEX,DOB\nA1,1,2010-01-01\nA2,2,2020-06-01\nA3,1,2012-01-01\n,1,2012-01-01\n"
+    )
+    run = validate_returns([header, episodes], definition, period="2025-26")
+    found = {(n, line, rule) for n, line, rule in _found(run.results) if n == "header.csv"}
+    # A1 has two episodes, A3 none; the row without a child is counted as nothing known
+    assert found == {
+        ("header.csv", 2, "few-episodes"),
+        ("header.csv", 4, "has-episode"),
+        ("header.csv", 5, "missing-required"),
+    }
+    # the count reads the episodes, so the rule is the header's without saying so
+    assert [r.id for r in load_definition(definition).for_table("header").rules] == [
+        "has-episode",
+        "few-episodes",
+    ]
+
+
+def test_definitions_check_says_what_a_count_needs(tmp_path: Path) -> None:
+    text = DEFINITION.replace(
+        "return_rules:",
+        "  - id: has-episode\n"
+        "    check: {compare: count(episods) >= 1}\n"
+        "    message: The child has no episode.\n"
+        "return_rules:",
+    )
+    definition, _, _ = _return(tmp_path, text)
+    out = CliRunner().invoke(app, ["definitions", "check", str(definition)])
+    assert out.exit_code == 2
+    assert (
+        "rules.has-episode: count(episods) counts the rows of table 'episods', and there is "
+        "no table called so" in " ".join(out.output.split())
+    )

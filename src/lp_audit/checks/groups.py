@@ -204,3 +204,24 @@ def with_matching_rows(
     for name in names:
         out[name] = pd.Series(joined[name].array, index=frame.index)
     return out
+
+
+def with_counts(
+    frame: pd.DataFrame, rows: pd.DataFrame, key: Sequence[str], name: str
+) -> pd.DataFrame:
+    """``frame`` with a column ``name`` (``count(episodes)``): how many of ``rows`` (another
+    table's) have the same ``key`` values as each row (0 when none; not known where the row's
+    key is blank). Keys are matched as text."""
+    import pandas as pd
+
+    out = frame.copy(deep=False)
+    if not all(k in rows.columns for k in key):  # it cannot be matched: nothing known
+        out[name] = pd.Series(index=frame.index, dtype="float64")
+        return out
+    left = frame[list(key)].astype("string").reset_index(drop=True)
+    sizes = rows[list(key)].astype("string").value_counts(dropna=True).rename(name).reset_index()
+    joined = left.merge(sizes, on=list(key), how="left", sort=False)
+    counts = joined[name].fillna(0).astype("float64")
+    counts[left.isna().any(axis=1).to_numpy()] = float("nan")
+    out[name] = pd.Series(counts.to_numpy(), index=frame.index)
+    return out

@@ -22,6 +22,7 @@ from lp_audit.definitions.walk import (
     before_names,
     grouped_parts,
     own_fields,
+    table_counts,
     table_names,
 )
 
@@ -36,7 +37,7 @@ from lp_audit.checks.functions import (
     modulus11_ok,
     repeated_keys,
 )
-from lp_audit.checks.groups import with_group_values, with_matching_rows
+from lp_audit.checks.groups import with_counts, with_group_values, with_matching_rows
 from lp_audit.checks.specs import (
     CheckFn,
     CheckSpec,
@@ -273,6 +274,12 @@ class _Builder:
                 aggregates = list(dict.fromkeys([*aggregates, *more_aggregates]))
 
         befores = [n for c in (rule.check, when) if c is not None for n in before_names(c)]
+        counted = [o for c in (rule.check, when) if c is not None for o in table_counts(c)]
+        home = (
+            self.definition_tables.get(self.definition.table_name, ())
+            if self.definition.table_name
+            else ()
+        )
         elsewhere: dict[str, list[str]] = {}  # what it reads from other tables, by table
         for c in (rule.check, when):
             for name in table_names(c) if c is not None else ():
@@ -296,6 +303,11 @@ class _Builder:
                 frame = with_matching_rows(
                     frame, rows, self.definition_tables[other], names, self.dtypes
                 )
+            for operand in counted:  # the rows of another table with this row's key
+                rows = (self.context.tables or {}).get(operand.inner)
+                if rows is None or not home:
+                    return pd.Series(True, index=frame.index)  # not given: nothing to compare
+                frame = with_counts(frame, rows, home, operand.value)
             if group is not None:  # the other rows of each row's group, as columns
                 frame = with_group_values(
                     frame, group, relatives, aggregates, self.context, self.separators
@@ -318,7 +330,14 @@ class _Builder:
         if group is not None:
             elsewhere_only -= {*group.by, *group.order}
         columns = tuple(
-            dict.fromkeys((*(f for f in rule.fields if f not in elsewhere_only), *match, *keys))
+            dict.fromkeys(
+                (
+                    *(f for f in rule.fields if f not in elsewhere_only),
+                    *match,
+                    *keys,
+                    *(home if counted else ()),
+                )
+            )
         )
         if group is not None:
             # a finding names (and shows) a value of its own row, not one of another row's

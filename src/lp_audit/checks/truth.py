@@ -95,7 +95,7 @@ def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> tuple[Any, A
         keys = pd.Series(np.broadcast_to(values, (len(frame),)), dtype=object)
         found = keys.map(dict(op.table)).to_numpy(dtype=object)
         return found, np.logical_and(known, pd.notna(found))
-    if op.kind in AGGREGATES:  # worked out over each row's group beforehand (checks.groups)
+    if op.kind in (*AGGREGATES, "rows_in"):  # worked out beforehand (see checks.groups)
         if op.value not in frame.columns:
             return None
         return _operand(Operand("field", op.value), frame, context)

@@ -59,6 +59,7 @@ OperandKind = Literal[
     "min",
     "max",
     "lookup",
+    "rows_in",
 ]
 ShiftUnit = Literal["days", "months"]
 
@@ -73,7 +74,7 @@ SPECIAL_OPERANDS: dict[str, OperandKind] = {
 _SIMPLE = r"[A-Za-z_][\w.]*|\d{4}-\d{2}-\d{2}|\d+"
 _PAIR = rf"(?:years|days)\(\s*(?:{_SIMPLE})\s*,\s*(?:{_SIMPLE})\s*\)"
 _OPERAND = (
-    rf"(?:sum|min|max)\(\s*(?:{_PAIR}|{_SIMPLE})\s*\)|count\(\s*\)|{_PAIR}"
+    rf"(?:sum|min|max)\(\s*(?:{_PAIR}|{_SIMPLE})\s*\)|count\(\s*(?:[A-Za-z_]\w*)?\s*\)|{_PAIR}"
     rf"|[A-Za-z_]\w*\(\s*(?:{_SIMPLE})\s*\)|{_SIMPLE}"
 )
 _COMPARE_RE = re.compile(
@@ -151,6 +152,11 @@ class Operand:
     table: tuple[tuple[str, str], ...] = dataclass_field(default=(), repr=False, compare=False)
 
     @property
+    def inner(self) -> str:
+        """What is between the brackets: the table of ``count(episodes)``."""
+        return self.value[self.value.index("(") + 1 : -1]
+
+    @property
     def function(self) -> str:
         """A lookup's name (``la_of_district`` in ``la_of_district(home_district)``)."""
         return self.value.split("(", 1)[0]
@@ -195,6 +201,8 @@ class Operand:
             return f"the {whole} from {start} to {end}"
         if self.kind == "count":
             return "the number of rows of the group"
+        if self.kind == "rows_in":
+            return f"the number of rows of {self.inner} with the same key"
         if self.kind == "lookup":
             return f"{self.function} of {self.parts[0].describe(labels)}"
         if self.kind in ("sum", "min", "max"):
@@ -399,6 +407,8 @@ def parse_operand(text: str) -> Operand:
     aggregate = _AGGREGATE_RE.match(text)
     if aggregate:
         if aggregate["kind"] == "count":
+            if aggregate["inner"]:  # the rows of another table with this row's key
+                return Operand("rows_in", f"count({aggregate['inner']})")
             return Operand("count", "count()")
         return _composite(aggregate["kind"], (parse_operand(aggregate["inner"]),))  # type: ignore[arg-type]
     lookup = _LOOKUP_RE.match(text)

@@ -15,6 +15,7 @@ from lp_audit.definitions.conditions import (
 from lp_audit.definitions.links import Continuity, Lookup, PreviousReturn, Severity, Table
 from lp_audit.definitions.walk import (
     own_fields,
+    table_counts,
     table_names,
 )
 from lp_audit.periods import Every, Period
@@ -333,6 +334,8 @@ class Definition:
     #: for one table's definition (:meth:`for_table`), the fields of the other tables, which
     #: its rules read on their matching rows
     outside: tuple[Field, ...] = ()
+    #: for one table's definition, the table it is of
+    table_name: str | None = None
 
     @property
     def ref(self) -> str:
@@ -393,6 +396,7 @@ class Definition:
             if rule.group is not None:
                 own |= {*rule.group.by, *rule.group.order}
             elsewhere = {n.split(".", 1)[0] for c in conditions for n in table_names(c)}
+            elsewhere |= {o.inner for c in conditions for o in table_counts(c)}
         return tuple(
             t.name
             for t in self.tables
@@ -410,6 +414,7 @@ class Definition:
             self,
             fields=tuple(f for f in self.fields if f.name in mine),
             outside=tuple(f for f in self.fields if f.name not in mine),
+            table_name=name,
             rules=tuple(r for r in self.rules if name in self.tables_checking(r)),
             return_rules=tuple(r for r in self.return_rules if name in self.tables_checking(r)),
             metrics=tuple(m for m in self.metrics if set(m.fields) <= mine),

@@ -26,6 +26,7 @@ from lp_audit.definitions.walk import (
     field_tests,
     grouped_parts,
     own_fields,
+    table_counts,
     table_names,
 )
 
@@ -262,6 +263,7 @@ _OPERAND_TYPES: dict[str, str] = {
     "years": "number",
     "days": "number",
     "count": "number",
+    "rows_in": "number",
     "sum": "number",
     "date": "date",
     "period_start": "date",
@@ -349,6 +351,24 @@ def _check_tables(parser: ParserBase, definition: Definition) -> None:
                 "TABLE.FIELD (header.DOB)",
                 line=rule.line,
             )
+        for operand in (o for c in conditions for o in table_counts(c)):
+            if operand.inner not in tables:
+                parser.problem(
+                    (),
+                    f"{where}: {operand.value} counts the rows of table {operand.inner!r}, and "
+                    f"there is no table called so (tables: {', '.join(tables) or 'none'})",
+                    line=rule.line,
+                )
+            elif home and (
+                not home[0].key or not set(home[0].key) <= set(tables[operand.inner].fields)
+            ):
+                parser.problem(
+                    (),
+                    f"{where}: {operand.value} counts the rows of {operand.inner} with the "
+                    f"same key as the row of {home[0].name}: give {home[0].name} a key of "
+                    f"fields {operand.inner} has too",
+                    line=rule.line,
+                )
         for name in read:
             other = split_name(name)[0] or ""
             if other not in tables:

@@ -84,3 +84,15 @@ def before_names(condition: Condition) -> list[str]:
     for comp in compares(condition):
         names += [*comp.left.names(), *comp.right.names()]
     return list(dict.fromkeys(n for n in names if split_name(n)[0] == BEFORE))
+
+
+def table_counts(condition: Condition) -> list[Operand]:
+    """The counts of another table's rows ``condition`` compares (``count(episodes)``: the
+    episodes of the header row's child), each once."""
+    found = [
+        operand
+        for comp in compares(condition)
+        for operand in (comp.left, comp.right)
+        if operand.kind == "rows_in"
+    ]
+    return list(dict.fromkeys(found))
