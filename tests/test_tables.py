@@ -242,3 +242,10 @@ def test_definitions_check_says_what_a_count_needs(tmp_path: Path) -> None:
         "rules.has-episode: count(episods) counts the rows of table 'episods', and there is "
         "no table called so" in " ".join(out.output.split())
     )
+
+
+def test_the_folder_of_a_return_is_its_tables(tmp_path: Path) -> None:
+    definition, _, _ = _return(tmp_path)
+    (tmp_path / "notes.txt").write_text("not a table")
+    run = validate_returns([tmp_path], definition, period="2025-26")
+    assert _found(run.results) == EXPECTED

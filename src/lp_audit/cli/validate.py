@@ -25,7 +25,11 @@ from lp_audit.errors import LpAuditError
 
 def validate(
     files: Annotated[
-        list[Path], typer.Argument(help="Return files (CSV or XLSX), e.g. returns/rth-q2.csv.")
+        list[Path],
+        typer.Argument(
+            help="Return files (CSV or XLSX), e.g. returns/rth-q2.csv; for a return of several "
+            "tables, its files (each named after its table) or the folder that holds them."
+        ),
     ],
     definition: DefinitionOpt = None,
     provider: Annotated[

@@ -261,10 +261,10 @@ def validate_returns(
 def validate_tables(
     paths: Sequence[str | Path], definition: Definition, **options: Any
 ) -> Validation:
-    """Validate the files of one return of several tables together: each file (named after
-    its table) with its table's checks, and the rules that read another table's matching row
-    with that table's rows. A file that cannot be read is listed in ``unreadable``; the
-    rules that read it are not checked.
+    """Validate the files of one return of several tables together (given one by one, or as
+    the folder that holds them): each file (named after its table) with its table's checks,
+    and the rules that read another table with that table's rows. A file that cannot be read
+    is listed in ``unreadable``; the rules that read it are not checked.
 
     Raises:
         OptionError: if a file is named after no table, or two after the same one.
@@ -272,8 +272,19 @@ def validate_tables(
     from lp_audit.errors import OptionError, ReturnReadError
     from lp_audit.validation.tables import table_of, table_rows
 
+    files: list[str | Path] = []
+    for path in paths:  # a folder: the files in it named after a table
+        if Path(path).is_dir():
+            stems = {t.file_name.lower() for t in definition.tables}
+            files += sorted(
+                p
+                for p in Path(path).iterdir()
+                if p.suffix.lower() in (".csv", ".xlsx") and p.stem.lower() in stems
+            )
+        else:
+            files.append(path)
     named: dict[str, str | Path] = {}
-    for path in paths:
+    for path in files:
         table = table_of(path, definition)
         if table in named:
             raise OptionError(
