@@ -249,3 +249,13 @@ def test_the_folder_of_a_return_is_its_tables(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not a table")
     run = validate_returns([tmp_path], definition, period="2025-26")
     assert _found(run.results) == EXPECTED
+
+
+def test_a_template_of_several_tables_is_refused_in_one_line(tmp_path: Path) -> None:
+    definition, _, _ = _return(tmp_path)
+    out = CliRunner().invoke(
+        app, ["template", str(definition), "--output", str(tmp_path / "blank.xlsx")]
+    )
+    assert out.exit_code == 2
+    assert "a template for it is not built yet" in " ".join(out.output.split())
+    assert not (tmp_path / "blank.xlsx").exists()

@@ -146,7 +146,8 @@ def write_template(
     that provider's (see :func:`build_template`).
 
     Raises:
-        OptionError: for a provider the definition does not list.
+        OptionError: for a provider the definition does not list, or a definition of several
+            tables (not built yet).
     """
     import io
 
@@ -156,6 +157,12 @@ def write_template(
     problem = definition.unknown_provider(provider) if provider is not None else None
     if problem is not None:
         raise OptionError(problem)
+    if definition.tables:
+        raise OptionError(
+            f"{definition.ref} is a return of several tables "
+            f"({', '.join(t.name for t in definition.tables)}): a template for it is not built "
+            "yet; lp-audit definitions docs describes each table's fields"
+        )
 
     target = Path(path)
     if target.suffix.lower() == ".csv":
