@@ -259,3 +259,19 @@ def test_a_template_of_several_tables_is_refused_in_one_line(tmp_path: Path) -> 
     assert out.exit_code == 2
     assert "a template for it is not built yet" in " ".join(out.output.split())
     assert not (tmp_path / "blank.xlsx").exists()
+
+
+def test_the_data_dictionary_lists_the_tables(tmp_path: Path) -> None:
+    definition, _, _ = _return(tmp_path)
+    runner = CliRunner()
+    for name in ("docs.md", "docs.html"):
+        out = runner.invoke(
+            app, ["definitions", "docs", str(definition), "--output", str(tmp_path / name)]
+        )
+        assert out.exit_code == 0, out.output
+    markdown = (tmp_path / "docs.md").read_text()
+    assert (
+        "| episodes | episodes.csv | Child, Episode start, Episode end | Child, Episode start |"
+        in markdown
+    )
+    assert '<h2 id="tables-h">Tables</h2>' in (tmp_path / "docs.html").read_text()

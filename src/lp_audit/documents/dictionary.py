@@ -53,6 +53,8 @@ class DictionaryContext:
     description: str
     fields: tuple[FieldDoc, ...]
     rules: tuple[str, ...]
+    #: for a return of several tables: each one's name, its file, its fields (labels) and key
+    tables: tuple[tuple[str, str, str, str], ...] = ()
 
 
 def _type_text(f: Field, definition: Definition) -> str:
@@ -137,6 +139,15 @@ def build_dictionary(definition: Definition) -> DictionaryContext:
         description=definition.description,
         fields=tuple(docs),
         rules=tuple(all_rules),
+        tables=tuple(
+            (
+                t.name,
+                f"{t.file_name}.csv",
+                ", ".join(labels.get(n, n) for n in t.fields),
+                ", ".join(labels.get(n, n) for n in t.key) or "none",
+            )
+            for t in definition.tables
+        ),
     )
 
 
