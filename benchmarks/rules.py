@@ -172,7 +172,7 @@ def main() -> None:
         wall = statistics.median(m[0] for m in runs)
         cpu = statistics.median(m[1] for m in runs)
         peak = max(m[2] for m in runs)
-        added = "" if name == "row rules only" else f"+{cpu - base_cpu:.2f}"
+        added = "" if name == "row rules only" else f"{cpu - base_cpu:+.2f}"
         rows.append(f"| {name} | {wall:.2f} | {cpu:.2f} | {added} | {peak:,.0f} |")
     size = data.stat().st_size / 2**20
     section = "\n".join(

@@ -26,7 +26,7 @@ How blanks behave:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lp_audit.checks.specs import Context
 from lp_audit.definitions.conditions import Operand, split_name
@@ -44,14 +44,29 @@ def with_group_values(
     relatives: Sequence[str],
     aggregates: Sequence[Operand],
     context: Context,
-    separators: Mapping[str, str] | None = None,
+    cache: dict[Any, Any] | None = None,
 ) -> pd.DataFrame:
     """``frame`` with a column for each relative (``previous.end_date``) and aggregate
-    (``sum(days(start_date, end_date))``) a rule reads, in each row's place."""
-    codes = _group_codes(frame, group.by)
+    (``sum(days(start_date, end_date))``) a rule reads, in each row's place.
+
+    ``cache`` keeps each key's numbering and order for the frame it was worked out on (held
+    by a weak reference, and used again only for that very frame): the rules over one key of
+    one return share them (measured, six rules over a million episodes: 1.8 CPU s added
+    without, see benchmarks/rules.py)."""
+    import weakref
+
+    entry = (cache or {}).get((group.by, group.order))
+    if entry is not None and entry[0]() is frame:
+        codes, neighbours = entry[1], entry[2]
+    else:
+        codes, neighbours = _group_codes(frame, group.by), None
+    if relatives and neighbours is None:
+        neighbours = _neighbours(frame, codes, group.order)
+    if cache is not None:
+        cache[(group.by, group.order)] = (weakref.ref(frame), codes, neighbours)
     out = frame.copy(deep=False)
     if relatives:
-        neighbours = _neighbours(frame, codes, group.order)
+        assert neighbours is not None
         for name in relatives:
             relative, base = split_name(name)
             assert relative is not None

@@ -170,7 +170,9 @@ def run_checks(
             for name, checks in schema.column_checks.items()
             if name in typed.columns
         ]
-        jobs += [(typed[list(r.columns)], {}, r.checks) for r in runnable]
+        jobs += [
+            (typed if r.shares_frame else typed[list(r.columns)], {}, r.checks) for r in runnable
+        ]
 
         def run(
             job: tuple[pd.DataFrame, Mapping[str, Sequence[CheckFn]], Sequence[CheckFn]],

@@ -55,6 +55,8 @@ class _Builder:
         self.context = context
         self.specs: dict[str, CheckSpec] = {}
         self.separators = {f.name: f.separator for f in definition.fields if f.type == "multi_code"}
+        #: the rows of each key in order, worked out once a frame for the rules over them
+        self.grouping: dict[Any, Any] = {}
         #: each table's key, for the rules that read another table's matching row
         self.definition_tables = {t.name: t.key for t in definition.tables}
         #: the type of each field's values, for one read from a file that lacks it
@@ -310,7 +312,7 @@ class _Builder:
                 frame = with_counts(frame, rows, home, operand.value)
             if group is not None:  # the other rows of each row's group, as columns
                 frame = with_group_values(
-                    frame, group, relatives, aggregates, self.context, self.separators
+                    frame, group, relatives, aggregates, self.context, self.grouping
                 )
             # a rule fails where its condition is known to hold and its check known to fail
             failed = truth(rule.check, frame, self.context, self.separators).fails()
@@ -352,7 +354,7 @@ class _Builder:
         # a group's rows may be anywhere in the return: checked on the whole return, with
         # the values it compares kept as they are (its key may be kept as a hash)
         values = tuple(f for f in columns if f not in group.by or f in _compared(rule))
-        return RuleSchema(columns, (check,), "return", values)
+        return RuleSchema(columns, (check,), "return", values, shares_frame=True)
 
     def required_when(self, f: Field) -> RuleSchema:
         condition = f.required_when

@@ -74,6 +74,9 @@ class RuleSchema:
     #: the columns a "return" rule needs as values, not only as equal or not (a group's
     #: order and what it compares); the others it may read as hashes
     values: tuple[str, ...] = ()
+    #: its check is given the whole frame, not its columns alone: every rule over a key's
+    #: rows gets the same frame, so the grouping is worked out once for them all
+    shares_frame: bool = False
 
     @property
     def schema(self) -> pa.DataFrameSchema:

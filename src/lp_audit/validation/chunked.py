@@ -184,7 +184,10 @@ def validate_in_chunks(
             [],
         )
         runnable = [r for r in return_rules if all(c in keys.columns for c in r.columns)]
-        failures = [return_rule_cases(r, keys[list(r.columns)]) for r in runnable]
+        failures = [
+            return_rule_cases(r, keys if r.shares_frame else keys[list(r.columns)])
+            for r in runnable
+        ]
         cases = pd.concat(failures, ignore_index=True).drop_duplicates(["check", "index"])
         if len(cases):
             parts.append(check_findings(cases, schema.specs, whole, pd.DataFrame()))
