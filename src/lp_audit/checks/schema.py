@@ -14,17 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from lp_audit.checks.parsing import split_codes
 from lp_audit.definitions import Constraint, Definition, Field, ReturnRule, Rule
-from lp_audit.definitions.conditions import (
-    Operand,
-    split_name,
-)
-from lp_audit.definitions.walk import (
-    before_names,
-    grouped_parts,
-    own_fields,
-    table_counts,
-    table_names,
-)
+from lp_audit.definitions.conditions import BEFORE, RELATIVES, split_name
+from lp_audit.definitions.walk import grouped_parts, table_counts, written
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,7 +45,7 @@ class _Builder:
         self.definition = definition
         self.context = context
         self.specs: dict[str, CheckSpec] = {}
-        self.separators = {f.name: f.separator for f in definition.fields if f.type == "multi_code"}
+        self.separators = definition.separators
         #: the rows of each key in order, worked out once a frame for the rules over them
         self.grouping: dict[Any, Any] = {}
         #: each table's key, for the rules that read another table's matching row
@@ -265,27 +256,22 @@ class _Builder:
     # -- rules -----------------------------------------------------------------------------------
 
     def rule(self, rule: Rule) -> RuleSchema:
-        when = rule.when
-        group = rule.group
-        relatives: list[str] = []
-        aggregates: list[Operand] = []
-        for condition in (rule.check, when):
-            if group is not None and condition is not None:
-                more_relatives, more_aggregates = grouped_parts(condition)
-                relatives = list(dict.fromkeys([*relatives, *more_relatives]))
-                aggregates = list(dict.fromkeys([*aggregates, *more_aggregates]))
-
-        befores = [n for c in (rule.check, when) if c is not None for n in before_names(c)]
-        counted = [o for c in (rule.check, when) if c is not None for o in table_counts(c)]
-        home = (
-            self.definition_tables.get(self.definition.table_name, ())
-            if self.definition.table_name
-            else ()
-        )
-        elsewhere: dict[str, list[str]] = {}  # what it reads from other tables, by table
-        for c in (rule.check, when):
-            for name in table_names(c) if c is not None else ():
-                elsewhere.setdefault(split_name(name)[0] or "", []).append(name)
+        when, group = rule.when, rule.group
+        conditions = [c for c in (rule.check, when) if c is not None]
+        # every field it reads, by where from: its own row (None), another row of its group
+        # (previous, next, first, last), the previous return (before), another table
+        names = list(dict.fromkeys(n for c in conditions for n in written(c)))
+        read: dict[str | None, list[str]] = {}
+        for name in names:
+            read.setdefault(split_name(name)[0], []).append(name)
+        relatives = [n for n in names if split_name(n)[0] in RELATIVES]
+        aggregates = list(dict.fromkeys(o for c in conditions for o in grouped_parts(c)[1]))
+        befores = read.get(BEFORE, [])
+        elsewhere = {
+            k: v for k, v in read.items() if k is not None and k not in (BEFORE, *RELATIVES)
+        }
+        counted = [o for c in conditions for o in table_counts(c)]
+        home = self.definition_tables.get(self.definition.table_name or "", ())
         previous = self.definition.previous_return
         match = previous.match if previous is not None and befores else ()
 
@@ -322,12 +308,7 @@ class _Builder:
 
         keys = [k for other in elsewhere for k in self.definition_tables.get(other, ())]
         # a field read only from another table's row (header.DOB) is not a column of this one
-        read_here = {
-            split_name(n)[1]
-            for c in (rule.check, when)
-            if c is not None
-            for n in (*own_fields(c), *grouped_parts(c)[0], *before_names(c))
-        }
+        read_here = {split_name(n)[1] for n in names if split_name(n)[0] not in elsewhere}
         elsewhere_only = {split_name(n)[1] for ns in elsewhere.values() for n in ns} - read_here
         if group is not None:
             elsewhere_only -= {*group.by, *group.order}
@@ -343,8 +324,7 @@ class _Builder:
         )
         if group is not None:
             # a finding names (and shows) a value of its own row, not one of another row's
-            own = [*own_fields(rule.check), *(own_fields(when) if when else ())]
-            columns = tuple(dict.fromkeys([*own[:1], *columns]))
+            columns = tuple(dict.fromkeys([*read.get(None, [])[:1], *columns]))
         first = columns[0] if columns else None
         check = self.check(
             passes, "rule-failed", rule.severity, rule.message, field=first, rule=rule.id

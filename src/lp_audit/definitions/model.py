@@ -11,6 +11,7 @@ from typing import Literal
 
 from lp_audit.definitions.conditions import (
     Condition,
+    split_name,
 )
 from lp_audit.definitions.links import Continuity, Lookup, PreviousReturn, Severity, Table
 from lp_audit.definitions.walk import (
@@ -373,6 +374,11 @@ class Definition:
         """Field name to label."""
         return {f.name: f.label for f in self.fields}
 
+    @property
+    def separators(self) -> dict[str, str]:
+        """Each multi-code field's separator, by name (what ``contains`` splits on)."""
+        return {f.name: f.separator for f in self.fields if f.type == "multi_code"}
+
     def table(self, name: str) -> Table:
         """The table called ``name``.
 
@@ -395,7 +401,7 @@ class Definition:
             own = {n for c in conditions for n in own_fields(c)}
             if rule.group is not None:
                 own |= {*rule.group.by, *rule.group.order}
-            elsewhere = {n.split(".", 1)[0] for c in conditions for n in table_names(c)}
+            elsewhere = {split_name(n)[0] for c in conditions for n in table_names(c)}
             elsewhere |= {o.inner for c in conditions for o in table_counts(c)}
         return tuple(
             t.name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from lp_audit.definitions.links import Severity
@@ -51,6 +51,21 @@ class ParserBase:
                     f"unknown key {key!r}{suggestion} (allowed: {', '.join(sorted(allowed))})",
                 )
         return value
+
+    def entries(
+        self, value: Any, path: Path_, allowed: Iterable[str], noun: str
+    ) -> Iterator[tuple[Path_, dict[str, Any]]]:
+        """Each entry of a list of mappings (``lookups:``, ``tables:``) with its path; a
+        value that is not a list, or an entry that is not a mapping, is a problem."""
+        if value is None:
+            return
+        if not isinstance(value, list):
+            self.problem(path, f"expected a list of {noun}, found {describe_kind(value)}")
+            return
+        for i, item in enumerate(value):
+            data = self.mapping(item, (*path, i), allowed)
+            if data is not None:
+                yield (*path, i), data
 
     def text(
         self, data: Mapping[str, Any], key: str, path: Path_, *, required: bool = False

@@ -15,7 +15,7 @@ from lp_audit.definitions.model import (
     NAME_RE,
     Code,
 )
-from lp_audit.definitions.reader import ParserBase, describe_kind
+from lp_audit.definitions.reader import ParserBase
 from lp_audit.errors import DefinitionProblem
 
 
@@ -107,17 +107,8 @@ class ReferenceParser(ParserBase):
     def lookups(self, value: Any, path: Path_) -> tuple[Lookup, ...]:
         """``lookups: [{name: la_of_district, file: reference/districts.csv, key: district,
         value: la}]``: tables rules look values up in, ``la_of_district(home_district)``."""
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            self.problem(path, f"expected a list of lookups, found {describe_kind(value)}")
-            return ()
         result: list[Lookup] = []
-        for i, item in enumerate(value):
-            where = (*path, i)
-            data = self.mapping(item, where, self.LOOKUP_KEYS)
-            if data is None:
-                continue
+        for where, data in self.entries(value, path, self.LOOKUP_KEYS, "lookups"):
             name = self.text(data, "name", where, required=True)
             file = self.text(data, "file", where, required=True)
             key = self.text(data, "key", where, required=True)

@@ -244,17 +244,8 @@ class RuleParser(ParserBase):
     METRIC_KEYS = ("id", "label", "kind", "description", "where", "of", "field", "from", "to")
 
     def metrics(self, value: Any, path: Path_) -> tuple[Metric, ...]:
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            self.problem(path, f"expected a list of metrics, found {describe_kind(value)}")
-            return ()
         result = []
-        for i, item in enumerate(value):
-            item_path = (*path, i)
-            data = self.mapping(item, item_path, self.METRIC_KEYS)
-            if data is None:
-                continue
+        for item_path, data in self.entries(value, path, self.METRIC_KEYS, "metrics"):
             metric_id = self.text(data, "id", item_path, required=True)
             label = self.text(data, "label", item_path, required=True)
             kind = data.get("kind")
@@ -311,17 +302,8 @@ class RuleParser(ParserBase):
     def tables(self, value: Any, path: Path_) -> tuple[Table, ...]:
         """``tables: [{name: episodes, fields: [CHILD, DECOM], key: [CHILD, DECOM], file:
         episodes}]``: a return of several tables."""
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not value:
-            self.problem(path, f"expected a list of tables, found {describe_kind(value)}")
-            return ()
         result: list[Table] = []
-        for i, item in enumerate(value):
-            where = (*path, i)
-            data = self.mapping(item, where, ("name", "fields", "key", "file"))
-            if data is None:
-                continue
+        for where, data in self.entries(value, path, ("name", "fields", "key", "file"), "tables"):
             name = self.text(data, "name", where, required=True)
             fields = self.text_list(data, "fields", where)
             if name is not None and not NAME_RE.match(name):

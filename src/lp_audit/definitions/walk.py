@@ -41,49 +41,47 @@ def compares(condition: Condition) -> list[Compare]:
     return []
 
 
-def own_fields(condition: Condition) -> list[str]:
-    """The fields ``condition`` reads from the row itself (not ``previous.F``), in order."""
+def written(condition: Condition) -> list[str]:
+    """Every field name ``condition`` reads, as written (``previous.F``, ``header.F``, ``F``),
+    each once, in order."""
     names: list[str] = []
     if isinstance(condition, FieldTest):
         names.append(condition.field)
     elif isinstance(condition, Compare):
         names += [*condition.left.names(), *condition.right.names()]
     elif isinstance(condition, AllOf | AnyOf):
-        names += [n for c in condition.conditions for n in own_fields(c)]
+        names += [n for c in condition.conditions for n in written(c)]
     elif isinstance(condition, Not):
-        names += own_fields(condition.condition)
-    return list(dict.fromkeys(n for n in names if split_name(n)[0] is None))
+        names += written(condition.condition)
+    return list(dict.fromkeys(names))
+
+
+def own_fields(condition: Condition) -> list[str]:
+    """The fields ``condition`` reads from the row itself (not ``previous.F``), in order."""
+    return [n for n in written(condition) if split_name(n)[0] is None]
 
 
 def grouped_parts(condition: Condition) -> tuple[list[str], list[Operand]]:
     """What ``condition`` reads from other rows of a group: the relatives (``previous.F``,
     as written) and the aggregates (``sum(F)``), each once, in order."""
-    relatives = [t.field for t in field_tests(condition) if split_name(t.field)[0] in RELATIVES]
-    aggregates: list[Operand] = []
-    for comp in compares(condition):
-        for operand in (comp.left, comp.right):
-            if operand.kind in AGGREGATES:
-                aggregates.append(operand)
-            relatives += [n for n in operand.names() if split_name(n)[0] in RELATIVES]
-    return list(dict.fromkeys(relatives)), list(dict.fromkeys(aggregates))
+    relatives = [n for n in written(condition) if split_name(n)[0] in RELATIVES]
+    aggregates = [
+        operand
+        for comp in compares(condition)
+        for operand in (comp.left, comp.right)
+        if operand.kind in AGGREGATES
+    ]
+    return relatives, list(dict.fromkeys(aggregates))
 
 
 def table_names(condition: Condition) -> list[str]:
     """The fields ``condition`` reads from another table (``header.DOB``, as written)."""
-    names = [t.field for t in field_tests(condition)]
-    for comp in compares(condition):
-        names += [*comp.left.names(), *comp.right.names()]
-    return list(
-        dict.fromkeys(n for n in names if split_name(n)[0] not in (None, *RELATIVES, BEFORE))
-    )
+    return [n for n in written(condition) if split_name(n)[0] not in (None, *RELATIVES, BEFORE)]
 
 
 def before_names(condition: Condition) -> list[str]:
     """The fields ``condition`` reads from the previous return (``before.F``, as written)."""
-    names = [t.field for t in field_tests(condition)]
-    for comp in compares(condition):
-        names += [*comp.left.names(), *comp.right.names()]
-    return list(dict.fromkeys(n for n in names if split_name(n)[0] == BEFORE))
+    return [n for n in written(condition) if split_name(n)[0] == BEFORE]
 
 
 def table_counts(condition: Condition) -> list[Operand]:

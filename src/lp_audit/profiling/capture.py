@@ -247,7 +247,7 @@ def _metrics(
     import numpy as np
     import pandas as pd
 
-    separators = {f.name: f.separator for f in definition.fields if f.type == "multi_code"}
+    separators = definition.separators
     records = []
     for metric in definition.metrics:
         if any(name not in typed.columns for name in metric.fields):

@@ -16,6 +16,7 @@ from lp_audit.definitions.conditions import (
 from lp_audit.definitions.walk import (
     before_names,
 )
+from lp_audit.validation.tables import one_per_key
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,16 +59,12 @@ def previous_rows(
     rows = typed[keep].copy()
     rows[LINE] = raw.lines
     if spec.carried_when is not None:
-        separators = {f.name: f.separator for f in definition.fields if f.type == "multi_code"}
-        rows[CARRIED] = truth(spec.carried_when, typed, Context(), separators).holds()
+        rows[CARRIED] = truth(spec.carried_when, typed, Context(), definition.separators).holds()
     else:
         rows[CARRIED] = False
     if not all(m in rows.columns for m in spec.match):
         return rows.iloc[:0]
-    keys = rows[list(spec.match)]
-    rows = rows[keys.notna().all(axis=1).to_numpy()]
-    rows = rows[~rows[list(spec.match)].astype("string").duplicated().to_numpy()]
-    return rows.reset_index(drop=True)
+    return one_per_key(rows, spec.match)
 
 
 def not_carried(

@@ -5,6 +5,7 @@ validate_returns` validates the files of such a return together."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,9 +50,15 @@ def table_rows(source: str | Path, definition: Definition) -> pd.DataFrame | Non
     table = definition.table(name)
     raw = map_columns(read_table(source), definition.for_table(name))
     typed = parse_return(raw.data, definition.for_table(name)).typed
-    key = [k for k in table.key if k in typed.columns]
-    if len(key) != len(table.key):
+    if not all(k in typed.columns for k in table.key):
         return None
-    rows = typed[typed[key].notna().all(axis=1).to_numpy()]
-    rows = rows[~rows[key].astype("string").duplicated().to_numpy()]
-    return rows.reset_index(drop=True)
+    return one_per_key(typed, table.key)
+
+
+def one_per_key(rows: pd.DataFrame, key: Sequence[str]) -> pd.DataFrame:
+    """``rows`` with a key (no blank in any of ``key``), the first of each key (compared as
+    text, as rules match them), numbered from 0."""
+    keys = rows[list(key)]
+    kept = rows[keys.notna().all(axis=1).to_numpy()]
+    kept = kept[~kept[list(key)].astype("string").duplicated().to_numpy()]
+    return kept.reset_index(drop=True)
