@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 from lp_audit.cli import app
 from lp_audit.definitions import load_definition
 
+#: the definition every bad file is validated against: what the file is, not which it is of
+HBYW = "hbyw-quarterly-return"
 HEADER = ",".join(load_definition("hbyw-quarterly-return@1.0").field_names)
 
 
@@ -96,7 +98,7 @@ def test_validate_handles_bad_input(case: str, tmp_path: Path) -> None:
     path = tmp_path / "return.csv"
     content = make()
     path.write_bytes(content)
-    result = CliRunner().invoke(app, ["validate", str(path), "--format", "json"])
+    result = CliRunner().invoke(app, ["validate", str(path), "-d", HBYW, "--format", "json"])
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     if code is None:
@@ -186,6 +188,8 @@ def test_memory_stays_bounded_on_huge_cells_and_wide_files(
         "lp_audit",
         "validate",
         str(path),
+        "-d",
+        HBYW,
         "--format",
         "json",
         "--output",
@@ -250,7 +254,7 @@ def test_a_problem_on_many_rows_is_listed_once_and_counted(tmp_path: Path) -> No
 
     path = tmp_path / "return.csv"
     path.write_bytes((HEADER + "\n" + "a\n" * 5_000).encode())
-    result = CliRunner().invoke(app, ["validate", str(path), "--format", "json"])
+    result = CliRunner().invoke(app, ["validate", str(path), "-d", HBYW, "--format", "json"])
     document = json.loads(result.stdout)["returns"][0]
     site = [f for f in document["findings"] if f["field"] == "site_code"]
     assert len(site) == 1_001  # the first 1,000 rows, then one finding for the other 4,000

@@ -17,10 +17,13 @@ from lp_audit.reading import NotChunkable, iter_chunks
 from lp_audit.synthetic import make_return
 from lp_audit.validation import ReturnResult, validate_return
 
+#: named: an empty file does not say which definition it is of
+HBYW = "hbyw-quarterly-return"
+
 
 def _both(path: Path, chunk_rows: int) -> tuple[ReturnResult, ReturnResult]:
-    whole = validate_return(path, today=TODAY, chunk_rows=0)
-    chunked = validate_return(path, today=TODAY, chunk_rows=chunk_rows)
+    whole = validate_return(path, HBYW, today=TODAY, chunk_rows=0)
+    chunked = validate_return(path, HBYW, today=TODAY, chunk_rows=chunk_rows)
     return whole, chunked
 
 

@@ -52,9 +52,34 @@ def test_every_lp_audit_command_in_the_readme_runs(tmp_path: Path) -> None:
         assert "Traceback" not in out.stderr
 
 
+def test_every_generator_command_in_the_readme_runs(tmp_path: Path) -> None:
+    blocks = re.findall(r"```console\n(.*?)```", README, flags=re.DOTALL)
+    commands = [
+        line.removeprefix("$ ")
+        for block in blocks
+        for line in block.splitlines()
+        if line.removeprefix("$ ").startswith("python -m lp_audit.synthetic ")
+        and "examples/" not in line  # those rewrite the examples: their tests compare them
+    ]
+    assert commands
+    for command in commands:
+        out = subprocess.run(
+            [sys.executable, *shlex.split(command)[1:]],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode == 0, (command, out.stderr)
+        assert out.stdout.strip(), command  # it says what it wrote
+
+
 @pytest.mark.parametrize(
     "command",
-    ["lp-audit audit examples/hbyw", "lp-audit validate examples/hbyw/oas-2025-26-q1.csv"],
+    [
+        "lp-audit audit examples/hbyw",
+        "lp-audit validate examples/hbyw/oas-2025-26-q1.csv",
+        "lp-audit audit examples/cla",
+    ],
 )
 def test_readme_sample_output_is_the_real_output(command: str) -> None:
     block = README.split(f"$ {command}\n", 1)[1].split("```", 1)[0]

@@ -1,4 +1,5 @@
-"""Writing output files: atomically, and never over an input."""
+"""Files: inputs read with a clear answer when they cannot be; outputs written atomically,
+and never over an input."""
 
 from __future__ import annotations
 
@@ -7,7 +8,30 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from lp_audit.errors import OutputError
+from lp_audit.errors import OutputError, ReturnReadError
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of an input file.
+
+    Raises:
+        ReturnReadError: saying why not (missing, a folder, a pipe or device, permissions).
+    """
+    problem = not_a_regular_file(path)
+    if problem is not None:
+        raise ReturnReadError(str(path), problem)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ReturnReadError(str(path), "no such file; check the path") from None
+    except IsADirectoryError:
+        raise ReturnReadError(
+            str(path), "is a folder, not a file; name a CSV or XLSX file"
+        ) from None
+    except PermissionError:
+        raise ReturnReadError(str(path), "permission denied; check you can open the file") from None
+    except OSError as exc:
+        raise ReturnReadError(str(path), f"cannot be read ({exc.strerror})") from None
 
 
 def write_atomic(path: str | Path, text: str | bytes) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from lp_audit.auditing.assemble import build_result
 from lp_audit.auditing.config import AuditConfig, ConfigError, load_config
-from lp_audit.auditing.result import ALL, AuditResult, Highlight, failing
+from lp_audit.auditing.result import ALL, AuditResult, Highlight, TablesAudit, failing
 from lp_audit.auditing.run import audit, find_returns
 from lp_audit.validation import Unreadable
 
@@ -24,6 +24,7 @@ __all__ = [
     "AuditResult",
     "ConfigError",
     "Highlight",
+    "TablesAudit",
     "Unreadable",
     "audit",
     "build_result",

@@ -69,6 +69,8 @@ class AuditResult:
     definition_model: Definition | None = field(default=None, repr=False, compare=False)
     #: with a results store, the returns read back from it rather than validated again
     read_back: list[str] = field(default_factory=list)
+    #: for a return of several tables, the table this audit is of
+    table: str | None = None
 
     def loaded_definition(self) -> Definition:
         """The definition the audit used, loaded again by its ref if the result lacks it."""
@@ -124,6 +126,48 @@ class AuditResult:
         }
 
 
+@dataclass
+class TablesAudit:
+    """The audit of returns of several tables: one :class:`AuditResult` per table (``parts``,
+    in the definition's order, each naming its ``table``)."""
+
+    definition: str
+    parts: list[AuditResult]
+    #: files that belong to no table's return
+    unreadable: list[Unreadable]
+    config: AuditConfig = field(default_factory=AuditConfig)
+    today: date | None = None
+    definition_model: Definition | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def returns(self) -> list[ReturnResult]:
+        """Every table's file of every return."""
+        return [r for part in self.parts for r in part.returns]
+
+    @property
+    def read_back(self) -> list[str]:
+        return []
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON document of an audit of several tables: each table's audit
+        (the document of a return of one table, with its ``table``) under ``tables``."""
+        return {
+            "lp_audit": 1,
+            "kind": "audit",
+            "definition": self.definition,
+            "tables": [
+                {
+                    "table": part.table,
+                    **{k: v for k, v in part.to_dict().items() if k != "lp_audit"},
+                }
+                for part in self.parts
+            ],
+            "unreadable": [asdict(u) for u in self.unreadable],
+            "settings": config_data(self.config),
+            "today": self.today.isoformat() if self.today else None,
+        }
+
+
 def _acknowledged_column(result: ReturnResult) -> list[str | None]:
     column = result.findings.get("acknowledged")
     if column is None:
@@ -147,7 +191,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def failing(result: AuditResult, fail_on: str) -> bool:
+def failing(result: AuditResult | TablesAudit, fail_on: str) -> bool:
     """Whether findings not explained by an active acknowledgement reach ``fail_on``, after
     the definition's tolerances.
 
@@ -156,6 +200,8 @@ def failing(result: AuditResult, fail_on: str) -> bool:
     """
     if fail_on == "never":
         return False
+    if isinstance(result, TablesAudit):
+        return bool(result.unreadable) or any(failing(part, fail_on) for part in result.parts)
     if result.unreadable or (
         not result.coverage.empty
         and bool((result.coverage["expected"] & (result.coverage["received"] == 0)).any())

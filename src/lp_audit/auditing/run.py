@@ -18,7 +18,7 @@ from typing import Any
 from lp_audit.auditing.assemble import assemble
 from lp_audit.auditing.config import AuditConfig, find_config, load_config
 from lp_audit.auditing.parallel import Job, auto_workers, run_jobs
-from lp_audit.auditing.result import RETURN_SUFFIXES, AuditResult
+from lp_audit.auditing.result import RETURN_SUFFIXES, AuditResult, TablesAudit
 from lp_audit.auditing.store import ResultStore
 from lp_audit.definitions import Definition
 from lp_audit.errors import ReturnReadError
@@ -51,8 +51,12 @@ def audit(
     scheduler: str | None = None,
     pool: Callable[[int], Executor] | None = None,
     store: str | Path | None = None,
-) -> AuditResult:
+) -> AuditResult | TablesAudit:
     """Audit every return under ``path``.
+
+    For a definition of several tables, each return is a folder of files named after its
+    tables (see :mod:`lp_audit.auditing.tables`) and the audit is a :class:`TablesAudit`: one
+    audit per table.
 
     Args:
         path: a folder of returns (searched at any depth) or one file.
@@ -92,7 +96,6 @@ def audit(
     else:
         settings = load_config(config)
     spec = definition if definition is not None else settings.definition
-    _refuse_tables(spec)
     pattern = re.compile(settings.filename_pattern) if settings.filename_pattern else None
     today = today or date.today()
     files = find_returns(root)
@@ -100,6 +103,25 @@ def audit(
         raise ReturnReadError(
             str(root), "has no returns: no .csv or .xlsx file is in it or its folders"
         )
+    if spec is None:  # of several bundled definitions, the one the returns' headers name
+        spec = _named_by(files)
+    several = _of_tables(spec, store, scheduler)
+    if several is not None:
+        from lp_audit.auditing.tables import audit_tables
+
+        tabled = audit_tables(
+            files, several, settings, today, lambda p: _hints(pattern, p), progress
+        )
+        config_file = (
+            found if config is None else None if isinstance(config, AuditConfig) else config
+        )
+        extra = [Path(config_file)] if config_file else []
+        for part in tabled.parts:
+            part.inputs = [
+                *_fingerprints(root, [*(Path(r.path) for r in part.returns), *extra]),
+                *_references(several),
+            ]
+        return tabled
     jobs = [Job(file, **_hints(pattern, file)) for file in files]
     config_file = found if config is None else None if isinstance(config, AuditConfig) else config
     inputs = _fingerprints(root, [*files, *([Path(config_file)] if config_file else [])])
@@ -175,26 +197,54 @@ def audit(
     return audited
 
 
-def _refuse_tables(spec: Definition | str | Path | None) -> None:
-    """An audit of returns of several tables is not built yet: say so, rather than audit
-    each table's file as a return of its own.
+def _named_by(files: list[Path]) -> str | None:
+    """The bundled definition the first return whose header names one is of (None when one
+    is bundled).
 
     Raises:
-        OptionError: for a definition of several tables.
+        DefinitionNotFoundError: if no return's header names one.
+    """
+    from lp_audit.errors import DefinitionNotFoundError
+    from lp_audit.validation.identity import definition_of
+
+    problem: DefinitionNotFoundError | None = None
+    for file in files:
+        try:
+            return definition_of(file)
+        except ReturnReadError:
+            continue  # said of the file when it is validated
+        except DefinitionNotFoundError as exc:
+            problem = problem or exc
+    if problem is not None:
+        raise problem
+    return None
+
+
+def _of_tables(
+    spec: Definition | str | Path | None, store: str | Path | None, scheduler: str | None
+) -> Definition | None:
+    """The definition, when it is one of several tables (None otherwise, or when it cannot
+    be loaded: the audit then says what is wrong with it).
+
+    Raises:
+        OptionError: for a store or a cluster, which audit returns of one table only yet.
     """
     from lp_audit.definitions.registry import resolve_definition
     from lp_audit.errors import LpAuditError, OptionError
 
     try:
-        tables = resolve_definition(spec, None).tables
+        chosen = resolve_definition(spec, None)
     except LpAuditError:
-        return  # the audit says what is wrong with it
-    if tables:
+        return None
+    if not chosen.tables:
+        return None
+    if store is not None or scheduler is not None:
         raise OptionError(
-            "lp-audit audit does not yet audit returns of several tables "
-            f"({', '.join(t.name for t in tables)}): validate each return's files together "
-            "with lp-audit validate FILE... -d DEFINITION"
+            f"{'--store' if store is not None else '--scheduler'} is not yet available for "
+            f"returns of several tables ({', '.join(t.name for t in chosen.tables)}): audit "
+            "them without it"
         )
+    return chosen
 
 
 def _with_previous(

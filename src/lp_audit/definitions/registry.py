@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -309,7 +310,8 @@ def load_definition(spec: str | Path, *, period: Period | None = None) -> Defini
 
 def resolve_definition(spec: Definition | str | Path | None, period: Period | None) -> Definition:
     """The definition for a return: as given, by name (the version in force for ``period``),
-    or the only bundled one when none is named."""
+    or the only bundled one when none is named (with several, see
+    :func:`~lp_audit.validation.identity.definition_of`, which reads the return's header)."""
     if isinstance(spec, Definition):
         return spec
     if spec is None:
@@ -320,6 +322,26 @@ def resolve_definition(spec: Definition | str | Path | None, period: Period | No
             )
         spec = names[0]
     return load_definition(spec, period=period)
+
+
+def bundled_for_header(headers: Sequence[str]) -> str | None:
+    """The bundled definition whose fields a return's header names (by name, alias or
+    label, in any case): the one naming the most of its cells, when one names more than
+    every other; None otherwise."""
+    cells = {str(h).strip().lower() for h in headers if str(h).strip()}
+    scores: dict[str, int] = {}
+    for name in sorted({i.name for i in list_definitions()}):
+        known: set[str] = set()
+        for info in list_definitions():
+            if info.name != name:
+                continue
+            for f in load_definition_file(info.path).fields:
+                known |= {f.name.lower(), f.label.lower(), *(a.lower() for a in f.aliases)}
+        scores[name] = len(cells & known)
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    if not ranked or ranked[0][1] == 0 or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+        return None
+    return ranked[0][0]
 
 
 def version_for(

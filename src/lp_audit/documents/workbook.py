@@ -9,7 +9,7 @@ frozen header, and a Guidance sheet.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lp_audit.definitions import Definition, Field
 from lp_audit.findings import column_letter
@@ -39,26 +39,62 @@ def _note(f: Field, definition: Definition) -> str:
 
 
 def build_template(definition: Definition, provider: str | None = None) -> Workbook:
-    """A blank return for ``definition`` as an openpyxl workbook.
+    """A blank return for ``definition`` as an openpyxl workbook: a sheet ``Return`` (for a
+    return of several tables, a sheet per table, named after it), the ``Codes`` the drop-down
+    lists offer, and the ``Guidance``.
 
     With ``provider``, the return is that provider's: its provider column offers only its own
     code (a provider's return must name the provider sending it), and the sheet says whose it is.
     """
     from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    first = wb.active
+    codes = wb.create_sheet("Codes")
+    guidance = wb.create_sheet("Guidance")
+    sheets = [(t.name, [definition.field(n) for n in t.fields]) for t in definition.tables] or [
+        ("Return", list(definition.fields))
+    ]
+    columns: dict[str, str] = {}  # a code field's column of the Codes sheet
+    for number, (title, fields) in enumerate(sheets):
+        ws = first if number == 0 else wb.create_sheet(title, number)
+        ws.title = title
+        _return_sheet(ws, fields, definition, codes, columns, provider)
+    bold = Font(bold=True)
+    guidance.column_dimensions["A"].width = 28
+    guidance.column_dimensions["B"].width = 100
+    guidance.append([definition.title])
+    guidance["A1"].font = Font(bold=True, size=14)
+    guidance.append([f"{definition.ref}, in force {definition.describe_in_force()}"])
+    guidance.append([definition.description])
+    guidance.append([])
+    guidance.append(["Field", "What to enter"])
+    for cell in guidance[5]:
+        cell.font = bold
+    for f in definition.fields:
+        guidance.append([f.name, _note(f, definition)])
+    return wb
+
+
+def _return_sheet(
+    ws: Any,
+    fields: list[Field],
+    definition: Definition,
+    codes: Any,
+    columns: dict[str, str],
+    provider: str | None,
+) -> None:
+    """One sheet of the blank return: a header cell a field, with its note, and the checks
+    Excel makes as people type (a code from the list, a date, a whole number in range)."""
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Return"
-    codes = wb.create_sheet("Codes")
-    guidance = wb.create_sheet("Guidance")
     bold = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     last = TEMPLATE_ROWS + 1
-    code_column = 0
-    for index, f in enumerate(definition.fields):
+    for index, f in enumerate(fields):
         letter = column_letter(index)
         cell = ws.cell(row=1, column=index + 1, value=f.name)
         cell.font = bold
@@ -69,15 +105,20 @@ def build_template(definition: Definition, provider: str | None = None) -> Workb
         ws.column_dimensions[letter].width = max(14, min(len(f.name) + 4, 30))
         cells = f"{letter}2:{letter}{last}"
         if f.type == "code":
-            code_letter = column_letter(code_column)
-            codes.cell(row=1, column=code_column + 1, value=f.name).font = bold
             offered = [
                 c
                 for c in f.codes
                 if provider is None or f.name != definition.provider_field or c.value == provider
             ]
-            for row, code in enumerate(offered, start=2):
-                codes.cell(row=row, column=code_column + 1, value=code.value).number_format = "@"
+            if f.name not in columns:  # a field in two tables offers one list
+                code_column = len(columns)
+                columns[f.name] = column_letter(code_column)
+                codes.cell(row=1, column=code_column + 1, value=f.name).font = bold
+                for row, code in enumerate(offered, start=2):
+                    codes.cell(
+                        row=row, column=code_column + 1, value=code.value
+                    ).number_format = "@"
+            code_letter = columns[f.name]
             end = len(offered) + 1
             check = DataValidation(
                 type="list",
@@ -89,7 +130,6 @@ def build_template(definition: Definition, provider: str | None = None) -> Workb
             )
             ws.add_data_validation(check)
             check.add(cells)
-            code_column += 1
         elif f.type == "date":
             check = DataValidation(
                 type="date",
@@ -124,19 +164,6 @@ def build_template(definition: Definition, provider: str | None = None) -> Workb
             for row in range(2, 12):
                 ws.cell(row=row, column=index + 1).number_format = "@"
     ws.freeze_panes = "A2"
-    guidance.column_dimensions["A"].width = 28
-    guidance.column_dimensions["B"].width = 100
-    guidance.append([definition.title])
-    guidance["A1"].font = Font(bold=True, size=14)
-    guidance.append([f"{definition.ref}, in force {definition.describe_in_force()}"])
-    guidance.append([definition.description])
-    guidance.append([])
-    guidance.append(["Field", "What to enter"])
-    for cell in guidance[5]:
-        cell.font = bold
-    for f in definition.fields:
-        guidance.append([f.name, _note(f, definition)])
-    return wb
 
 
 def write_template(
@@ -146,8 +173,8 @@ def write_template(
     that provider's (see :func:`build_template`).
 
     Raises:
-        OptionError: for a provider the definition does not list, or a definition of several
-            tables (not built yet).
+        OptionError: for a provider the definition does not list, or a ``.csv`` of a return
+            of several tables (a header row holds one table).
     """
     import io
 
@@ -157,14 +184,13 @@ def write_template(
     problem = definition.unknown_provider(provider) if provider is not None else None
     if problem is not None:
         raise OptionError(problem)
-    if definition.tables:
+    target = Path(path)
+    if target.suffix.lower() == ".csv" and definition.tables:
         raise OptionError(
             f"{definition.ref} is a return of several tables "
-            f"({', '.join(t.name for t in definition.tables)}): a template for it is not built "
-            "yet; lp-audit definitions docs describes each table's fields"
+            f"({', '.join(t.name for t in definition.tables)}): ask for a workbook, "
+            f"{target.with_suffix('.xlsx').name}, which has a sheet for each"
         )
-
-    target = Path(path)
     if target.suffix.lower() == ".csv":
         write_atomic(target, ",".join(definition.field_names) + "\n")
         return

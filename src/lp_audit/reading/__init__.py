@@ -22,6 +22,7 @@ from lp_audit.reading.columns import field_column, map_columns, read_return, rea
 from lp_audit.reading.delimited import blank_rows_finding
 from lp_audit.reading.memory import import_pandas_meanwhile, return_memory_eagerly, reuse_memory
 from lp_audit.reading.model import FEW_DISTINCT, MAX_CELL_CHARS, NotChunkable, RawReturn, RawTable
+from lp_audit.reading.xlsx import sheet_names
 
 __all__ = [
     "FEW_DISTINCT",
@@ -39,4 +40,5 @@ __all__ = [
     "read_table",
     "return_memory_eagerly",
     "reuse_memory",
+    "sheet_names",
 ]

@@ -6,8 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lp_audit.definitions import Definition, header_key
-from lp_audit.errors import ReturnReadError
-from lp_audit.files import not_a_regular_file
+from lp_audit.files import read_input
 from lp_audit.findings import Finding, column_letter
 
 if TYPE_CHECKING:
@@ -26,21 +25,7 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> RawTable:
         ReturnReadError: if the file is missing, a folder, unreadable, or not a table.
     """
     path = Path(path)
-    problem = not_a_regular_file(path)
-    if problem is not None:
-        raise ReturnReadError(str(path), problem)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ReturnReadError(str(path), "no such file; check the path") from None
-    except IsADirectoryError:
-        raise ReturnReadError(
-            str(path), "is a folder, not a file; name a CSV or XLSX file"
-        ) from None
-    except PermissionError:
-        raise ReturnReadError(str(path), "permission denied; check you can open the file") from None
-    except OSError as exc:
-        raise ReturnReadError(str(path), f"cannot be read ({exc.strerror})") from None
+    raw = read_input(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return read_xlsx(path, raw, sheet)
     data, encoding, findings = to_utf8(raw, path)

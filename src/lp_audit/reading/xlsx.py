@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lp_audit.errors import ReturnReadError
 from lp_audit.findings import Finding, column_letter
@@ -83,20 +83,35 @@ def _unsaved_formulas(
         workbook.close()
 
 
-def read_xlsx(path: Path, raw: bytes, sheet: str | None) -> RawTable:
-    """Read a workbook's sheet; line numbers are the row numbers Excel shows."""
-    import datetime as dt
+def sheet_names(path: str | Path) -> list[str]:
+    """The names of a workbook's sheets, in order, with the same checks as reading one.
+
+    Raises:
+        ReturnReadError: if the file cannot be read, or is not a workbook.
+    """
+    from lp_audit.files import read_input
+
+    workbook, _ = _open(Path(path), read_input(Path(path)))
+    names = list(workbook.sheetnames)
+    workbook.close()
+    return names
+
+
+def _open(path: Path, raw: bytes) -> tuple[Any, bool]:
+    """The workbook, read-only with cached values, and whether any sheet holds a formula.
+
+    Raises:
+        ReturnReadError: if it is too large unpacked, or cannot be opened.
+    """
     import zipfile
 
-    import numpy as np
-    import pandas as pd
     from openpyxl import load_workbook
 
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             _check_archive(path, archive)
             formulas = _has_formulas(archive)
-        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(raw), read_only=True, data_only=True), formulas
     except ReturnReadError:
         raise
     except Exception as exc:  # openpyxl and zipfile raise many types for damaged files
@@ -104,6 +119,16 @@ def read_xlsx(path: Path, raw: bytes, sheet: str | None) -> RawTable:
             str(path),
             f"the workbook cannot be opened ({type(exc).__name__}); open and re-save it in Excel",
         ) from None
+
+
+def read_xlsx(path: Path, raw: bytes, sheet: str | None) -> RawTable:
+    """Read a workbook's sheet; line numbers are the row numbers Excel shows."""
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+
+    workbook, formulas = _open(path, raw)
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
             raise ReturnReadError(

@@ -258,7 +258,8 @@ def build_context(
         trends = replace(trends, svg=Markup(trends_svg()))
     figures = tuple(f if chart is None else replace(f, svg=Markup(chart())) for f, chart in funnels)
     return ReportContext(
-        title=f"{definition.title}: data capture across providers",
+        title=f"{definition.title}: data capture across providers"
+        + (f", table {definition.table_name}" if definition.table_name else ""),
         definition=f"{definition.title} ({definition.ref})",
         latest=latest,
         shareable=suppress,

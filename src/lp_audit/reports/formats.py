@@ -17,7 +17,7 @@ from lp_audit.validation import SCHEMA_VERSION
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from lp_audit.auditing.result import AuditResult
+    from lp_audit.auditing.result import AuditResult, TablesAudit
     from lp_audit.validation import ReturnResult
 
 FORMATS = ("text", "json", "csv", "junit", "github", "markdown")
@@ -66,7 +66,7 @@ def to_csv(results: Sequence[ReturnResult]) -> str:
     for result in results:
         for finding in result.finding_objects():
             row = finding.to_dict()
-            writer.writerow([result.path, *(_csv_safe(row[c]) for c in FINDING_COLUMNS)])
+            writer.writerow([result.where, *(_csv_safe(row[c]) for c in FINDING_COLUMNS)])
     return buffer.getvalue()
 
 
@@ -150,7 +150,7 @@ def to_markdown(results: Sequence[ReturnResult]) -> str:
     out = ["# lp_audit validation", ""]
     for result in results:
         counts = result.counts
-        out.append(f"## {_md(result.path)}")
+        out.append(f"## {_md(result.where)}")
         out.append("")
         out.append(
             f"{result.rows} rows · provider {_md(result.provider or '?')} · period "
@@ -224,19 +224,19 @@ def to_junit(results: Sequence[ReturnResult]) -> str:
         suite = ET.SubElement(
             suites,
             "testsuite",
-            name=result.path,
+            name=result.where,
             tests=str(max(len(groups), 1)),
             failures=str(sum(1 for g in groups if _counted(result, g) == "error")),
         )
         if not groups:
-            ET.SubElement(suite, "testcase", classname=result.path, name="valid")
+            ET.SubElement(suite, "testcase", classname=result.where, name="valid")
         for g in groups:
             name = (
                 g["code"]
                 + (f" [{g['rule']}]" if g["rule"] else "")
                 + (f" {g['field']}" if g["field"] else "")
             )
-            case = ET.SubElement(suite, "testcase", classname=result.path, name=name)
+            case = ET.SubElement(suite, "testcase", classname=result.where, name=name)
             message = terminal_safe(g["message"])  # XML 1.0 cannot hold most control characters
             body = f"{message} ({g['count']} × {_lines_text(g['lines'], 20)})"
             counted = _counted(result, g)
@@ -288,7 +288,7 @@ def print_text(results: Sequence[ReturnResult], console: Console) -> None:
     for result in results:
         counts, verdict = result.counts, result.verdict
         colour = "red" if verdict["error"] else "yellow" if verdict["warning"] else "green"
-        console.print(f"[bold]{escape(result.path)}[/bold]")
+        console.print(f"[bold]{escape(result.where)}[/bold]")
         console.print(
             f"  {result.rows} rows · {escape(result.provider or '?')} · "
             f"{escape(result.period or '?')} · {escape(result.definition or '?')}"
@@ -350,13 +350,14 @@ def print_text(results: Sequence[ReturnResult], console: Console) -> None:
         )
 
 
-def audit_json(result: AuditResult) -> str:
+def audit_json(result: AuditResult | TablesAudit) -> str:
     """The audit as the documented JSON document (see the README)."""
     return json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
 
 
-def audit_text(result: AuditResult, console: Console | None = None) -> str:
-    """The audit summary for a terminal: coverage, scores by quarter, top highlights.
+def audit_text(result: AuditResult | TablesAudit, console: Console | None = None) -> str:
+    """The audit summary for a terminal: coverage, scores by quarter, top highlights (for a
+    return of several tables, each table's in turn).
 
     Prints to ``console`` when given; returns the plain text either way.
     """
@@ -364,17 +365,28 @@ def audit_text(result: AuditResult, console: Console | None = None) -> str:
     from rich.markup import escape as rich_escape
     from rich.table import Table
 
+    from lp_audit.auditing.result import TablesAudit
+
     def escape(text: str) -> str:
         return rich_escape(terminal_safe(text))
 
     buffer = io.StringIO()
     target = console or RichConsole(file=buffer, width=100, color_system=None, highlight=False)
+    if isinstance(result, TablesAudit):
+        for number, part in enumerate(result.parts):
+            if number:
+                target.print()
+            audit_text(part, target)
+        for item in result.unreadable:
+            target.print(f"  left out: {escape(item.path)}: {escape(item.message)}")
+        return buffer.getvalue()
     coverage = result.coverage
     expected = int(coverage["expected"].sum()) if len(coverage) else 0
     received = (
         int((coverage["expected"] & (coverage["received"] > 0)).sum()) if len(coverage) else 0
     )
-    target.print(f"[bold]lp_audit audit[/bold] · {escape(result.definition)}")
+    of_table = f" · table {escape(result.table)}" if result.table else ""
+    target.print(f"[bold]lp_audit audit[/bold] · {escape(result.definition)}{of_table}")
     target.print(
         f"  {len(result.returns)} returns read, {len(result.unreadable)} unreadable · "
         f"{received} of {expected} expected returns received"

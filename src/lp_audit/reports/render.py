@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lp_audit.auditing.result import AuditResult
+    from lp_audit.auditing.result import AuditResult, TablesAudit
     from lp_audit.definitions import Definition
     from lp_audit.reports.charts import Painter
 
@@ -73,7 +73,7 @@ def report_format(path: str, explicit: str | None = None) -> str:
 
 
 def render_report(
-    result: AuditResult,
+    result: AuditResult | TablesAudit,
     definition: Definition | None = None,
     fmt: str = "html",
     *,
@@ -88,7 +88,17 @@ def render_report(
     the HTML (their tables stay), for golden tests that should not depend on the plotting
     library's version. ``painter`` draws them (see :class:`~lp_audit.reports.charts.Painter`);
     by default in this process.
+
+    The audit of a return of several tables gives one document with each table's report in
+    turn (in HTML, each part's element ids prefixed with its table's name, so that they stay
+    unique).
     """
+    from lp_audit.auditing.result import TablesAudit
+
+    if isinstance(result, TablesAudit):
+        return _tables_report(
+            result, fmt, suppress=suppress, charts=charts, stamp=stamp, painter=painter
+        )
     definition = definition or result.loaded_definition()
     context = build_context(
         result,
@@ -102,8 +112,59 @@ def render_report(
     return str(template.render(report=context))
 
 
+def _tables_report(
+    result: TablesAudit,
+    fmt: str,
+    *,
+    suppress: bool,
+    charts: bool,
+    stamp: str | None,
+    painter: Painter | None,
+) -> str:
+    """Each table's report in one document."""
+    from markupsafe import Markup
+
+    texts: list[str] = []
+    bodies: list[tuple[str | None, Markup]] = []
+    for part in result.parts:
+        context = build_context(
+            part,
+            part.loaded_definition(),
+            suppress=suppress,
+            charts=charts and fmt == "html",
+            stamp=stamp,
+            painter=painter,
+        )
+        if fmt != "html":
+            texts.append(environment(fmt).get_template("report.md").render(report=context))
+            continue
+        body = environment(fmt).get_template("_report_body.html").render(report=context)
+        bodies.append((part.table, Markup(scoped(body, f"{part.table}-"))))
+    if fmt != "html":
+        return "\n".join(texts)
+    model = result.definition_model
+    title = model.title if model is not None else result.definition
+    template = environment("html").get_template("tables_report.html")
+    return str(
+        template.render(
+            title=f"{title}: data capture across providers",
+            definition=f"{title} ({result.definition})",
+            parts=bodies,
+        )
+    )
+
+
+def scoped(html: str, prefix: str) -> str:
+    """``html`` with each element id, and each reference to one (``href="#…"``,
+    ``aria-labelledby``, ``url(#…)``), prefixed: one table's report beside another's."""
+    import re
+
+    html = re.sub(r'\b(id|aria-labelledby)="([^"]+)"', rf'\1="{prefix}\2"', html)
+    return html.replace('href="#', f'href="#{prefix}').replace("url(#", f"url(#{prefix}")
+
+
 def write_report(
-    result: AuditResult,
+    result: AuditResult | TablesAudit,
     path: str | Path,
     fmt: str | None = None,
     *,

@@ -15,6 +15,7 @@ from lp_audit.validation.validate import (
     DEFAULT_CHUNK_ROWS,
     validate_return,
     validate_returns,
+    validate_tables,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "Validation",
     "validate_return",
     "validate_returns",
+    "validate_tables",
 ]

@@ -1,7 +1,9 @@
-"""What a return says of itself: the period and provider most of its rows give."""
+"""What a return says of itself: the definition its header names, the period and provider
+most of its rows give."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lp_audit.definitions import Definition
@@ -13,6 +15,68 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from lp_audit.reading import RawTable
+
+
+def definition_of(path: str | Path, sheet: str | None = None) -> str | None:
+    """The bundled definition a return is of, when none is named: None when only one is
+    bundled (that one, then); of several, the one whose fields its header names (see
+    :func:`~lp_audit.definitions.registry.bundled_for_header`; of a workbook, the header of
+    ``sheet``, by default the first).
+
+    Raises:
+        ReturnReadError: if the file cannot be read, as reading it would say.
+        DefinitionNotFoundError: if the header names the fields of none of them more than
+            the others (or there is no header): the user must name one.
+    """
+    import csv
+
+    from lp_audit.definitions.registry import bundled_for_header, list_definitions
+    from lp_audit.errors import DefinitionNotFoundError
+    from lp_audit.reading import read_table
+
+    names = sorted({i.name for i in list_definitions()})
+    if len(names) <= 1:
+        return None
+    path = Path(path)
+    cells: list[str] = []
+    if path.is_dir():  # the folder of a return of several tables: its files' headers
+        files = [f for f in sorted(path.iterdir()) if f.suffix.lower() in (".csv", ".xlsx")]
+        if not files:
+            read_table(path)  # says it is a folder
+        for file in files:
+            cells += _header(file, csv, read_table)
+    elif not path.is_file():  # missing, a pipe, a device: reading says so, without waiting
+        read_table(path)
+    else:
+        cells = _header(path, csv, read_table, sheet)
+    found = bundled_for_header(cells)
+    if found is None:
+        if not path.is_dir():
+            read_table(path)  # a file that is no table at all says so first
+        raise DefinitionNotFoundError(
+            f"name a definition with --definition (bundled: {', '.join(names)}): the header "
+            f"of {path.name} does not say which it is of"
+        )
+    return found
+
+
+def _header(path: Path, csv: Any, read_table: Any, sheet: str | None = None) -> list[str]:
+    """A return's header cells, read from its first 64 KB (a workbook: the sheet's)."""
+    if path.suffix.lower() != ".csv":
+        return list(read_table(path, sheet=sheet).headers)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16)
+    except OSError:
+        read_table(path)  # raises what is wrong with it
+        return []
+    lines = head.decode("utf-8-sig", errors="replace").splitlines()
+    first = lines[0] if lines else ""
+    for delimiter in (",", ";", "\t", "|"):
+        cells: list[str] = next(csv.reader([first], delimiter=delimiter), [])
+        if len(cells) > 1:
+            return list(cells)
+    return [first]
 
 
 def mode(series: pd.Series) -> str | None:

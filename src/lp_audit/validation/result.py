@@ -41,6 +41,13 @@ class ReturnResult:
     definition_model: Definition | None = field(default=None, repr=False, compare=False)
     #: the tolerances of the definition this return's findings reached
     tolerated: tuple[Tolerated, ...] = ()
+    #: for a table of a return of several tables given as a workbook, the sheet it is on
+    sheet: str | None = None
+
+    @property
+    def where(self) -> str:
+        """The file, and the sheet when the return is one sheet of a workbook of tables."""
+        return self.path if self.sheet is None else f"{self.path} (sheet {self.sheet})"
 
     @property
     def counts(self) -> dict[str, int]:
@@ -96,6 +103,7 @@ class ReturnResult:
         """:meth:`to_dict` without the findings."""
         return {
             "path": self.path,
+            **({"sheet": self.sheet} if self.sheet is not None else {}),
             "provider": self.provider,
             "period": self.period,
             "definition": self.definition,

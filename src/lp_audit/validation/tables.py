@@ -15,27 +15,60 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def table_of(path: str | Path, definition: Definition) -> str:
+def table_of(path: str | Path, definition: Definition, sheet: str | None = None) -> str:
     """The table a file holds, from its name (``episodes.csv``: the table whose file is
-    ``episodes``, in any case).
+    ``episodes``, in any case), or a workbook's sheet holds, from the sheet's name.
 
     Raises:
         OptionError: if no table of the definition has that name.
     """
     from lp_audit.errors import OptionError
 
-    stem = Path(path).stem.lower()
+    name = (sheet if sheet is not None else Path(path).stem).lower()
     for table in definition.tables:
-        if table.file_name.lower() == stem:
+        if name in (table.file_name.lower(), table.name.lower()):
             return table.name
     names = ", ".join(f"{t.name} ({t.file_name}.csv)" for t in definition.tables)
+    if sheet is not None:
+        raise OptionError(
+            f"sheet {sheet!r} of {Path(path).name} is not a table of {definition.ref}: name "
+            f"each sheet after its table ({names})"
+        )
     raise OptionError(
         f"{Path(path).name} is not a table of {definition.ref}: name each file after its "
-        f"table ({names})"
+        f"table ({names}), or give a workbook with a sheet named after each"
     )
 
 
-def table_rows(source: str | Path, definition: Definition) -> pd.DataFrame | None:
+def parts_of(path: str | Path, definition: Definition) -> list[tuple[str, str | None]]:
+    """The tables a file holds, each as (table, sheet): one for a file named after its
+    table; for a workbook named otherwise, each sheet named after a table (a ``Codes`` or
+    ``Guidance`` sheet is left alone).
+
+    Raises:
+        OptionError: if neither the file nor any sheet is named after a table.
+        ReturnReadError: if the workbook cannot be opened.
+    """
+    from lp_audit.reading import sheet_names
+
+    stems = {t.file_name.lower() for t in definition.tables} | {
+        t.name.lower() for t in definition.tables
+    }
+    if Path(path).stem.lower() in stems or Path(path).suffix.lower() != ".xlsx":
+        return [(table_of(path, definition), None)]
+    found: list[tuple[str, str | None]] = [
+        (table_of(path, definition, sheet), sheet)
+        for sheet in sheet_names(path)
+        if sheet.lower() in stems
+    ]
+    if not found:
+        table_of(path, definition)  # says what it should be called
+    return found
+
+
+def table_rows(
+    source: str | Path, definition: Definition, sheet: str | None = None
+) -> pd.DataFrame | None:
     """One table's rows as the other tables' rules read them: typed, one per key (the
     first), none with a blank key; None when the file has not the key's columns (the rules
     that read it are then not checked).
@@ -46,9 +79,9 @@ def table_rows(source: str | Path, definition: Definition) -> pd.DataFrame | Non
     from lp_audit.checks.parsing import parse_return
     from lp_audit.reading import map_columns, read_table
 
-    name = table_of(source, definition)
+    name = table_of(source, definition, sheet)
     table = definition.table(name)
-    raw = map_columns(read_table(source), definition.for_table(name))
+    raw = map_columns(read_table(source, sheet=sheet), definition.for_table(name))
     typed = parse_return(raw.data, definition.for_table(name)).typed
     if not all(k in typed.columns for k in table.key):
         return None

@@ -6,6 +6,7 @@ cannot be read at all, or a definition that cannot be loaded, raises an :class:`
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -85,6 +86,10 @@ def validate_return(
     from lp_audit.reading import RawReturn, map_columns, read_table
 
     wanted = Period.parse(period) if isinstance(period, str) else period
+    if definition is None and isinstance(source, str | Path):
+        from lp_audit.validation.identity import definition_of
+
+        definition = definition_of(source, sheet)  # of several bundled, the one named
     chosen = resolve_definition(definition, wanted)
     _check_provider(chosen, provider)
     _check_period(chosen, wanted)
@@ -125,10 +130,10 @@ def validate_return(
         # the version in force for the period the rows give, chosen before the columns are
         # mapped: the file's columns are matched to fields once, with that version
         chosen = version_for(wanted or period_in(table, chosen), chosen, definition, pinned)
-        if chosen.tables:  # one table of several: the one the file is named after
+        if chosen.tables:  # one table of several: the one the file (or sheet) is named after
             from lp_audit.validation.tables import table_of
 
-            chosen = chosen.for_table(table_of(source, chosen))
+            chosen = chosen.for_table(table_of(source, chosen, sheet))
         raw = map_columns(table, chosen)
     before = None
     if previous is not None:
@@ -146,6 +151,8 @@ def validate_return(
     )
     if keep_source:
         result.source = raw
+    if chosen.table_name is not None:
+        result.sheet = sheet
     return result
 
 
@@ -244,10 +251,24 @@ def validate_returns(
 
     if definition is not None and not isinstance(definition, Definition):
         load_definition(definition)  # fail once, before any file, if it cannot be loaded
+    if definition is None and paths:
+        from lp_audit.validation.identity import definition_of
+
+        with contextlib.suppress(ReturnReadError):  # said of the file below
+            definition = definition_of(paths[0], options.get("sheet"))  # the one it names
     if definition is not None:
         chosen = resolve_definition(definition, None)
-        if chosen.tables:  # the files of one return of several tables, together
-            return validate_tables(paths, chosen, **options)
+        if chosen.tables:  # the files of one return of several tables, together; a folder
+            # is a return of its own
+            folders = [p for p in paths if Path(p).is_dir()]
+            files = [p for p in paths if not Path(p).is_dir()]
+            runs = [validate_tables([f], chosen, **options) for f in folders]
+            if files:
+                runs.append(validate_tables(files, chosen, **options))
+            return Validation(
+                [r for run in runs for r in run.results],
+                [u for run in runs for u in run.unreadable],
+            )
     results: list[ReturnResult] = []
     unreadable: list[Unreadable] = []
     for path in paths:
@@ -261,16 +282,19 @@ def validate_returns(
 def validate_tables(
     paths: Sequence[str | Path], definition: Definition, **options: Any
 ) -> Validation:
-    """Validate the files of one return of several tables together (given one by one, or as
-    the folder that holds them): each file (named after its table) with its table's checks,
-    and the rules that read another table with that table's rows. A file that cannot be read
-    is listed in ``unreadable``; the rules that read it are not checked.
+    """Validate the files of one return of several tables together (given one by one, as
+    the folder that holds them, or as one workbook with a sheet for each table): each file
+    (named after its table) with its table's checks, and the rules that read another table
+    with that table's rows. A file that cannot be read is listed in ``unreadable``; the rules
+    that read it are not checked.
 
     Raises:
         OptionError: if a file is named after no table, or two after the same one.
     """
     from lp_audit.errors import OptionError, ReturnReadError
-    from lp_audit.validation.tables import table_of, table_rows
+    from lp_audit.validation.tables import parts_of, table_rows
+
+    options.pop("sheet", None)  # each table's sheet is the one named after it
 
     files: list[str | Path] = []
     for path in paths:  # a folder: the files in it named after a table
@@ -283,28 +307,38 @@ def validate_tables(
             )
         else:
             files.append(path)
-    named: dict[str, str | Path] = {}
-    for path in files:
-        table = table_of(path, definition)
-        if table in named:
-            raise OptionError(
-                f"{named[table]} and {path} are both table {table}: give one file each"
-            )
-        named[table] = path
-    rows: dict[str, pd.DataFrame] = {}
+    named: dict[str, tuple[str | Path, str | None]] = {}
     unreadable: list[Unreadable] = []
-    failed: set[str] = set()
-    for table, path in named.items():
+    for path in files:
         try:
-            found = table_rows(path, definition)
+            parts = parts_of(path, definition)
         except ReturnReadError as exc:
             unreadable.append(Unreadable(str(path), exc.message))
+            continue
+        for table, sheet in parts:
+            if table in named:
+                raise OptionError(
+                    f"{_shown(*named[table])} and {_shown(path, sheet)} are both table "
+                    f"{table}: give one file each"
+                )
+            named[table] = (path, sheet)
+    rows: dict[str, pd.DataFrame] = {}
+    failed: set[str] = set()
+    for table, (path, sheet) in named.items():
+        try:
+            found = table_rows(path, definition, sheet)
+        except ReturnReadError as exc:
+            unreadable.append(Unreadable(_shown(path, sheet), exc.message))
             failed.add(table)
             continue
         if found is not None:
             rows[table] = found
     results: list[ReturnResult] = []
-    for table, path in named.items():
+    for table, (path, sheet) in named.items():
         if table not in failed:
-            results.append(validate_return(path, definition, tables=rows, **options))
+            results.append(validate_return(path, definition, tables=rows, sheet=sheet, **options))
     return Validation(results, unreadable)
+
+
+def _shown(path: str | Path, sheet: str | None) -> str:
+    return str(path) if sheet is None else f"{path} (sheet {sheet})"

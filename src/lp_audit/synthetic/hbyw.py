@@ -1,15 +1,13 @@
-"""Seeded synthetic HBYW returns: valid rows plus injected defects of known kinds.
+"""Seeded synthetic HBYW returns: valid rows plus injected defects of known kinds, and the
+capture differences of the bundled examples.
 
-Used for the bundled examples, the tests and the benchmarks. Every value is invented: person
-references are random, NHS numbers are random numbers with a valid check digit, and no real
-names or postcodes are used. Generation is vectorised, so a million rows take seconds.
-
-Run ``python -m lp_audit.synthetic OUTPUT_FOLDER`` to write the bundled example returns.
+Every value is invented: person references are random, NHS numbers are random numbers with a
+valid check digit, and no real names or postcodes are used. Generation is vectorised, so a
+million rows take seconds.
 """
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,7 +69,7 @@ def _choice(rng: np.random.Generator, options: tuple[str, ...] | list[str], n: i
     return np.asarray(options, dtype=object)[rng.integers(0, len(options), n)]
 
 
-def _nhs_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
+def modulus_11(rng: np.random.Generator, n: int) -> np.ndarray:
     """Random 10-digit numbers with a valid Modulus 11 check digit, not starting with 9."""
     import numpy as np
 
@@ -144,7 +142,7 @@ def make_return(
         .str.replace("EDUCATION|EDUCATION", "EDUCATION", regex=False)
         .to_numpy()
     )
-    nhs = np.where(rng.random(n) < 0.7, _nhs_numbers(rng, n), "")
+    nhs = np.where(rng.random(n) < 0.7, modulus_11(rng, n), "")
 
     def dates(values: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
         text = np.datetime_as_string(values, unit="D").astype(object)
@@ -426,32 +424,3 @@ def network_definition(providers: int) -> str:
         text,
         count=1,
     )
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Command-line entry: write example returns or one synthetic return."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "output", type=Path, help="folder for the examples, or a .csv file with --rows"
-    )
-    parser.add_argument("--rows", type=int, help="write one return of this many rows instead")
-    parser.add_argument("--defects", type=int, default=0)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--provider", default="RTH")
-    parser.add_argument("--period", default="2025-26 Q2")
-    args = parser.parse_args(argv)
-    if args.rows is None:
-        for path in write_examples(args.output):
-            print(path)
-        return
-    frame, _ = make_return(
-        args.rows, provider=args.provider, period=args.period, seed=args.seed, defects=args.defects
-    )
-    frame.to_csv(args.output, index=False, lineterminator="\n")
-    print(args.output)
-
-
-if __name__ == "__main__":
-    main()

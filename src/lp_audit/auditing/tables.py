@@ -1,0 +1,115 @@
+"""Auditing returns of several tables: each return a folder of files named after their tables
+(``nth-2025-26/header.csv``, ``nth-2025-26/episodes.csv``), or a workbook with a sheet named
+after each (``nth-2025-26.xlsx``).
+
+The files of one return are validated together (a rule of one table reads the matching rows
+of another), then each table is audited across providers and periods as a return of one
+table is: its own capture profiles, comparisons, highlights and report. The folder's name
+says the provider and period, as a file's name does for a return of one table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from lp_audit.auditing.assemble import assemble
+from lp_audit.auditing.config import AuditConfig
+from lp_audit.auditing.result import TablesAudit
+from lp_audit.definitions import Definition
+from lp_audit.validation import ReturnResult, Unreadable
+
+
+def group_returns(
+    files: list[Path], definition: Definition
+) -> tuple[list[tuple[Path, list[Path]]], list[Unreadable]]:
+    """The returns among ``files``, each as where it is (a folder, or a workbook) and its
+    files: each folder's files named after a table, and each workbook named otherwise (its
+    sheets are the tables); a file named after no table is left out, saying why."""
+    stems = {t.file_name.lower(): t.name for t in definition.tables}
+    folders: dict[Path, list[Path]] = {}
+    left_out: list[Unreadable] = []
+    names = ", ".join(f"{t.file_name}.csv" for t in definition.tables)
+    for file in files:
+        if file.stem.lower() in stems:
+            folders.setdefault(file.parent, []).append(file)
+        elif file.suffix.lower() == ".xlsx":  # a workbook, a sheet a table
+            folders[file] = [file]
+        else:
+            left_out.append(
+                Unreadable(
+                    str(file),
+                    f"is not a table of {definition.ref}: a return of several tables is a "
+                    f"folder of files named after its tables ({names})",
+                )
+            )
+    return list(folders.items()), left_out
+
+
+def audit_tables(
+    files: list[Path],
+    definition: Definition,
+    settings: AuditConfig,
+    today: date,
+    hints: Callable[[Path], dict[str, Any]],
+    progress: Callable[[Path], None] | None = None,
+) -> TablesAudit:
+    """Validate each return's tables together, then audit each table across the returns.
+
+    ``hints`` gives the provider and period a folder's name says.
+    """
+    from lp_audit.errors import ReturnReadError
+    from lp_audit.validation import validate_tables
+
+    returns, left_out = group_returns(files, definition)
+    results: list[ReturnResult] = []
+    unreadable: list[Unreadable] = list(left_out)
+    for folder, members in returns:
+        said = hints(folder if folder.is_dir() else folder.with_suffix(""))
+        try:
+            run = validate_tables(
+                members,
+                definition,
+                provider=said.get("provider"),
+                period=said.get("period"),
+                today=today,
+                capture=True,
+                engine="direct",
+            )
+        except ReturnReadError as exc:
+            unreadable.append(Unreadable(str(folder), exc.message))
+            continue
+        results += run.results
+        unreadable += run.unreadable
+        if progress is not None:
+            for member in members:
+                progress(member)
+    parts = []
+    for table in definition.tables:
+        mine = definition.for_table(table.name)
+        own = [
+            r
+            for r in results
+            if r.definition_model is not None and r.definition_model.table_name == table.name
+        ]
+        stem = table.file_name.lower()
+        part = assemble(
+            mine,
+            own,
+            [u for u in unreadable if Path(u.path).stem.lower() == stem],
+            settings,
+            today,
+        )
+        part.table = table.name
+        parts.append(part)
+    stems = {t.file_name.lower() for t in definition.tables}
+    return TablesAudit(
+        definition=definition.ref,
+        parts=parts,
+        unreadable=[u for u in unreadable if Path(u.path).stem.lower() not in stems],
+        config=settings,
+        today=today,
+        definition_model=definition,
+    )
