@@ -267,3 +267,12 @@ def test_the_data_dictionary_lists_the_tables(tmp_path: Path) -> None:
         in markdown
     )
     assert '<h2 id="tables-h">Tables</h2>' in (tmp_path / "docs.html").read_text()
+
+
+def test_a_table_no_rule_reads_is_read_once_and_if_unreadable_is_said_so(tmp_path: Path) -> None:
+    definition, header, episodes = _return(tmp_path)
+    assert load_definition(definition).tables_read() == {"header"}
+    episodes.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))  # no table at all
+    run = validate_returns([header, episodes], definition, period="2025-26")
+    assert [Path(u.path).name for u in run.unreadable] == ["episodes.csv"]
+    assert _found(run.results) == {("header.csv", 4, "child-once")}

@@ -411,6 +411,17 @@ class Definition:
             and t.name not in elsewhere
         )
 
+    def tables_read(self) -> frozenset[str]:
+        """The tables whose rows some rule reads from another table's row (``header.DOB``,
+        ``count(episodes)``): the ones a return's other files need."""
+        read: set[str] = set()
+        for rule in self.rules:
+            for c in (rule.check, rule.when):
+                if c is not None:
+                    read |= {str(split_name(n)[0]) for n in table_names(c)}
+                    read |= {str(o.inner) for o in table_counts(c)}
+        return frozenset(read)
+
     def for_table(self, name: str) -> Definition:
         """The definition of one table: its fields, and the rules, return rules and metrics
         of its fields alone (rules may still read other tables' rows, ``T.F``)."""

@@ -324,7 +324,10 @@ def validate_tables(
             named[table] = (path, sheet)
     rows: dict[str, pd.DataFrame] = {}
     failed: set[str] = set()
+    read = definition.tables_read()
     for table, (path, sheet) in named.items():
+        if table not in read:  # no rule reads it from another table: read it once, below
+            continue
         try:
             found = table_rows(path, definition, sheet)
         except ReturnReadError as exc:
@@ -335,8 +338,12 @@ def validate_tables(
             rows[table] = found
     results: list[ReturnResult] = []
     for table, (path, sheet) in named.items():
-        if table not in failed:
+        if table in failed:
+            continue
+        try:
             results.append(validate_return(path, definition, tables=rows, sheet=sheet, **options))
+        except ReturnReadError as exc:  # a table no other one reads is read here first
+            unreadable.append(Unreadable(_shown(path, sheet), exc.message))
     return Validation(results, unreadable)
 
 
