@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,13 @@ def test_a_code_list_from_a_file_checks_the_field(tmp_path: Path) -> None:
     result = validate_return(data, definition)
     [finding] = result.finding_objects()
     assert (finding.line, finding.field, finding.value) == (3, "home_la", "E99999999")
+    # the validation's JSON says which version of the list the return was checked against
+    assert result.to_dict()["references"] == [
+        {"path": "reference/local-authorities.csv", "sha256": digest}
+    ]
+    spec = tmp_path / "definition" / "placements.yaml"
+    out = CliRunner().invoke(app, ["validate", str(data), "-d", str(spec), "--format", "json"])
+    assert json.loads(out.stdout)["returns"][0]["references"][0]["sha256"] == digest
 
 
 def test_an_audit_says_which_code_list_it_used(tmp_path: Path) -> None:

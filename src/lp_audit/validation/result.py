@@ -112,6 +112,18 @@ class ReturnResult:
             "counts": self.counts,
             "verdict": self.verdict,
             "tolerances": [t.to_dict() for t in self.tolerated],
+            **self._references(),
+        }
+
+    def _references(self) -> dict[str, Any]:
+        """The code lists and lookup tables the definition read, each with the SHA-256 of its
+        bytes (which version of a reference list the return was checked against); no key
+        for a definition that reads none."""
+        model = self.definition_model
+        if model is None or not model.references:
+            return {}
+        return {
+            "references": [{"path": path, "sha256": digest} for path, digest in model.references]
         }
 
     def to_dict(self) -> dict[str, Any]:
