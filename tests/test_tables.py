@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lp_audit import load_definition, validate_return, validate_returns
+from lp_audit import audit, load_definition, validate_return, validate_returns
 from lp_audit.cli import app
 
 DEFINITION = """\
@@ -276,3 +276,62 @@ def test_a_table_no_rule_reads_is_read_once_and_if_unreadable_is_said_so(tmp_pat
     run = validate_returns([header, episodes], definition, period="2025-26")
     assert [Path(u.path).name for u in run.unreadable] == ["episodes.csv"]
     assert _found(run.results) == {("header.csv", 4, "child-once")}
+
+
+PREVIOUS = DEFINITION.replace(
+    "rules:\n",
+    "previous_return: {match: CHILD}\nrules:\n  - id: dob-unchanged\n    table: header\n"
+    "    check: {compare: before.DOB == DOB}\n    message: The date of birth changed.\n",
+    1,
+)
+
+
+def test_each_table_is_compared_with_its_table_of_the_previous_return(tmp_path: Path) -> None:
+    """validate --previous FOLDER, and an audit of returns in folders named by provider and
+    period, compare each table with the same table of the return before."""
+    import shutil
+
+    (tmp_path / "cla.yaml").write_text(PREVIOUS)
+    returns = tmp_path / "returns"
+    for folder, dob in (("la1-2024-25", "2010-01-01"), ("la1-2025-26", "2010-01-02")):
+        (returns / folder).mkdir(parents=True)
+        (returns / folder / "header.csv").write_text(f"CHILD,SEX,DOB\nA1,1,{dob}\n")
+        (returns / folder / "episodes.csv").write_text("CHILD,DECOM,DEC\nA1,2025-04-01,\n")
+    this, last = returns / "la1-2025-26", returns / "la1-2024-25"
+    run = validate_returns([this], tmp_path / "cla.yaml", period="2025-26", previous=last)
+    assert _found(run.results) == {("header.csv", 2, "dob-unchanged")}
+    # without it, nothing to compare with
+    assert (
+        _found(validate_returns([this], tmp_path / "cla.yaml", period="2025-26").results) == set()
+    )
+    cli = CliRunner().invoke(
+        app,
+        [
+            "validate",
+            str(this),
+            "-d",
+            str(tmp_path / "cla.yaml"),
+            "--previous",
+            str(last),
+            "--format",
+            "github",
+        ],
+    )
+    assert cli.exit_code == 1 and "header.csv,line=2" in cli.output
+    (returns / "lp-audit.yaml").write_text(
+        "filename_pattern: '^(?P<provider>[a-z0-9]+)-(?P<period>\\d{4}-\\d{2})$'\n"
+    )
+    audited = audit(returns, tmp_path / "cla.yaml")
+    found = {
+        (Path(r.path).parent.name, f.rule) for r in audited.returns for f in r.finding_objects()
+    }
+    assert found == {("la1-2025-26", "dob-unchanged")}
+    shutil.rmtree(last)  # the first year of the audit: nothing before it
+    again = audit(returns, tmp_path / "cla.yaml")
+    assert not [f for r in again.returns for f in r.finding_objects()]
+    (tmp_path / "plain.yaml").write_text(DEFINITION)  # no table compares with last year's
+    nothing = CliRunner().invoke(
+        app, ["validate", str(this), "-d", str(tmp_path / "plain.yaml"), "--previous", str(this)]
+    )
+    assert nothing.exit_code == 2
+    assert "compares nothing with a previous return" in " ".join(nothing.output.split())

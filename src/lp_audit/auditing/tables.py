@@ -48,6 +48,21 @@ def group_returns(
     return list(folders.items()), left_out
 
 
+def _previous_returns(definition: Definition, said: dict[Path, dict[str, Any]]) -> dict[Path, Path]:
+    """For a definition with a table that compares with the previous return, each return's
+    previous one: the same provider's return of the period before, when the audit has it."""
+    if not any(definition.for_table(t.name).previous_return for t in definition.tables):
+        return {}
+    periods = {}
+    for folder, hints in said.items():
+        try:
+            periods[folder] = (hints["provider"], definition.parse_period(hints["period"]))
+        except (KeyError, ValueError):
+            continue
+    after = {(provider, period.next()): folder for folder, (provider, period) in periods.items()}
+    return {folder: after[key] for folder, key in periods.items() if key in after}
+
+
 def audit_tables(
     files: list[Path],
     definition: Definition,
@@ -60,26 +75,34 @@ def audit_tables(
 
     ``hints`` gives the provider and period a folder's name says.
     """
-    from lp_audit.errors import ReturnReadError
+    from lp_audit.errors import OptionError, ReturnReadError
     from lp_audit.validation import validate_tables
 
     returns, left_out = group_returns(files, definition)
     results: list[ReturnResult] = []
     unreadable: list[Unreadable] = list(left_out)
+    said = {
+        folder: hints(folder if folder.is_dir() else folder.with_suffix(""))
+        for folder, _ in returns
+    }
+    earlier = _previous_returns(definition, said)
     for folder, members in returns:
-        said = hints(folder if folder.is_dir() else folder.with_suffix(""))
         try:
             run = validate_tables(
                 members,
                 definition,
-                provider=said.get("provider"),
-                period=said.get("period"),
+                provider=said[folder].get("provider"),
+                period=said[folder].get("period"),
                 today=today,
                 capture=True,
                 engine="direct",
+                previous=earlier.get(folder),
             )
         except ReturnReadError as exc:
             unreadable.append(Unreadable(str(folder), exc.message))
+            continue
+        except OptionError as exc:  # two files of one table, say: the return is left out
+            unreadable.append(Unreadable(str(folder), str(exc)))
             continue
         results += run.results
         unreadable += run.unreadable

@@ -42,6 +42,7 @@ def validate_return(
     engine: Literal["auto", "pandera", "direct"] = "auto",
     previous: str | Path | None = None,
     tables: dict[str, pd.DataFrame] | None = None,
+    previous_sheet: str | None = None,
 ) -> ReturnResult:
     """Validate one return against a definition.
 
@@ -75,6 +76,8 @@ def validate_return(
             :func:`~lp_audit.validation.tables.validate_tables`, which gives them); the file
             is the table it is named after, and without them the rules that read another
             table are not checked.
+        previous_sheet: the sheet of ``previous`` to read, when it is a workbook (default:
+            ``sheet``).
 
     Returns:
         The result, with every problem as a row of ``result.findings``.
@@ -137,7 +140,7 @@ def validate_return(
         raw = map_columns(table, chosen)
     before = None
     if previous is not None:
-        before = _previous(previous, chosen, sheet)
+        before = _previous(previous, chosen, previous_sheet or sheet)
     result = validate_raw(
         raw,
         chosen,
@@ -288,13 +291,81 @@ def validate_tables(
     with that table's rows. A file that cannot be read is listed in ``unreadable``; the rules
     that read it are not checked.
 
+    ``previous`` (in ``options``), the same provider's return of the period before (its
+    folder, its workbook, or a file of it), gives each table whose definition compares with
+    the previous return that table of it.
+
+    Raises:
+        OptionError: if a file is named after no table, or two after the same one; if
+            ``previous`` is given and no table compares with a previous return.
+    """
+    from lp_audit.errors import OptionError, ReturnReadError
+    from lp_audit.validation.tables import table_rows
+
+    options.pop("sheet", None)  # each table's sheet is the one named after it
+    previous = options.pop("previous", None)
+    named, unreadable = _table_files(paths, definition)
+    before: dict[str, tuple[str | Path, str | None]] = {}
+    if previous is not None:
+        comparing = [
+            t.name for t in definition.tables if definition.for_table(t.name).previous_return
+        ]
+        if not comparing:
+            raise OptionError(
+                f"{definition.ref} compares nothing with a previous return (no table has a "
+                "previous_return): leave out --previous"
+            )
+        before, gone = _table_files([previous], definition)
+        if gone:
+            raise OptionError(f"the previous return {gone[0].path}: {gone[0].message}")
+        before = {t: where for t, where in before.items() if t in comparing}
+    rows: dict[str, pd.DataFrame] = {}
+    failed: set[str] = set()
+    read = definition.tables_read()
+    for table, (path, sheet) in named.items():
+        if table not in read:  # no rule reads it from another table: read it once, below
+            continue
+        try:
+            found = table_rows(path, definition, sheet)
+        except ReturnReadError as exc:
+            unreadable.append(Unreadable(_shown(path, sheet), exc.message))
+            failed.add(table)
+            continue
+        if found is not None:
+            rows[table] = found
+    results: list[ReturnResult] = []
+    for table, (path, sheet) in named.items():
+        if table in failed:
+            continue
+        earlier, earlier_sheet = before.get(table, (None, None))
+        try:
+            results.append(
+                validate_return(
+                    path,
+                    definition,
+                    tables=rows,
+                    sheet=sheet,
+                    previous=earlier,
+                    previous_sheet=earlier_sheet,
+                    **options,
+                )
+            )
+        except ReturnReadError as exc:  # a table no other one reads is read here first
+            unreadable.append(Unreadable(_shown(path, sheet), exc.message))
+    return Validation(results, unreadable)
+
+
+def _table_files(
+    paths: Sequence[str | Path], definition: Definition
+) -> tuple[dict[str, tuple[str | Path, str | None]], list[Unreadable]]:
+    """Each table of a return, as (file, sheet), from its files, folder or workbook; the
+    workbooks that cannot be opened.
+
     Raises:
         OptionError: if a file is named after no table, or two after the same one.
     """
     from lp_audit.errors import OptionError, ReturnReadError
-    from lp_audit.validation.tables import parts_of, table_rows
-
-    options.pop("sheet", None)  # each table's sheet is the one named after it
+    from lp_audit.validation.tables import parts_of
 
     files: list[str | Path] = []
     for path in paths:  # a folder: the files in it named after a table
@@ -322,29 +393,7 @@ def validate_tables(
                     f"{table}: give one file each"
                 )
             named[table] = (path, sheet)
-    rows: dict[str, pd.DataFrame] = {}
-    failed: set[str] = set()
-    read = definition.tables_read()
-    for table, (path, sheet) in named.items():
-        if table not in read:  # no rule reads it from another table: read it once, below
-            continue
-        try:
-            found = table_rows(path, definition, sheet)
-        except ReturnReadError as exc:
-            unreadable.append(Unreadable(_shown(path, sheet), exc.message))
-            failed.add(table)
-            continue
-        if found is not None:
-            rows[table] = found
-    results: list[ReturnResult] = []
-    for table, (path, sheet) in named.items():
-        if table in failed:
-            continue
-        try:
-            results.append(validate_return(path, definition, tables=rows, sheet=sheet, **options))
-        except ReturnReadError as exc:  # a table no other one reads is read here first
-            unreadable.append(Unreadable(_shown(path, sheet), exc.message))
-    return Validation(results, unreadable)
+    return named, unreadable
 
 
 def _shown(path: str | Path, sheet: str | None) -> str:
