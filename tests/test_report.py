@@ -317,6 +317,41 @@ def test_report_in_headless_chromium(examples_audit, tmp_path: Path) -> None:  #
     assert problems == []
 
 
+def test_the_report_of_a_return_of_several_tables_in_headless_chromium(tmp_path: Path) -> None:
+    """One document, a part per table: every id unique, every contents link landing in its
+    own table's part, nothing fetched, no console errors."""
+    chromium = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    page_path = tmp_path / "cla.html"
+    page_path.write_text(render_report(audit(ROOT / "examples" / "cla")), encoding="utf-8")
+    requests: list[str] = []
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser, page = _chromium_page(p, chromium, 1280)
+        page.on("request", lambda r: requests.append(r.url))
+        page.on(
+            "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+        )
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.goto(page_path.as_uri())
+        assert page.locator("article.table-report").count() == 2
+        assert page.locator("#episodes-scores").is_visible()
+        page.locator("#table-episodes a[href='#episodes-methods']").click()
+        assert page.evaluate("() => location.hash") == "#episodes-methods"
+        assert page.locator("#episodes-methods").is_visible()
+        duplicate_ids = page.evaluate(
+            "() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id);"
+            " return ids.filter((id, i) => ids.indexOf(id) !== i); }"
+        )
+        assert duplicate_ids == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report-tables.png"), full_page=False)
+        browser.close()
+    assert requests == [page_path.as_uri()], requests
+    assert problems == []
+
+
 def _chromium_page(p, chromium: str, width: int):  # type: ignore[no-untyped-def]
     browser = p.chromium.launch(
         executable_path=chromium,
