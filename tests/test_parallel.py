@@ -148,3 +148,44 @@ def test_a_return_that_kills_dask_workers_is_that_returns_problem(tmp_path: Path
     stopped = [u for u in result.unreadable if u.kind == "stopped"]
     assert [Path(u.path).name for u in stopped] == [victim]
     assert len(result.returns) == len(list(folder.glob("*.csv"))) - 1
+
+
+def _die_on_tables(folder: str) -> None:
+    """In a worker: validating the return of several tables in ``folder`` ends the process."""
+    import lp_audit.validation as validation
+
+    validate = validation.validate_tables
+
+    def dying(paths, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if any(Path(p).name == folder for p in paths):
+            os._exit(9)
+        return validate(paths, *args, **kwargs)
+
+    validation.validate_tables = dying  # type: ignore[assignment]
+
+
+def test_returns_of_several_tables_in_worker_processes_give_the_same_audit(
+    tmp_path: Path,
+) -> None:
+    tables = EXAMPLES.parent / "cla"
+    one = audit(tables, today=TODAY, workers=1)
+    seen: list[str] = []
+    two = audit(tables, today=TODAY, workers=2, progress=lambda p: seen.append(p.name))
+    assert audit_json(two) == audit_json(one)
+    assert render_report(two, charts=False) == render_report(one, charts=False)
+    assert sorted(seen) == sorted(p.name for p in find_returns(tables))
+    # a return that stops its worker is that return's problem; the rest is audited
+    folder = tmp_path / "cla"
+    shutil.copytree(tables, folder)
+
+    def pool(workers: int) -> Executor:
+        return ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_die_on_tables,
+            initargs=("est-2025-26",),
+        )
+
+    result = audit(folder, today=TODAY, workers=2, pool=pool)
+    assert [(Path(u.path).name, u.kind) for u in result.unreadable] == [("est-2025-26", "stopped")]
+    assert len(result.returns) == 10  # five returns of two tables

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from lp_audit.definitions import Definition
 from lp_audit.errors import OptionError, ReturnReadError
-from lp_audit.validation import Unreadable
+from lp_audit.validation import Unreadable, Validation
 
 if TYPE_CHECKING:
     from lp_audit.validation import ReturnResult
@@ -121,12 +121,72 @@ def run_jobs(
     Raises:
         OptionError: if the scheduler cannot be reached, or Dask is not installed.
     """
+    return _run(jobs, definition, today, validate_one, workers, scheduler, done, pool)
+
+
+def validate_tables_one(
+    job: Job, definition: Definition | str | Path | None, today: date, *, shared: bool = False
+) -> Validation | Unreadable:
+    """Validate one return of several tables (``job.file``: its folder or workbook) for an
+    audit, with the same provider's return of the period before (``job.previous``); a return
+    that cannot be read at all, or whose files name one table twice, is an
+    :class:`Unreadable`. ``shared``: as for :func:`validate_one`."""
+    from lp_audit.definitions.registry import resolve_definition
+    from lp_audit.validation import validate_tables
+
+    try:
+        run = validate_tables(
+            [job.file],
+            resolve_definition(definition, None),
+            provider=job.provider,
+            period=job.period,
+            today=today,
+            capture=True,
+            engine="direct",
+            previous=job.previous,
+        )
+    except ReturnReadError as exc:
+        return Unreadable(str(job.file), exc.message)
+    except OptionError as exc:  # two files of one table, say: the return is left out
+        return Unreadable(str(job.file), str(exc))
+    if shared:
+        for result in run.results:
+            result.definition_model = None
+    return run
+
+
+def run_table_jobs(
+    jobs: Sequence[Job],
+    definition: Definition,
+    today: date,
+    *,
+    workers: int = 1,
+    done: Callable[[Path], None] | None = None,
+    pool: Callable[[int], Executor] | None = None,
+) -> list[Validation | Unreadable]:
+    """:func:`run_jobs` for returns of several tables: each job a return's folder or
+    workbook, validated by :func:`validate_tables_one`, here or in ``workers`` processes."""
+    return _run(jobs, definition, today, validate_tables_one, workers, None, done, pool)
+
+
+def _run(
+    jobs: Sequence[Job],
+    definition: Definition | str | Path | None,
+    today: date,
+    work: Callable[..., Any],
+    workers: int,
+    scheduler: str | None,
+    done: Callable[[Path], None] | None,
+    pool: Callable[[int], Executor] | None,
+) -> list[Any]:
+    """Each job done by ``work`` (:func:`validate_one` or :func:`validate_tables_one`); the
+    outcomes in the order of ``jobs``."""
     if scheduler is not None:
         return _on_dask(jobs, definition, today, scheduler, done)
     if workers <= 1 or len(jobs) <= 1:
         out = []
         for job in jobs:
-            out.append(validate_one(job, definition, today))
+            out.append(work(job, definition, today))
             if done is not None:
                 done(job.file)
         return out
@@ -138,13 +198,13 @@ def run_jobs(
     while pending:
         with make(min(width, len(pending))) as executor:
             if not _starts(executor):  # no worker can start here: validate in this process
-                here = run_jobs([jobs[i] for i in pending], definition, today, done=done)
+                here = _run(
+                    [jobs[i] for i in pending], definition, today, work, 1, None, done, None
+                )
                 for i, alone in zip(pending, here, strict=True):
                     outcomes[i] = alone
                 break
-            futures = [
-                executor.submit(validate_one, jobs[i], spec, today, shared=True) for i in pending
-            ]
+            futures = [executor.submit(work, jobs[i], spec, today, shared=True) for i in pending]
             got = _gather(futures, [jobs[i] for i in pending], done)
         for i, outcome in zip(pending, got, strict=True):
             outcomes[i] = outcome
@@ -211,13 +271,22 @@ def _loaded(definition: Definition | str | Path | None) -> Definition | str | Pa
     return definition
 
 
-def with_definition(
-    outcome: ReturnResult | Unreadable, spec: Definition | str | Path | None
-) -> ReturnResult | Unreadable:
-    """Put back the definition a result came back without: the one given, or the bundled
-    version it names (loaded once: loaded definitions are cached)."""
+def with_definition(outcome: Any, spec: Definition | str | Path | None) -> Any:
+    """Put back the definition a result (or each of a return's tables) came back without:
+    the one given, or the bundled version it names (loaded once: loaded definitions are
+    cached)."""
     from lp_audit.definitions import is_path_spec, load_definition
 
+    if isinstance(outcome, Validation):
+        if isinstance(spec, Definition):  # each table's own part of it
+            for result in outcome.results:
+                if result.definition_model is None:
+                    from lp_audit.validation.tables import table_of
+
+                    result.definition_model = spec.for_table(
+                        table_of(result.path, spec, result.sheet)
+                    )
+        return outcome
     if isinstance(outcome, Unreadable) or outcome.definition_model is not None:
         return outcome
     if isinstance(spec, Definition):

@@ -110,7 +110,14 @@ def audit(
         from lp_audit.auditing.tables import audit_tables
 
         tabled = audit_tables(
-            files, several, settings, today, lambda p: _hints(pattern, p), progress
+            files,
+            several,
+            settings,
+            today,
+            lambda p: _hints(pattern, p),
+            progress,
+            workers=auto_workers(files) if workers is None else workers,
+            pool=pool,
         )
         config_file = (
             found if config is None else None if isinstance(config, AuditConfig) else config
@@ -227,7 +234,7 @@ def _of_tables(
     be loaded: the audit then says what is wrong with it).
 
     Raises:
-        OptionError: for a store or a cluster, which audit returns of one table only yet.
+        OptionError: for a store or a cluster, which take returns of one table only yet.
     """
     from lp_audit.definitions.registry import resolve_definition
     from lp_audit.errors import LpAuditError, OptionError

@@ -11,6 +11,7 @@ says the provider and period, as a file's name does for a return of one table.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -70,13 +71,15 @@ def audit_tables(
     today: date,
     hints: Callable[[Path], dict[str, Any]],
     progress: Callable[[Path], None] | None = None,
+    workers: int = 1,
+    pool: Callable[[int], Executor] | None = None,
 ) -> TablesAudit:
     """Validate each return's tables together, then audit each table across the returns.
 
-    ``hints`` gives the provider and period a folder's name says.
+    ``hints`` gives the provider and period a folder's name says; ``workers`` and ``pool``
+    are as for :func:`~lp_audit.auditing.run.audit` (the same result however many).
     """
-    from lp_audit.errors import OptionError, ReturnReadError
-    from lp_audit.validation import validate_tables
+    from lp_audit.auditing.parallel import Job, run_table_jobs
 
     returns, left_out = group_returns(files, definition)
     results: list[ReturnResult] = []
@@ -86,29 +89,23 @@ def audit_tables(
         for folder, _ in returns
     }
     earlier = _previous_returns(definition, said)
-    for folder, members in returns:
-        try:
-            run = validate_tables(
-                members,
-                definition,
-                provider=said[folder].get("provider"),
-                period=said[folder].get("period"),
-                today=today,
-                capture=True,
-                engine="direct",
-                previous=earlier.get(folder),
-            )
-        except ReturnReadError as exc:
-            unreadable.append(Unreadable(str(folder), exc.message))
-            continue
-        except OptionError as exc:  # two files of one table, say: the return is left out
-            unreadable.append(Unreadable(str(folder), str(exc)))
-            continue
-        results += run.results
-        unreadable += run.unreadable
+    members = dict(returns)
+    jobs = [
+        Job(folder, said[folder].get("provider"), said[folder].get("period"), earlier.get(folder))
+        for folder, _ in returns
+    ]
+
+    def done(folder: Path) -> None:
         if progress is not None:
-            for member in members:
+            for member in members[folder]:
                 progress(member)
+
+    for outcome in run_table_jobs(jobs, definition, today, workers=workers, done=done, pool=pool):
+        if isinstance(outcome, Unreadable):
+            unreadable.append(outcome)
+        else:
+            results += outcome.results
+            unreadable += outcome.unreadable
     parts = []
     for table in definition.tables:
         mine = definition.for_table(table.name)
