@@ -189,3 +189,12 @@ def test_returns_of_several_tables_in_worker_processes_give_the_same_audit(
     result = audit(folder, today=TODAY, workers=2, pool=pool)
     assert [(Path(u.path).name, u.kind) for u in result.unreadable] == [("est-2025-26", "stopped")]
     assert len(result.returns) == 10  # five returns of two tables
+
+
+def test_returns_of_several_tables_on_a_dask_local_cluster_give_the_same_audit() -> None:
+    tables = EXAMPLES.parent / "cla"
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        on_cluster = audit(tables, today=TODAY, scheduler=cluster.scheduler_address)
+    assert audit_json(on_cluster) == audit_json(audit(tables, today=TODAY, workers=1))

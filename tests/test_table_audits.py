@@ -279,7 +279,7 @@ def test_a_template_of_several_tables_is_a_workbook_not_one_csv_header(tmp_path:
     assert not (tmp_path / "t.csv").exists()
 
 
-def test_a_store_or_a_cluster_is_refused_for_returns_of_several_tables(tmp_path: Path) -> None:
+def test_a_store_is_refused_for_returns_of_several_tables(tmp_path: Path) -> None:
     out = CliRunner().invoke(app, ["audit", str(EXAMPLES), "--store", str(tmp_path / "s")])
     assert out.exit_code == 2
     assert "--store is not yet available for returns of several tables" in " ".join(

@@ -161,12 +161,14 @@ def run_table_jobs(
     today: date,
     *,
     workers: int = 1,
+    scheduler: str | None = None,
     done: Callable[[Path], None] | None = None,
     pool: Callable[[int], Executor] | None = None,
 ) -> list[Validation | Unreadable]:
     """:func:`run_jobs` for returns of several tables: each job a return's folder or
-    workbook, validated by :func:`validate_tables_one`, here or in ``workers`` processes."""
-    return _run(jobs, definition, today, validate_tables_one, workers, None, done, pool)
+    workbook, validated by :func:`validate_tables_one`, here, in ``workers`` processes, or
+    on the Dask cluster of ``scheduler``."""
+    return _run(jobs, definition, today, validate_tables_one, workers, scheduler, done, pool)
 
 
 def _run(
@@ -182,7 +184,7 @@ def _run(
     """Each job done by ``work`` (:func:`validate_one` or :func:`validate_tables_one`); the
     outcomes in the order of ``jobs``."""
     if scheduler is not None:
-        return _on_dask(jobs, definition, today, scheduler, done)
+        return _on_dask(jobs, definition, today, scheduler, done, work)
     if workers <= 1 or len(jobs) <= 1:
         out = []
         for job in jobs:
@@ -304,7 +306,8 @@ def _on_dask(
     today: date,
     scheduler: str,
     done: Callable[[Path], None] | None,
-) -> list[ReturnResult | Unreadable]:
+    work: Callable[..., Any] = validate_one,
+) -> list[Any]:
     """The same work on a Dask cluster: each return a task, the outcomes in order."""
     try:
         from distributed import Client
@@ -321,9 +324,7 @@ def _on_dask(
     try:
         from distributed import as_completed
 
-        futures = [
-            client.submit(validate_one, job, spec, today, shared=True, pure=False) for job in jobs
-        ]
+        futures = [client.submit(work, job, spec, today, shared=True, pure=False) for job in jobs]
         position = {f.key: i for i, f in enumerate(futures)}
         outcomes: list[ReturnResult | Unreadable | None] = [None] * len(jobs)
         killed: list[int] = []
@@ -339,7 +340,7 @@ def _on_dask(
             if done is not None:
                 done(jobs[i].file)
         for i in sorted(killed):  # each alone on the cluster: only its own deaths count
-            again = client.submit(validate_one, jobs[i], spec, today, shared=True, pure=False)
+            again = client.submit(work, jobs[i], spec, today, shared=True, pure=False)
             try:
                 outcomes[i] = again.result()
             except Exception as exc:

@@ -105,7 +105,7 @@ def audit(
         )
     if spec is None:  # of several bundled definitions, the one the returns' headers name
         spec = _named_by(files)
-    several = _of_tables(spec, store, scheduler)
+    several = _of_tables(spec, store)
     if several is not None:
         from lp_audit.auditing.tables import audit_tables
 
@@ -118,6 +118,7 @@ def audit(
             progress,
             workers=auto_workers(files) if workers is None else workers,
             pool=pool,
+            scheduler=scheduler,
         )
         config_file = (
             found if config is None else None if isinstance(config, AuditConfig) else config
@@ -227,14 +228,12 @@ def _named_by(files: list[Path]) -> str | None:
     return None
 
 
-def _of_tables(
-    spec: Definition | str | Path | None, store: str | Path | None, scheduler: str | None
-) -> Definition | None:
+def _of_tables(spec: Definition | str | Path | None, store: str | Path | None) -> Definition | None:
     """The definition, when it is one of several tables (None otherwise, or when it cannot
     be loaded: the audit then says what is wrong with it).
 
     Raises:
-        OptionError: for a store or a cluster, which take returns of one table only yet.
+        OptionError: for a store, which takes returns of one table only yet.
     """
     from lp_audit.definitions.registry import resolve_definition
     from lp_audit.errors import LpAuditError, OptionError
@@ -245,11 +244,10 @@ def _of_tables(
         return None
     if not chosen.tables:
         return None
-    if store is not None or scheduler is not None:
+    if store is not None:
         raise OptionError(
-            f"{'--store' if store is not None else '--scheduler'} is not yet available for "
-            f"returns of several tables ({', '.join(t.name for t in chosen.tables)}): audit "
-            "them without it"
+            "--store is not yet available for returns of several tables "
+            f"({', '.join(t.name for t in chosen.tables)}): audit them without it"
         )
     return chosen
 

@@ -73,11 +73,13 @@ def audit_tables(
     progress: Callable[[Path], None] | None = None,
     workers: int = 1,
     pool: Callable[[int], Executor] | None = None,
+    scheduler: str | None = None,
 ) -> TablesAudit:
     """Validate each return's tables together, then audit each table across the returns.
 
-    ``hints`` gives the provider and period a folder's name says; ``workers`` and ``pool``
-    are as for :func:`~lp_audit.auditing.run.audit` (the same result however many).
+    ``hints`` gives the provider and period a folder's name says; ``workers``, ``pool`` and
+    ``scheduler`` are as for :func:`~lp_audit.auditing.run.audit` (the same result wherever
+    the returns are validated).
     """
     from lp_audit.auditing.parallel import Job, run_table_jobs
 
@@ -100,7 +102,10 @@ def audit_tables(
             for member in members[folder]:
                 progress(member)
 
-    for outcome in run_table_jobs(jobs, definition, today, workers=workers, done=done, pool=pool):
+    outcomes = run_table_jobs(
+        jobs, definition, today, workers=workers, scheduler=scheduler, done=done, pool=pool
+    )
+    for outcome in outcomes:
         if isinstance(outcome, Unreadable):
             unreadable.append(outcome)
         else:
