@@ -332,3 +332,27 @@ def test_the_data_dictionary_of_the_second_definition_lists_its_tables(tmp_path:
     assert "episodes.csv" in text and "header.csv" in text
     for rule in ("367", "no-overlap", "child-in-header", "has-episodes"):
         assert rule in text, rule
+
+
+def test_the_report_of_several_tables_is_rendered_again_from_the_audits_json(
+    tmp_path: Path,
+) -> None:
+    runner = CliRunner()
+    saved, direct, again = tmp_path / "a.json", tmp_path / "direct.html", tmp_path / "again.html"
+    made = runner.invoke(
+        app,
+        [
+            "audit",
+            str(EXAMPLES),
+            "--format",
+            "json",
+            "--output",
+            str(saved),
+            "--report",
+            str(direct),
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    rendered = runner.invoke(app, ["report", str(saved), "--output", str(again)])
+    assert rendered.exit_code == 0, rendered.output
+    assert again.read_bytes() == direct.read_bytes()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from lp_audit.auditing.config import config_from
-from lp_audit.auditing.result import AuditResult, Highlight
+from lp_audit.auditing.result import AuditResult, Highlight, TablesAudit
 from lp_audit.definitions.model import Limit, Tolerance
 from lp_audit.errors import LpAuditError
 from lp_audit.validation import ReturnResult, Unreadable
@@ -72,8 +72,10 @@ class SavedAuditError(LpAuditError):
     """A file that is not an audit's JSON document: one line saying why."""
 
 
-def load_audit_json(path: str | Path) -> AuditResult:
-    """The audit in a JSON document that ``audit --format json`` wrote.
+def load_audit_json(path: str | Path) -> AuditResult | TablesAudit:
+    """The audit in a JSON document that ``audit --format json`` wrote (of returns of
+    several tables: a :class:`TablesAudit`, each table's audit with its part of the
+    definition, loaded by its ref).
 
     Raises:
         SavedAuditError: if the file is not such a document (or one without its settings,
@@ -93,9 +95,30 @@ def load_audit_json(path: str | Path) -> AuditResult:
             f"{source}: written by an older lp_audit, without the audit's settings: audit again"
         )
     try:
-        return _audit(data)
+        return _tables(data) if "tables" in data else _audit(data)
     except (KeyError, TypeError, ValueError) as exc:
         raise SavedAuditError(f"{source}: an audit's JSON document, but damaged: {exc!r}") from None
+
+
+def _tables(data: dict[str, Any]) -> TablesAudit:
+    """An audit of returns of several tables: each table's part, as an audit of one."""
+    from lp_audit.definitions import load_definition
+
+    whole = load_definition(data["definition"])
+    parts = []
+    for part in data["tables"]:
+        audited = _audit(part)
+        audited.table = part["table"]
+        audited.definition_model = whole.for_table(part["table"])
+        parts.append(audited)
+    return TablesAudit(
+        definition=data["definition"],
+        parts=parts,
+        unreadable=[Unreadable(**u) for u in data["unreadable"]],
+        config=config_from(data["settings"]),
+        today=date.fromisoformat(data["today"]) if data["today"] else None,
+        definition_model=whole,
+    )
 
 
 def _audit(data: dict[str, Any]) -> AuditResult:
