@@ -106,3 +106,52 @@ def test_no_validation_output_contains_a_sensitive_value(
     for text in outputs:
         for value in markers:
             assert value not in text
+
+
+def test_no_output_of_a_return_of_several_tables_contains_a_sensitive_value(
+    tmp_path: Path,
+) -> None:
+    """The second bundled definition's sensitive fields (the child, dates of birth, pupil
+    numbers, postcodes), planted in the examples' tables, reach no output of validate, of the
+    audit of tables, or of its report."""
+    import csv
+    import shutil
+
+    cla = load_definition("cla-annual-return")
+    sensitive = {f.name for f in cla.fields if f.sensitive}
+    assert sensitive >= {"CHILD", "DOB", "UPN", "HOME_POST"}
+    folder = tmp_path / "cla"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples" / "cla", folder)
+    planted = []
+    for path in sorted(folder.glob("*/*.csv")):
+        with path.open(encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+        header = rows[0]
+        for column, name in enumerate(header):
+            if name in sensitive:
+                for number, row in enumerate(rows[1:4], start=1):
+                    marker = f"MQZ{len(planted):04d}K"
+                    planted.append(marker)
+                    row[column] = marker if number != 2 else f"{marker[:3]} {marker}"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(rows)
+    runner = CliRunner()
+    outputs = [
+        runner.invoke(
+            app, ["validate", *map(str, sorted(folder.glob("*-*/"))), "--format", fmt]
+        ).output
+        for fmt in FORMATS
+    ]
+    outputs.append(runner.invoke(app, ["audit", str(folder)]).output)
+    outputs.append(runner.invoke(app, ["audit", str(folder), "--format", "json"]).stdout)
+    for report in ("r.html", "r.md"):
+        target = tmp_path / report
+        made = runner.invoke(
+            app, ["audit", str(folder), "--report", str(target), "--no-suppression"]
+        )
+        assert made.exit_code == 0, made.output
+        outputs.append(target.read_text(encoding="utf-8"))
+    assert any("rule-failed" in text or "Rule not met" in text for text in outputs)
+    for text in outputs:
+        for value in planted:
+            assert value not in text, value
