@@ -356,3 +356,27 @@ def test_the_report_of_several_tables_is_rendered_again_from_the_audits_json(
     rendered = runner.invoke(app, ["report", str(saved), "--output", str(again)])
     assert rendered.exit_code == 0, rendered.output
     assert again.read_bytes() == direct.read_bytes()
+
+
+def test_init_reads_each_returns_provider_and_period_from_its_folders_name(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.yaml"
+    made = CliRunner().invoke(
+        app,
+        ["init", str(EXAMPLES), "--definition", "cla-annual-return", "--output", str(settings)],
+    )
+    assert made.exit_code == 0, made.output
+    assert "3 provider(s), 2 period(s) from 6 return(s)" in " ".join(made.output.split())
+    text = settings.read_text(encoding="utf-8")
+    assert "  2025-26: [EST, NTH, WST]\n" in text
+    assert "\nfilename_pattern: '" in text  # active, not a comment
+    # the drafted settings audit the examples as their own settings do
+    drafted = audit(EXAMPLES, config=settings)
+    shipped = audit(EXAMPLES)
+    assert isinstance(drafted, TablesAudit) and isinstance(shipped, TablesAudit)
+    assert [
+        sorted((r.provider, r.period, r.counts["error"]) for r in part.returns)
+        for part in drafted.parts
+    ] == [
+        sorted((r.provider, r.period, r.counts["error"]) for r in part.returns)
+        for part in shipped.parts
+    ]

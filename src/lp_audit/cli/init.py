@@ -46,7 +46,7 @@ def init(
         fail(str(exc), exc)
     stderr.print(
         f"Wrote {plain(str(target))}: {len(settings.providers)} provider(s), "
-        f"{len(settings.periods)} period(s) from {len(settings.files)} return(s). Give each "
+        f"{len(settings.periods)} period(s) from {settings.returns} return(s). Give each "
         "provider its name, then run lp-audit audit."
     )
     for problem in settings.unread:

@@ -25,6 +25,8 @@ class Settings:
     periods: list[str]
     files: list[str]
     unread: list[str]
+    #: the returns among the files: one each, or a folder each for a return of several tables
+    returns: int = 0
 
 
 def draft_settings(
@@ -68,9 +70,17 @@ def draft_settings(
         period_field, provider_field = draft.period_field, draft.provider_field
     by_period: dict[str, set[str]] = {}
     providers: set[str] = set()
-    for table in tables:
-        provider = _commonest(table, provider_field, definition)
-        period = _commonest(table, period_field, definition)
+    said: list[tuple[str | None, str | None]] = [
+        (_commonest(t, provider_field, definition), _commonest(t, period_field, definition))
+        for t in tables
+    ]
+    pattern_line = "# filename_pattern: '^(?P<provider>[a-z]+)-(?P<period>\\d{4}-\\d{2}-q\\d)'"
+    count = len(files)
+    if definition is not None and definition.tables:  # a return is a folder (or workbook)
+        said, count = _from_folder_names(files, definition)
+        if said:
+            pattern_line = f"filename_pattern: '{FOLDER_PATTERN}'"
+    for provider, period in said:
         if period is not None:
             try:
                 period = str(Period.parse(period))
@@ -86,7 +96,7 @@ def draft_settings(
     ordered = sorted(providers)
     thresholds, suppression = Thresholds(), Suppression()
     out = [
-        f"# Audit settings for {folder}: {len(files)} return(s), providers "
+        f"# Audit settings for {folder}: {count} return(s), providers "
         f"{', '.join(ordered) or 'not found'}, periods {', '.join(periods) or 'not found'}.",
         "# Drafted by lp-audit init; every key is optional, and each says what it does.",
         "",
@@ -106,7 +116,7 @@ def draft_settings(
         *(["  {}  # no periods found: add PERIOD: [CODES]"] if not periods else []),
         "",
         "# The provider and period in each file's name, when the rows do not say them:",
-        "# filename_pattern: '^(?P<provider>[a-z]+)-(?P<period>\\d{4}-\\d{2}-q\\d)'",
+        pattern_line,
         "",
         "# How much each field counts in the data quality score (default 1; 0 leaves it out).",
         "# weights: {ethnicity: 2, notes: 0}",
@@ -134,7 +144,37 @@ def draft_settings(
     ]
     for problem in unread:
         out.insert(2, f"# NOTE: not read: {problem}")
-    return Settings("\n".join(out), ordered, periods, [str(f) for f in files], unread)
+    return Settings("\n".join(out), ordered, periods, [str(f) for f in files], unread, count)
+
+
+#: The provider and period a return's folder (or workbook) is named with: ``nth-2025-26``,
+#: ``rth-2025-26-q2``, ``la1-2025``.
+FOLDER_PATTERN = r"^(?P<provider>[A-Za-z0-9]+)-(?P<period>\d{4}(-\d{2})?(-[qQ]\d)?)$"
+
+
+def _from_folder_names(
+    files: list[Path], definition: Definition
+) -> tuple[list[tuple[str | None, str | None]], int]:
+    """For a definition of several tables: each return's provider and period, as its folder's
+    (or workbook's) name gives them by :data:`FOLDER_PATTERN` (none unless every name does),
+    and the number of returns."""
+    import re
+
+    from lp_audit.auditing.tables import group_returns
+
+    returns, _ = group_returns(files, definition)
+    said: list[tuple[str | None, str | None]] = []
+    for where, _ in returns:
+        match = re.match(FOLDER_PATTERN, where.name if where.is_dir() else where.stem)
+        if match is None:
+            return [], len(returns)
+        text = match["period"].replace("-q", " Q").replace("-Q", " Q")
+        try:
+            period = str(definition.parse_period(text))
+        except ValueError:
+            return [], len(returns)
+        said.append((match["provider"].upper(), period))
+    return said, len(returns)
 
 
 def _commonest(table: RawTable, name: str | None, definition: Definition | None) -> str | None:
