@@ -329,15 +329,13 @@ def bundled_for_header(headers: Sequence[str]) -> str | None:
     label, in any case): the one naming the most of its cells, when one names more than
     every other; None otherwise."""
     cells = {str(h).strip().lower() for h in headers if str(h).strip()}
-    scores: dict[str, int] = {}
-    for name in sorted({i.name for i in list_definitions()}):
-        known: set[str] = set()
-        for info in list_definitions():
-            if info.name != name:
-                continue
-            for f in load_definition_file(info.path).fields:
-                known |= {f.name.lower(), f.label.lower(), *(a.lower() for a in f.aliases)}
-        scores[name] = len(cells & known)
+    known: dict[str, set[str]] = {}  # each name's headers, over all its versions
+    for info in list_definitions():
+        for f in load_definition_file(info.path).fields:
+            known.setdefault(info.name, set()).update(
+                {f.name.lower(), f.label.lower(), *(a.lower() for a in f.aliases)}
+            )
+    scores = {name: len(cells & names) for name, names in sorted(known.items())}
     ranked = sorted(scores.items(), key=lambda item: -item[1])
     if not ranked or ranked[0][1] == 0 or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
         return None

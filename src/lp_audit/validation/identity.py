@@ -28,8 +28,6 @@ def definition_of(path: str | Path, sheet: str | None = None) -> str | None:
         DefinitionNotFoundError: if the header names the fields of none of them more than
             the others (or there is no header): the user must name one.
     """
-    import csv
-
     from lp_audit.definitions.registry import bundled_for_header, list_definitions
     from lp_audit.errors import DefinitionNotFoundError
     from lp_audit.reading import read_table
@@ -44,11 +42,11 @@ def definition_of(path: str | Path, sheet: str | None = None) -> str | None:
         if not files:
             read_table(path)  # says it is a folder
         for file in files:
-            cells += _header(file, csv, read_table)
+            cells += _header(file)
     elif not path.is_file():  # missing, a pipe, a device: reading says so, without waiting
         read_table(path)
     else:
-        cells = _header(path, csv, read_table, sheet)
+        cells = _header(path, sheet)
     found = bundled_for_header(cells)
     if found is None:
         if not path.is_dir():
@@ -60,8 +58,12 @@ def definition_of(path: str | Path, sheet: str | None = None) -> str | None:
     return found
 
 
-def _header(path: Path, csv: Any, read_table: Any, sheet: str | None = None) -> list[str]:
+def _header(path: Path, sheet: str | None = None) -> list[str]:
     """A return's header cells, read from its first 64 KB (a workbook: the sheet's)."""
+    import csv
+
+    from lp_audit.reading import read_table
+
     if path.suffix.lower() != ".csv":
         return list(read_table(path, sheet=sheet).headers)
     try:
