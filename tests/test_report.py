@@ -284,32 +284,16 @@ def test_report_in_headless_chromium(examples_audit, tmp_path: Path) -> None:  #
 
     page_path = tmp_path / "report.html"
     page_path.write_text(render_report(examples_audit, DEFINITION), encoding="utf-8")
-    requests: list[str] = []
-    problems: list[str] = []
     with sync_playwright() as p:
         browser, page = _chromium_page(p, chromium, 1280)
-        page.on("request", lambda r: requests.append(r.url))
-        page.on(
-            "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
-        )
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.route(
-            "**/*",
-            lambda route: (
-                route.continue_() if route.request.url.startswith("file:") else route.abort()
-            ),
-        )
+        requests, problems = _watched(page)
         page.goto(page_path.as_uri())
         assert page.locator("figure svg").count() >= 3
         assert page.locator("#heatmap-table td.shade-9").first.is_visible()
         assert page.locator("#trends svg").is_visible()
         assert page.locator("table#scores").is_visible()
         assert page.get_by_role("heading", name="What to discuss").is_visible()
-        duplicate_ids = page.evaluate(
-            "() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id);"
-            " return ids.filter((id, i) => ids.indexOf(id) !== i); }"
-        )
-        assert duplicate_ids == []
+        assert _duplicate_ids(page) == []
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=False)
         browser.close()
@@ -325,31 +309,48 @@ def test_the_report_of_a_return_of_several_tables_in_headless_chromium(tmp_path:
 
     page_path = tmp_path / "cla.html"
     page_path.write_text(render_report(audit(ROOT / "examples" / "cla")), encoding="utf-8")
-    requests: list[str] = []
-    problems: list[str] = []
     with sync_playwright() as p:
         browser, page = _chromium_page(p, chromium, 1280)
-        page.on("request", lambda r: requests.append(r.url))
-        page.on(
-            "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
-        )
-        page.on("pageerror", lambda e: problems.append(str(e)))
+        requests, problems = _watched(page)
         page.goto(page_path.as_uri())
         assert page.locator("article.table-report").count() == 2
         assert page.locator("#episodes-scores").is_visible()
         page.locator("#table-episodes a[href='#episodes-methods']").click()
         assert page.evaluate("() => location.hash") == "#episodes-methods"
         assert page.locator("#episodes-methods").is_visible()
-        duplicate_ids = page.evaluate(
-            "() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id);"
-            " return ids.filter((id, i) => ids.indexOf(id) !== i); }"
-        )
-        assert duplicate_ids == []
+        assert _duplicate_ids(page) == []
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "report-tables.png"), full_page=False)
         browser.close()
     assert requests == [page_path.as_uri()], requests
     assert problems == []
+
+
+def _watched(page) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
+    """What the page asks for (anything but a local file is refused) and what it reports as
+    an error or a warning, as it happens."""
+    requests: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort(),
+    )
+    return requests, problems
+
+
+def _duplicate_ids(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every element id the page uses more than once."""
+    return list(
+        page.evaluate(
+            "() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id);"
+            " return ids.filter((id, i) => ids.indexOf(id) !== i); }"
+        )
+    )
 
 
 def _chromium_page(p, chromium: str, width: int):  # type: ignore[no-untyped-def]
