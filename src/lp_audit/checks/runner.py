@@ -90,7 +90,7 @@ def evaluate_checks(
     for name, checks in column_checks.items():
         if name in frame.columns:
             for check in checks:
-                if name in distinct:
+                if name in distinct and not check.by_row:
                     run(check, distinct[name].values, distinct[name].rows)
                 else:
                     run(check, frame[name])

@@ -9,7 +9,8 @@ than once per column of the return.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from lp_audit.checks.parsing import split_codes
@@ -30,6 +31,7 @@ from lp_audit.checks.functions import (
 )
 from lp_audit.checks.groups import with_counts, with_group_values, with_matching_rows
 from lp_audit.checks.specs import (
+    RETURN_COLUMN,
     CheckFn,
     CheckSpec,
     Context,
@@ -106,29 +108,60 @@ class _Builder:
             checks.extend(self._multi_code_checks(f))
         for constraint in f.constraints:
             checks.append(self._constraint(f, constraint))
-        if f.name == self.definition.period_field and self.context.period is not None:
-            expected = str(self.context.period)
-            checks.append(
-                self.check(
-                    equals_or_blank(expected),
-                    "period-mismatch",
-                    "error",
-                    f"{label} differs from the period of the return ({expected}). Every row must have the same period.",
-                    field=f.name,
+        returns = self.context.returns
+        if f.name == self.definition.period_field:
+            periods = (
+                [str(self.context.period)] if self.context.period is not None else []
+            ) + _each(returns.periods if returns is not None else ())
+            for expected in periods:
+                checks.append(
+                    self._by_row(
+                        self._equals(expected, "periods"),
+                        "period-mismatch",
+                        "error",
+                        f"{label} differs from the period of the return ({expected}). Every row must have the same period.",
+                        field=f.name,
+                    )
                 )
-            )
-        if f.name == self.definition.provider_field and self.context.provider is not None:
-            expected = self.context.provider
-            checks.append(
-                self.check(
-                    equals_or_blank(expected),
-                    "provider-mismatch",
-                    "error",
-                    f"{label} differs from the provider submitting the return ({expected}).",
-                    field=f.name,
+        if f.name == self.definition.provider_field:
+            providers = (
+                [self.context.provider] if self.context.provider is not None else []
+            ) + _each(returns.providers if returns is not None else ())
+            for expected in providers:
+                checks.append(
+                    self._by_row(
+                        self._equals(expected, "providers"),
+                        "provider-mismatch",
+                        "error",
+                        f"{label} differs from the provider submitting the return ({expected}).",
+                        field=f.name,
+                    )
                 )
-            )
         return tuple(checks)
+
+    def _by_row(self, fn: Callable[[Any], Any], *args: Any, **kwargs: Any) -> CheckFn:
+        """:meth:`check`, for a check that reads which return each row is of."""
+        check = self.check(fn, *args, **kwargs)
+        return replace(check, by_row=self.context.returns is not None)
+
+    def _equals(self, expected: str, facts: str) -> Callable[[pd.Series], pd.Series]:
+        """Blank or ``expected``; of several returns in one frame, only the rows of the
+        returns whose period (or provider) is ``expected`` are checked, so that each return's
+        rows fail the one check (and message) they would fail checked alone."""
+        returns = self.context.returns
+        if returns is None:
+            return equals_or_blank(expected)
+        import numpy as np
+
+        mine = np.array(
+            [str(v) == expected if v is not None else False for v in getattr(returns, facts)]
+        )
+
+        def equals_or_blank_in_its_return(s: pd.Series) -> pd.Series:
+            ok: pd.Series = equals_or_blank(expected)(s) | ~returns.per_row(s.index, mine)
+            return ok
+
+        return equals_or_blank_in_its_return
 
     def _multi_code_checks(self, f: Field) -> list[CheckFn]:
         import numpy as np
@@ -272,6 +305,12 @@ class _Builder:
         }
         counted = [o for c in conditions for o in table_counts(c)]
         home = self.definition_tables.get(self.definition.table_name or "", ())
+        # of several returns in one frame, a group's rows are of one return
+        keyed = (
+            replace(group, by=(*group.by, RETURN_COLUMN))
+            if group is not None and self.context.returns is not None
+            else group
+        )
         previous = self.definition.previous_return
         match = previous.match if previous is not None and befores else ()
 
@@ -296,9 +335,9 @@ class _Builder:
                 if rows is None or not home:
                     return pd.Series(True, index=frame.index)  # not given: nothing to compare
                 frame = with_counts(frame, rows, home, operand.value)
-            if group is not None:  # the other rows of each row's group, as columns
+            if keyed is not None:  # the other rows of each row's group, as columns
                 frame = with_group_values(
-                    frame, group, relatives, aggregates, self.context, self.grouping
+                    frame, keyed, relatives, aggregates, self.context, self.grouping
                 )
             # a rule fails where its condition is known to hold and its check known to fail
             failed = truth(rule.check, frame, self.context, self.separators).fails()
@@ -359,6 +398,8 @@ class _Builder:
 
     def return_rule(self, rule: ReturnRule) -> RuleSchema:
         same = list(rule.fields)
+        if self.context.returns is not None:  # the same key in two returns is no repeat
+            same.append(RETURN_COLUMN)
         differ = list(rule.differ)
         if rule.kind == "unique":
 
@@ -403,6 +444,11 @@ def build_schema(definition: Definition, context: Context | None = None) -> Retu
     rules += [builder.rule(r) for r in definition.rules]
     rules += [builder.return_rule(r) for r in definition.return_rules]
     return ReturnSchema(columns, tuple(rules), builder.specs, definition.ref)
+
+
+def _each(values: Iterable[object]) -> list[str]:
+    """Each value given once, as text, in order of first appearance."""
+    return list(dict.fromkeys(str(v) for v in values if v is not None))
 
 
 def _compared(rule: Rule) -> set[str]:

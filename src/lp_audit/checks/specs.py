@@ -41,6 +41,45 @@ class Context:
     previous: Any = field(default=None, compare=False, repr=False)
     #: for a return of several tables, each table's rows (typed, one per key), by name
     tables: Any = field(default=None, compare=False, repr=False)
+    #: for several returns checked as one frame, which return each row is of and that
+    #: return's period and provider (:class:`Returns`); ``period`` and ``provider`` are then
+    #: None
+    returns: Any = field(default=None, compare=False, repr=False)
+
+
+#: The column that numbers each row's return when several returns are checked as one frame:
+#: the rules over a return's rows (unique keys, a key's rows) add it to their keys.
+RETURN_COLUMN = "\x00return"
+
+
+@dataclass(frozen=True)
+class Returns:
+    """Several returns checked as one frame: for each row, the number of its return, and for
+    each return, its period and provider (None where not known)."""
+
+    number: Any  # numpy int array: each row's return, 0..len(periods)-1
+    periods: tuple[Period | None, ...]
+    providers: tuple[str | None, ...]
+
+    def per_row(self, index: Any, values: Any) -> Any:
+        """``values`` (one per return, a numpy array) for the rows at ``index``."""
+        import numpy as np
+
+        return values[self.number[np.asarray(index)]]
+
+    def days(self, index: Any, end: bool) -> Any:
+        """The first (or last) day of each row's period, as numpy days; NaT where the
+        return's period is not known."""
+        import numpy as np
+
+        days = np.array(
+            [
+                np.datetime64((p.end if end else p.start), "D") if p else np.datetime64("NaT")
+                for p in self.periods
+            ],
+            dtype="datetime64[D]",
+        )
+        return self.per_row(index, days)
 
 
 @dataclass(frozen=True)
@@ -55,6 +94,9 @@ class CheckFn:
 
     name: str
     fn: Callable[[Any], Any]
+    #: it reads where its rows are (of several returns in one frame, whose each row is), so
+    #: it is run on the column, never on the column's distinct values
+    by_row: bool = False
 
     def to_pandera(self) -> pa.Check:
         import pandera.pandas as pa

@@ -104,6 +104,9 @@ def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> tuple[Any, A
     # dates as days: no cast of a column to nanoseconds, which would overflow in year 2262
     if op.kind == "today":
         return np.datetime64(context.today or date.today(), "D"), True
+    if context.returns is not None:  # several returns in one frame: each row's own period
+        days = context.returns.days(frame.index, op.kind == "period_end")
+        return days, ~np.isnat(days)
     if context.period is None:
         return None
     day = context.period.start if op.kind == "period_start" else context.period.end

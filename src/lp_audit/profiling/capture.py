@@ -81,11 +81,33 @@ def capture(
     ``marks`` holds, for each (field, finding code, severity), a mask of the rows with that
     finding: every row, including those a long list of findings does not show one by one.
     """
+    return captures(definition, parsed, marks, context)[0]
+
+
+def captures(
+    definition: Definition,
+    parsed: Parsed,
+    marks: Mapping[tuple[str, str, str], np.ndarray],
+    context: Context,
+) -> list[Capture]:
+    """The capture profile of each return of ``parsed``: one return, or with
+    ``context.returns``, several returns' rows one after another (each row's return
+    numbered there), profiled together and told apart by counting rows per return."""
     import numpy as np
     import pandas as pd
 
     typed = parsed.typed
     n = len(typed)
+    returns = context.returns
+    number = returns.number if returns is not None else np.zeros(n, dtype=np.int64)
+    k = len(returns.periods) if returns is not None else 1
+    starts = np.searchsorted(number, np.arange(k + 1))  # each return's rows, one after another
+
+    def per_return(mask: np.ndarray) -> np.ndarray:
+        counted: np.ndarray = np.bincount(number[mask], minlength=k)
+        return counted
+
+    sizes = per_return(np.ones(n, dtype=bool))
 
     def rows_with(field: str, codes: frozenset[str], severity: str | None = None) -> np.ndarray:
         mask = np.zeros(n, dtype=bool)
@@ -94,23 +116,24 @@ def capture(
                 mask |= rows
         return mask
 
-    records = []
-    categories = []
-    signals: list[dict[str, Any]] = []
+    records: list[list[dict[str, Any]]] = [[] for _ in range(k)]
+    categories: list[tuple[str, list[str], np.ndarray, np.ndarray]] = []
+    signals: list[list[dict[str, Any]]] = [[] for _ in range(k)]
     for f in definition.fields:
         if f.name not in typed.columns:
-            records.append(
-                {
-                    "field": f.name,
-                    "rows": n,
-                    "valid": 0,
-                    "unknown": 0,
-                    "invalid": 0,
-                    "missing": n,
-                    "not_applicable": 0,
-                    "non_standard": 0,
-                }
-            )
+            for i in range(k):
+                records[i].append(
+                    {
+                        "field": f.name,
+                        "rows": int(sizes[i]),
+                        "valid": 0,
+                        "unknown": 0,
+                        "invalid": 0,
+                        "missing": int(sizes[i]),
+                        "not_applicable": 0,
+                        "non_standard": 0,
+                    }
+                )
             continue
         blank = parsed.blank[f.name].to_numpy(dtype=bool)
         invalid = rows_with(f.name, INVALID_CODES, "error") & ~blank
@@ -127,39 +150,78 @@ def capture(
             unknown = values.isin(f.unknown_codes).to_numpy(dtype=bool) & ~invalid & ~blank
         valid = ~blank & ~invalid & ~unknown
         non_standard = rows_with(f.name, NON_STANDARD_CODES) & (valid | unknown)
-        signals += _field_signals(f, values, valid, context)
-        records.append(
-            {
-                "field": f.name,
-                "rows": n,
-                "valid": int(valid.sum()),
-                "unknown": int(unknown.sum()),
-                "invalid": int(invalid.sum()),
-                "missing": int(missing.sum()),
-                "not_applicable": int(not_applicable.sum()),
-                "non_standard": int(non_standard.sum()),
-            }
-        )
+        counts = {
+            "valid": per_return(valid),
+            "unknown": per_return(unknown),
+            "invalid": per_return(invalid),
+            "missing": per_return(missing),
+            "not_applicable": per_return(not_applicable),
+            "non_standard": per_return(non_standard),
+        }
+        for i in range(k):
+            record: dict[str, Any] = {"field": f.name, "rows": int(sizes[i])}
+            record.update({name: int(count[i]) for name, count in counts.items()})
+            records[i].append(record)
+        found = _field_signals(f, values, valid, context)
+        if found is not None:
+            of = per_return(found[0])
+            for signal, hits in found[1].items():
+                hit = per_return(hits & found[0])
+                for i in range(k):
+                    if of[i] and (signal != "period-start" or _period_of(context, i)):
+                        signals[i].append(
+                            {
+                                "field": f.name,
+                                "signal": signal,
+                                "count": int(hit[i]),
+                                "of": int(of[i]),
+                            }
+                        )
         if f.is_coded:
-            categories.append(
-                _category_counts(
-                    f.name, f.type, f.separator, values[valid | unknown], [c.value for c in f.codes]
-                )
-            )
-    fields = pd.DataFrame.from_records(records, columns=list(PROFILE_COLUMNS))
-    category_frame = (
-        pd.concat(categories, ignore_index=True)
-        if categories
-        else pd.DataFrame({"field": [], "code": [], "count": [], "rows": []})
-    )
-    per_row: dict[str, np.ndarray] = {}
-    return Capture(
-        fields,
-        category_frame,
-        _metrics(definition, typed, context, per_row),
-        _cases(definition, typed, context),
-        per_row,
-        pd.DataFrame.from_records(signals, columns=["field", "signal", "count", "of"]),
+            codes = [c.value for c in f.codes]
+            used = valid | unknown
+            counted, rows = _category_counts(f, values, used, number, k, codes)
+            categories.append((f.name, codes, counted, rows))
+    metrics, per_row = _metrics(definition, typed, context, starts)
+    cases = _cases(definition, typed, context, number, starts)
+    return [
+        Capture(
+            pd.DataFrame.from_records(records[i], columns=list(PROFILE_COLUMNS)),
+            _category_frame(categories, i),
+            metrics[i],
+            cases[i] if cases is not None else None,
+            per_row[i],
+            pd.DataFrame.from_records(signals[i], columns=["field", "signal", "count", "of"]),
+        )
+        for i in range(k)
+    ]
+
+
+def _period_of(context: Context, i: int) -> bool:
+    """Whether the ``i``-th return's period is known."""
+    if context.returns is not None:
+        return context.returns.periods[i] is not None
+    return context.period is not None
+
+
+def _category_frame(
+    categories: list[tuple[str, list[str], np.ndarray, np.ndarray]], i: int
+) -> pd.DataFrame:
+    """The ``i``-th return's counts of each code: field, code, count, rows."""
+    import numpy as np
+    import pandas as pd
+
+    if not categories:
+        return pd.DataFrame({"field": [], "code": [], "count": [], "rows": []})
+    return pd.DataFrame(
+        {
+            "field": [name for name, codes, _, _ in categories for _ in codes],
+            "code": [code for _, codes, _, _ in categories for code in codes],
+            "count": np.concatenate([counted[i] for _, _, counted, _ in categories]),
+            "rows": np.concatenate(
+                [np.full(len(codes), rows[i], dtype="int64") for _, codes, _, rows in categories]
+            ),
+        }
     )
 
 
@@ -180,17 +242,17 @@ _PLACEHOLDER_TEXT = frozenset(
 
 def _field_signals(
     f: Field, values: pd.Series, valid: np.ndarray, context: Context
-) -> list[dict[str, Any]]:
+) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
     """Dates heaped on the 1st of a month or the period's first day, placeholder dates,
-    numbers and text in one field: counts among its valid values, and how many those are."""
+    numbers and text in one field: the field's valid values, and where each signal is."""
+    import numpy as np
     import pandas as pd
 
     if f.type not in ("date", "integer", "decimal", "text"):
-        return []
+        return None
     valid = valid & values.notna().to_numpy()
-    of = int(valid.sum())
-    if not of:
-        return []
+    if not valid.any():
+        return None
     if f.type == "date":
         dates = pd.to_datetime(values, errors="coerce")
         counts = {
@@ -199,7 +261,10 @@ def _field_signals(
                 dtype=bool
             ),
         }
-        if context.period is not None:
+        if context.returns is not None:  # each row's own period
+            days = context.returns.days(np.arange(len(values)), end=False)
+            counts["period-start"] = dates.to_numpy(dtype="datetime64[s]") == days
+        elif context.period is not None:
             start = pd.Timestamp(context.period.start)
             counts["period-start"] = (dates == start).to_numpy(dtype=bool)
     elif f.type in ("integer", "decimal"):
@@ -210,50 +275,53 @@ def _field_signals(
         counts = {
             "placeholder-text": text.isin(_PLACEHOLDER_TEXT).fillna(False).to_numpy(dtype=bool)
         }
-    return [
-        {"field": f.name, "signal": signal, "count": int((hits & valid).sum()), "of": of}
-        for signal, hits in counts.items()
-    ]
+    return valid, counts
 
 
 def _category_counts(
-    name: str, ftype: str, separator: str, values: pd.Series, codes: list[str]
-) -> pd.DataFrame:
+    f: Field, values: pd.Series, used: np.ndarray, number: np.ndarray, k: int, codes: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each return, how many of its ``used`` rows hold each code (a row of several codes
+    counts for each), and how many rows it uses."""
+    import numpy as np
     import pandas as pd
 
     from lp_audit.checks.parsing import split_codes
 
-    if ftype == "multi_code":
-        tokens = pd.Series(split_codes(values, separator).tokens, dtype="str")
-        counts = tokens.value_counts()
+    chosen = values[used]
+    owner = number[used]
+    if f.type == "multi_code":
+        split = split_codes(chosen, f.separator)
+        tokens = pd.Series(split.tokens, dtype="str")
+        owner = owner[split.rows]
     else:
-        counts = values.value_counts()
-    counts = counts.reindex(codes, fill_value=0)
-    return pd.DataFrame(
-        {
-            "field": name,
-            "code": codes,
-            "count": counts.to_numpy(dtype="int64"),
-            "rows": len(values),  # rows with a value: several codes in a row count it once
-        }
-    )
+        tokens = chosen
+    position = pd.Index(codes).get_indexer(pd.Index(tokens))
+    known = position >= 0
+    counted = np.bincount(
+        owner[known] * len(codes) + position[known], minlength=k * len(codes)
+    ).reshape(k, len(codes))
+    return counted.astype("int64"), np.bincount(number[used], minlength=k)
 
 
 def _metrics(
-    definition: Definition, typed: pd.DataFrame, context: Context, values: dict[str, np.ndarray]
-) -> pd.DataFrame:
-    """Each metric's numerator, denominator and value; ``values`` gets the per-row values of
-    means and medians."""
+    definition: Definition, typed: pd.DataFrame, context: Context, starts: np.ndarray
+) -> tuple[list[pd.DataFrame], list[dict[str, np.ndarray]]]:
+    """For each return (its rows from ``starts[i]`` to ``starts[i + 1]``), each metric's
+    numerator, denominator and value, and the per-row values of its means and medians."""
     import numpy as np
     import pandas as pd
 
     separators = definition.separators
-    records = []
+    k = len(starts) - 1
+    records: list[list[dict[str, Any]]] = [[] for _ in range(k)]
+    values: list[dict[str, np.ndarray]] = [{} for _ in range(k)]
     for metric in definition.metrics:
         if any(name not in typed.columns for name in metric.fields):
-            records.append(
-                {"metric": metric.id, "numerator": np.nan, "denominator": 0, "value": np.nan}
-            )
+            for i in range(k):
+                records[i].append(
+                    {"metric": metric.id, "numerator": np.nan, "denominator": 0, "value": np.nan}
+                )
             continue
 
         def holds(cond: object, default: bool) -> np.ndarray:
@@ -262,35 +330,57 @@ def _metrics(
             return evaluate(cond, typed, context, separators).fillna(False).to_numpy(dtype=bool)  # type: ignore[arg-type]
 
         where = holds(metric.where, True)
-        num: float
         if metric.kind == "share":
             denominator = holds(metric.of, True)
-            num, den = float((denominator & where).sum()), int(denominator.sum())
-            value = num / den if den else np.nan
         elif metric.kind == "mean":
             numbers = pd.to_numeric(typed[str(metric.field)], errors="coerce").to_numpy(
                 dtype="float64", na_value=np.nan
             )
             use = where & ~np.isnan(numbers)
-            num, den = float(numbers[use].sum()), int(use.sum())
-            value = num / den if den else np.nan
-            values[metric.id] = numbers[use]
         else:
-            days = (typed[str(metric.end)] - typed[str(metric.start)]).dt.days.to_numpy(
+            numbers = (typed[str(metric.end)] - typed[str(metric.start)]).dt.days.to_numpy(
                 dtype="float64", na_value=np.nan
             )
-            use = where & ~np.isnan(days)
-            den = int(use.sum())
-            value = float(np.median(days[use])) if den else np.nan
-            num = np.nan
-            values[metric.id] = days[use]
-        records.append({"metric": metric.id, "numerator": num, "denominator": den, "value": value})
-    return pd.DataFrame.from_records(
-        records, columns=["metric", "numerator", "denominator", "value"]
-    )
+            use = where & ~np.isnan(numbers)
+        for i in range(k):
+            rows = slice(int(starts[i]), int(starts[i + 1]))
+            num: float
+            if metric.kind == "share":
+                num = float((denominator[rows] & where[rows]).sum())
+                den = int(denominator[rows].sum())
+                value = num / den if den else np.nan
+            elif metric.kind == "mean":
+                taken = numbers[rows][use[rows]]
+                num, den = float(taken.sum()), len(taken)
+                value = num / den if den else np.nan
+                values[i][metric.id] = taken
+            else:
+                taken = numbers[rows][use[rows]]
+                den = len(taken)
+                value = float(np.median(taken)) if den else np.nan
+                num = np.nan
+                values[i][metric.id] = taken
+            records[i].append(
+                {"metric": metric.id, "numerator": num, "denominator": den, "value": value}
+            )
+    frames = [
+        pd.DataFrame.from_records(r, columns=["metric", "numerator", "denominator", "value"])
+        for r in records
+    ]
+    return frames, values
 
 
-def _cases(definition: Definition, typed: pd.DataFrame, context: Context) -> pd.DataFrame | None:
+def _cases(
+    definition: Definition,
+    typed: pd.DataFrame,
+    context: Context,
+    number: np.ndarray,
+    starts: np.ndarray,
+) -> list[pd.DataFrame] | None:
+    """For each return, its cases for continuity: each ID once, with its 'same' fields and
+    whether it is open."""
+    import numpy as np
+
     c = definition.continuity
     if c is None or any(
         name not in typed.columns for name in (c.id_field, *c.same, *c.open_when.fields())
@@ -298,6 +388,13 @@ def _cases(definition: Definition, typed: pd.DataFrame, context: Context) -> pd.
         return None
     frame = typed[[c.id_field, *c.same]].copy()
     frame["open"] = evaluate(c.open_when, typed, context).fillna(False).to_numpy(dtype=bool)
-    return (
-        frame[frame[c.id_field].notna()].drop_duplicates(subset=[c.id_field]).reset_index(drop=True)
-    )
+    present = frame[c.id_field].notna().to_numpy()
+    kept = frame[present]
+    owner = number[present]
+    first = ~kept.assign(_return=owner).duplicated(subset=[c.id_field, "_return"]).to_numpy()
+    kept, owner = kept[first], owner[first]
+    bounds = np.searchsorted(owner, np.arange(len(starts)))
+    return [
+        kept.iloc[int(bounds[i]) : int(bounds[i + 1])].reset_index(drop=True)
+        for i in range(len(starts) - 1)
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -11,6 +12,9 @@ from lp_audit.periods import Period
 if TYPE_CHECKING:
     import pandas as pd
 
+    from lp_audit.checks import CheckSpec
+    from lp_audit.checks.parsing import Parsed
+    from lp_audit.profiling import Capture
     from lp_audit.reading import RawReturn
 
 from lp_audit.checks.failures import (
@@ -56,10 +60,71 @@ def validate_raw(
     return's file and rows (:func:`~lp_audit.validation.previous.previous_rows`), for the rules
     that compare with it.
     """
-    import pandas as pd
-
     from lp_audit.checks import Context, build_schema
     from lp_audit.checks.parsing import parse_return
+
+    parsed = parse_return(raw.data, definition)
+    typed = parsed.typed
+    said = identify(raw, typed, definition, provider, period, whole=whole, previous=previous)
+    context = Context(
+        said.period,
+        said.provider,
+        today,
+        previous[1] if previous is not None else None,
+        tables,
+    )
+    schema = build_schema(definition, context)
+    runnable = [r for r in schema.rules if all(c in typed.columns for c in r.columns)]
+    if not whole:
+        assert kept is not None
+        kept.append(
+            keep_for_whole(raw, typed, definition, [r for r in runnable if r.kind == "return"])
+        )
+        runnable = [r for r in runnable if r.kind != "return"]
+    cases = run_checks(
+        schema,
+        typed,
+        runnable,
+        parsed.distinct,
+        # a chunk is part of a large return, and is checked as one
+        engine=engine if whole else "direct",
+    )
+    profile = None
+    if capture:
+        from lp_audit.profiling import capture as profile_capture
+
+        marks = failure_marks(cases, schema.specs, parsed.problems, parsed.blank)
+        profile = profile_capture(definition, parsed, marks, context)
+    return finish(raw, definition, parsed, cases, schema.specs, said, profile, whole)
+
+
+@dataclass(frozen=True)
+class Said:
+    """What a return says of itself, and what is wrong with that: its findings before any
+    check (reading, a nil return, rows not carried over, the wrong period or provider), and
+    the period and provider it is checked for."""
+
+    findings: pd.DataFrame
+    #: the period asked for, else the one most rows give (None if they name none)
+    period: Period | None
+    #: the period as most rows write it, when it names no period
+    period_text: str | None
+    #: the provider asked for, else the one most rows give
+    provider: str | None
+
+
+def identify(
+    raw: RawReturn,
+    typed: pd.DataFrame,
+    definition: Definition,
+    provider: str | None,
+    period: Period | None,
+    *,
+    whole: bool = True,
+    previous: tuple[str, pd.DataFrame] | None = None,
+) -> Said:
+    """A return's findings before its checks, and the period and provider it is for."""
+    import pandas as pd
 
     findings = findings_frame(raw.findings)
     has_header = bool(raw.headers)
@@ -67,8 +132,6 @@ def validate_raw(
         findings = pd.concat(
             [findings, findings_frame([nil_return(definition.period_every)])], ignore_index=True
         )
-    parsed = parse_return(raw.data, definition)
-    typed = parsed.typed
     period_text = str(period) if period else None
     if period is None and definition.period_field in typed.columns:
         period_text = mode(typed[definition.period_field])
@@ -76,14 +139,6 @@ def validate_raw(
     provider_text = provider
     if provider_text is None and definition.provider_field in typed.columns:
         provider_text = mode(typed[definition.provider_field])
-    context = Context(
-        effective_period,
-        provider_text,
-        today,
-        previous[1] if previous is not None else None,
-        tables,
-    )
-    schema = build_schema(definition, context)
     if previous is not None and whole:
         from lp_audit.validation.previous import not_carried
 
@@ -102,26 +157,26 @@ def validate_raw(
         wrong = identity_findings(definition, (period, provider), rows_say)
         if wrong:
             findings = pd.concat([findings, findings_frame(wrong)], ignore_index=True)
+    return Said(findings, effective_period, period_text, provider_text)
 
-    runnable = [r for r in schema.rules if all(c in typed.columns for c in r.columns)]
-    if not whole:
-        assert kept is not None
-        kept.append(
-            keep_for_whole(raw, typed, definition, [r for r in runnable if r.kind == "return"])
-        )
-        runnable = [r for r in runnable if r.kind != "return"]
-    cases = run_checks(
-        schema,
-        typed,
-        runnable,
-        parsed.distinct,
-        # a chunk is part of a large return, and is checked as one
-        engine=engine if whole else "direct",
-    )
 
-    parts = [findings]
+def finish(
+    raw: RawReturn,
+    definition: Definition,
+    parsed: Parsed,
+    cases: pd.DataFrame,
+    specs: dict[str, CheckSpec],
+    said: Said,
+    profile: Capture | None = None,
+    whole: bool = True,
+) -> ReturnResult:
+    """A return's result from its failing checks (``cases``) and parse problems: its
+    findings in the order of the file, with its capture ``profile`` if it was made."""
+    import pandas as pd
+
+    parts = [said.findings]
     if len(cases):
-        parts.append(check_findings(cases, schema.specs, raw, parsed.blank))
+        parts.append(check_findings(cases, specs, raw, parsed.blank))
     for problem in parsed.problems:
         rows = problem.mask[problem.mask].index
         spec_field = definition.field(problem.field)
@@ -147,17 +202,12 @@ def validate_raw(
     tolerated = tolerances_reached(all_findings, definition, raw.rows)
     # a chunk keeps what relisting the findings of every chunk as one run needs
     all_findings = order_findings(all_findings, raw, keep_counts=not whole)
-    profile = None
-    if capture:
-        from lp_audit.profiling import capture as profile_capture
-
-        marks = failure_marks(cases, schema.specs, parsed.problems, parsed.blank)
-        profile = profile_capture(definition, parsed, marks, context)
+    effective_period = said.period
     return ReturnResult(
         path=raw.path,
         definition=definition.ref,
-        provider=provider_text,
-        period=str(effective_period) if effective_period else period_text,
+        provider=said.provider,
+        period=str(effective_period) if effective_period else said.period_text,
         rows=raw.rows,
         findings=all_findings,
         encoding=raw.encoding or None,

@@ -18,6 +18,7 @@ from lp_audit.periods import Period
 if TYPE_CHECKING:
     import pandas as pd
 
+    from lp_audit.reading import RawReturn
 
 from lp_audit.definitions.registry import resolve_definition, version_for
 from lp_audit.validation.chunked import validate_in_chunks
@@ -86,16 +87,10 @@ def validate_return(
         ReturnReadError: if the file cannot be read as a table at all.
         DefinitionError, DefinitionNotFoundError: if the definition cannot be loaded.
     """
-    from lp_audit.reading import RawReturn, map_columns, read_table
+    from lp_audit.reading import RawReturn
 
     wanted = Period.parse(period) if isinstance(period, str) else period
-    if definition is None and isinstance(source, str | Path):
-        from lp_audit.validation.identity import definition_of
-
-        definition = definition_of(source, sheet)  # of several bundled, the one named
-    chosen = resolve_definition(definition, wanted)
-    _check_provider(chosen, provider)
-    _check_period(chosen, wanted)
+    definition, chosen, pinned = _chosen(source, definition, wanted, provider, sheet)
     if not isinstance(source, str | Path):  # a DataFrame (pandas is not imported yet for files)
         import numpy as np
 
@@ -111,9 +106,6 @@ def validate_return(
             [],
         )
     else:
-        pinned = isinstance(definition, Definition) or (
-            definition is not None and (is_path_spec(definition) or "@" in str(definition))
-        )
         rows = chunk_rows if chunk_rows is not None else _auto_chunk_rows(source)
         if rows and not capture and not keep_source and previous is None and not chosen.tables:
             from lp_audit.reading import NotChunkable
@@ -129,15 +121,7 @@ def validate_return(
 
             reuse_memory()
             import_pandas_meanwhile()
-        table = read_table(source, sheet=sheet)
-        # the version in force for the period the rows give, chosen before the columns are
-        # mapped: the file's columns are matched to fields once, with that version
-        chosen = version_for(wanted or period_in(table, chosen), chosen, definition, pinned)
-        if chosen.tables:  # one table of several: the one the file (or sheet) is named after
-            from lp_audit.validation.tables import table_of
-
-            chosen = chosen.for_table(table_of(source, chosen, sheet))
-        raw = map_columns(table, chosen)
+        raw, chosen = _read_whole(source, definition, chosen, pinned, wanted, sheet)
     before = None
     if previous is not None:
         before = _previous(previous, chosen, previous_sheet or sheet)
@@ -157,6 +141,69 @@ def validate_return(
     if chosen.table_name is not None:
         result.sheet = sheet
     return result
+
+
+def open_return(
+    source: str | Path,
+    definition: Definition | str | Path | None = None,
+    *,
+    provider: str | None = None,
+    period: Period | None = None,
+    sheet: str | None = None,
+) -> tuple[RawReturn, Definition]:
+    """A return file read whole, its columns matched to the fields of the definition (the
+    version in force for its period, unless one is pinned) it is then checked against, as
+    :func:`validate_return` reads it.
+
+    Raises:
+        ReturnReadError: if the file cannot be read as a table at all.
+        DefinitionError, DefinitionNotFoundError: if the definition cannot be loaded.
+    """
+    definition, chosen, pinned = _chosen(source, definition, period, provider, sheet)
+    return _read_whole(source, definition, chosen, pinned, period, sheet)
+
+
+def _chosen(
+    source: str | Path | pd.DataFrame,
+    definition: Definition | str | Path | None,
+    wanted: Period | None,
+    provider: str | None,
+    sheet: str | None,
+) -> tuple[Definition | str | Path | None, Definition, bool]:
+    """The definition as given (of several bundled, the one the file's header names), the
+    one it resolves to, and whether its version is pinned (not chosen by period)."""
+    if definition is None and isinstance(source, str | Path):
+        from lp_audit.validation.identity import definition_of
+
+        definition = definition_of(source, sheet)  # of several bundled, the one named
+    chosen = resolve_definition(definition, wanted)
+    _check_provider(chosen, provider)
+    _check_period(chosen, wanted)
+    pinned = isinstance(definition, Definition) or (
+        definition is not None and (is_path_spec(definition) or "@" in str(definition))
+    )
+    return definition, chosen, pinned
+
+
+def _read_whole(
+    source: str | Path,
+    definition: Definition | str | Path | None,
+    chosen: Definition,
+    pinned: bool,
+    wanted: Period | None,
+    sheet: str | None,
+) -> tuple[RawReturn, Definition]:
+    from lp_audit.reading import map_columns, read_table
+
+    table = read_table(source, sheet=sheet)
+    # the version in force for the period the rows give, chosen before the columns are
+    # mapped: the file's columns are matched to fields once, with that version
+    chosen = version_for(wanted or period_in(table, chosen), chosen, definition, pinned)
+    if chosen.tables:  # one table of several: the one the file (or sheet) is named after
+        from lp_audit.validation.tables import table_of
+
+        chosen = chosen.for_table(table_of(source, chosen, sheet))
+    return map_columns(table, chosen), chosen
 
 
 def _previous(
