@@ -20,6 +20,7 @@ from lp_audit.auditing.evidence import (
     hypergeometric_tails,
     interaction,
     mann_whitney,
+    mann_whitney_against,
 )
 
 
@@ -62,6 +63,28 @@ def test_mann_whitney_is_scipys_asymptotic(a: list[int], b: list[int]) -> None:
         return  # all values equal: scipy warns and gives nan; lp_audit says no difference
     want = stats.mannwhitneyu(a, b, method="asymptotic", use_continuity=True).pvalue
     assert mann_whitney(np.array(a, float), np.array(b, float)) == pytest.approx(want, abs=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from("ABCDEF"),
+        st.lists(st.integers(0, 12).map(float), max_size=40),
+        min_size=2,
+    ),
+    st.data(),
+)
+def test_one_ranking_of_a_pool_gives_each_units_mann_whitney_exactly(
+    units: dict[str, list[float]], data: st.DataObject
+) -> None:
+    values = {u: np.array(v) for u, v in units.items()}
+    test = mann_whitney_against(values)
+    for _ in range(6):  # pools in any order, each asked for again after others
+        unit = data.draw(st.sampled_from(sorted(values)))
+        others = [u for u in values if u != unit]
+        reference = data.draw(st.lists(st.sampled_from(others), min_size=1, unique=True))
+        alone = mann_whitney(values[unit], np.concatenate([values[u] for u in reference]))
+        assert test(unit, reference) == alone  # to the last bit
 
 
 @settings(max_examples=100, deadline=None)

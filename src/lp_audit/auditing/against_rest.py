@@ -6,6 +6,7 @@ apart (:func:`leave_out`); counts are compared by Fisher's exact test (:func:`pr
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -78,36 +79,41 @@ def proportions(
     to the next twice, and overstate the evidence."""
     from lp_audit.auditing.evidence import hypergeometric_tails
 
-    for _, group in frame.groupby(keys, sort=False):
-        if group["x"].sum() == 0 or group["x"].sum() == group["n"].sum():
+    for group in _groups(frame, keys):
+        if sum(g["x"] for g in group) == 0 or sum(g["x"] for g in group) == sum(
+            g["n"] for g in group
+        ):
             continue  # nothing happened (or everything did): nothing to compare
-        records = {
-            str(rec["provider"]): rec
-            for rec in group.to_dict("records")
-            if int(rec["n"]) >= min_rows
-        }
+        records = {str(rec["provider"]): rec for rec in group if int(rec["n"]) >= min_rows}
         if len(records) < 2:
             continue
 
-        def test(unit: str, reference: list[str], records: dict[str, Any] = records) -> float:
-            x, n = int(records[unit]["x"]), int(records[unit]["n"])
-            rest_x = sum(int(records[u]["x"]) for u in reference)
-            rest_n = sum(int(records[u]["n"]) for u in reference)
+        xs = {u: int(rec["x"]) for u, rec in records.items()}
+        ns = {u: int(rec["n"]) for u, rec in records.items()}
+
+        def test(
+            unit: str, reference: list[str], xs: dict[str, int] = xs, ns: dict[str, int] = ns
+        ) -> float:
+            x, n = xs[unit], ns[unit]
+            rest_x = sum([xs[u] for u in reference])
+            rest_n = sum([ns[u] for u in reference])
             if rest_x + x == 0 or rest_x + x == rest_n + n:
                 return 1.0
             greater, less = hypergeometric_tails(x, n, x + rest_x, n + rest_n)
             return greater if one_sided else min(1.0, 2 * min(greater, less))
 
-        def effect(unit: str, reference: list[str], records: dict[str, Any] = records) -> float:
-            rest_n = sum(int(records[u]["n"]) for u in reference) or 1
-            rest_x = sum(int(records[u]["x"]) for u in reference)
-            return int(records[unit]["x"]) / int(records[unit]["n"]) - rest_x / rest_n
+        def effect(
+            unit: str, reference: list[str], xs: dict[str, int] = xs, ns: dict[str, int] = ns
+        ) -> float:
+            rest_n = sum([ns[u] for u in reference]) or 1
+            rest_x = sum([xs[u] for u in reference])
+            return xs[unit] / ns[unit] - rest_x / rest_n
 
         for unit, (p, reference) in leave_out(records, test, alpha, effect).items():
             rec = records[unit]
-            x, n = int(rec["x"]), int(rec["n"])
-            rest_x = sum(int(records[u]["x"]) for u in reference)
-            rest_n = sum(int(records[u]["n"]) for u in reference)
+            x, n = xs[unit], ns[unit]
+            rest_x = sum([xs[u] for u in reference])
+            rest_n = sum([ns[u] for u in reference])
             if rest_n < min_rows:
                 continue
             rate, rest = x / n, rest_x / rest_n
@@ -129,3 +135,22 @@ def proportions(
                     p=p,
                 )
             )
+
+
+def _groups(frame: pd.DataFrame, keys: list[str]) -> list[list[dict[str, Any]]]:
+    """The rows of each group of ``frame`` by ``keys`` as records (``to_dict("records")``),
+    groups in order of first appearance, rows in order: what ``groupby(keys, sort=False)``
+    gives, for a fifth of its cost over a thousand groups."""
+    import numpy as np
+
+    if not len(frame):
+        return []
+    numbered = frame.groupby(keys, sort=False).ngroup()  # a blank key: in no group
+    kept = np.flatnonzero(numbered.notna().to_numpy())
+    number = numbered.to_numpy()[kept].astype(np.int64)
+    order = kept[np.argsort(number, kind="stable")]
+    columns = {name: frame[name].to_numpy()[order].tolist() for name in frame.columns}
+    names = list(columns)
+    rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    bounds = [0, *(np.flatnonzero(np.diff(np.sort(number))) + 1).tolist(), len(rows)]
+    return [rows[a:b] for a, b in itertools.pairwise(bounds)]

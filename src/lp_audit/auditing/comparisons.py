@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from lp_audit.validation import ReturnResult
 
 from lp_audit.auditing.against_rest import leave_out, proportions, record
-from lp_audit.auditing.profiles import metric_rows, metric_values, return_key
+from lp_audit.auditing.profiles import metric_rows, metric_values
 from lp_audit.auditing.result import ALL, RATES
 
 COLUMNS = [
@@ -166,10 +166,9 @@ def _codes(
 
     from lp_audit.auditing.profiles import stacked
 
-    frames = stacked(results, "categories")
-    if not frames:
+    counts = stacked(results, "categories")
+    if counts is None:
         return
-    counts = pd.concat(frames, ignore_index=True)
     skip = {f.name for f in definition.fields if f.sensitive or not f.compare}
     skip |= {n for n in (definition.period_field, definition.provider_field) if n}
     unknown = {(f.name, c) for f in definition.fields for c in f.unknown_codes}
@@ -202,17 +201,12 @@ def _signals(
     rows: list[dict[str, Any]],
 ) -> None:
     """Heaped and placeholder values (see profiling.SIGNALS): higher is worse."""
-    import pandas as pd
 
-    frames = []
-    for r in results:
-        if r.capture is None or r.capture.signals is None or r.rows == 0:
-            continue
-        provider, period = return_key(r)
-        frames.append(r.capture.signals.assign(provider=provider, period=period))
-    if not frames:
+    from lp_audit.auditing.profiles import stacked
+
+    frame = stacked(results, "signals")
+    if frame is None:
         return
-    frame = pd.concat(frames, ignore_index=True)
     frame = frame.groupby(["period", "field", "signal", "provider"], as_index=False, sort=False)[
         ["count", "of"]
     ].sum()
@@ -240,7 +234,7 @@ def _drift(
     """Means and medians per row: each provider's values against the rest's, by ranks."""
     import numpy as np
 
-    from lp_audit.auditing.evidence import mann_whitney
+    from lp_audit.auditing.evidence import mann_whitney_against
 
     kinds = {m.id: m.kind for m in definition.metrics if m.kind != "share"}
     for (period, metric), per_provider in metric_values(results).items():
@@ -252,8 +246,7 @@ def _drift(
             continue
         centre = np.median if kinds[metric] == "median_days" else np.mean
 
-        def test(unit: str, reference: list[str], merged: dict[str, Any] = merged) -> float:
-            return mann_whitney(merged[unit], np.concatenate([merged[u] for u in reference]))
+        test = mann_whitney_against(merged)
 
         def effect(unit: str, reference: list[str], merged: dict[str, Any] = merged) -> float:
             rest = np.concatenate([merged[u] for u in reference])

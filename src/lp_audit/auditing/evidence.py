@@ -29,7 +29,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     import numpy as np
 
@@ -57,22 +57,22 @@ def hypergeometric_tails(x: int, n: int, k_total: int, n_total: int) -> tuple[fl
     if hi < lo:
         return 1.0, 1.0
     lf = log_factorials(n_total)
-    k = np.arange(lo, hi + 1)
-    log_pmf = (
-        lf[k_total]
-        - lf[k]
-        - lf[k_total - k]
-        + lf[n_total - k_total]
-        - lf[n - k]
-        - lf[n_total - k_total - n + k]
-        - lf[n_total]
-        + lf[n]
-        + lf[n_total - n]
+    # log C(K, k) + log C(N - K, n - k) - log C(N, n) for k = lo..hi, less the terms that do
+    # not depend on k: they cancel once the probabilities are scaled to sum to 1. Each term
+    # is a slice of the table (reversed where k is subtracted), not a gather: the support is
+    # as long as a provider has rows, and this runs for every provider, code and quarter
+    rest = n_total - k_total - n
+    cost = (
+        lf[lo : hi + 1]
+        + lf[k_total - hi : k_total - lo + 1][::-1]
+        + lf[n - hi : n - lo + 1][::-1]
+        + lf[rest + lo : rest + hi + 1]
     )
-    pmf = np.exp(log_pmf - log_pmf.max())
-    pmf /= pmf.sum()
-    greater = float(pmf[k >= x].sum())
-    less = float(pmf[k <= x].sum())
+    pmf = np.exp(cost.min() - cost)
+    total = pmf.sum()
+    at = min(max(x - lo, 0), hi - lo + 1)
+    greater = float(pmf[at:].sum() / total) if x <= hi else 0.0
+    less = float(pmf[: at + 1].sum() / total) if x >= lo else 0.0
     return min(greater, 1.0), min(less, 1.0)
 
 
@@ -120,6 +120,50 @@ def mann_whitney(a: np.ndarray, b: np.ndarray) -> float:
     mean = n1 * n2 / 2
     z = (abs(u1 - mean) - 0.5) / math.sqrt(variance)
     return min(1.0, two_sided(max(z, 0.0)))
+
+
+def mann_whitney_against(values: Mapping[str, np.ndarray]) -> Callable[[str, Sequence[str]], float]:
+    """:func:`mann_whitney` of one unit's values against those of a reference (other units),
+    for any unit and reference: ``test(unit, reference)``.
+
+    A unit and its reference are ranked together, and each unit of that pool has the same
+    ranks whichever is tested, so a pool is ranked once for all its units (the rest of the
+    network is the same pool for every provider: 30 providers took 30 rankings of the whole
+    network, now one). The p-values are :func:`mann_whitney`'s, to the last bit (a test
+    compares).
+    """
+    import numpy as np
+    import pandas as pd
+
+    pools: dict[frozenset[str], tuple[dict[str, np.ndarray], float, int]] = {}
+
+    def test(unit: str, reference: Sequence[str]) -> float:
+        members = frozenset((unit, *reference))
+        if members not in pools:
+            order = [u for u in values if u in members]
+            both = np.concatenate([values[u] for u in order])
+            ranks = pd.Series(both).rank(method="average").to_numpy()
+            _, counts = np.unique(both, return_counts=True)
+            ends = np.cumsum([len(values[u]) for u in order])
+            pools[members] = (
+                dict(zip(order, np.split(ranks, ends[:-1]), strict=True)),
+                float((counts**3 - counts).sum()),
+                len(both),
+            )
+        ranked, ties, n = pools[members]
+        n1 = len(values[unit])
+        n2 = n - n1
+        if not n1 or not n2:
+            return 1.0
+        u1 = ranked[unit].sum() - n1 * (n1 + 1) / 2
+        variance = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1))) if n > 1 else 0.0
+        if variance <= 0:
+            return 1.0
+        mean = n1 * n2 / 2
+        z = (abs(u1 - mean) - 0.5) / math.sqrt(variance)
+        return min(1.0, two_sided(max(z, 0.0)))
+
+    return test
 
 
 def interaction(provider: tuple[int, int, int, int], rest: tuple[int, int, int, int]) -> float:

@@ -59,7 +59,7 @@ def category_table(definition: Definition, results: list[ReturnResult]) -> pd.Da
 
     from lp_audit.auditing.statistics import category_mix
 
-    frames = stacked(results, "categories")
+    counts = stacked(results, "categories")
     columns = [
         "period",
         "field",
@@ -74,9 +74,8 @@ def category_table(definition: Definition, results: list[ReturnResult]) -> pd.Da
         "z",
         "method",
     ]
-    if not frames:
+    if counts is None:
         return pd.DataFrame(columns=columns)
-    counts = pd.concat(frames, ignore_index=True)
     # identity fields and fields marked compare: false differ between providers by design
     skip = {f.name for f in definition.fields if f.sensitive or not f.compare}
     skip |= {n for n in (definition.period_field, definition.provider_field) if n}
@@ -93,6 +92,7 @@ def category_table(definition: Definition, results: list[ReturnResult]) -> pd.Da
 
 
 def continuity_table(definition: Definition, results: list[ReturnResult]) -> pd.DataFrame:
+    import numpy as np
     import pandas as pd
 
     c = definition.continuity
@@ -122,21 +122,21 @@ def continuity_table(definition: Definition, results: list[ReturnResult]) -> pd.
         later = by_key.get((provider, following))
         if later is None:
             continue
-        open_cases = cases[cases["open"]]
-        merged = open_cases.merge(
-            later, on=c.id_field, how="left", suffixes=("", "_next"), indicator=True
-        )
-        vanished = merged[merged["_merge"] == "left_only"]
-        found = merged[merged["_merge"] == "both"]
-        changed_mask = pd.Series(False, index=found.index)
+        open_cases = cases[cases["open"]].reset_index(drop=True)
+        # each ID is once in a return's cases: where each open case is in the next return
+        at = pd.Index(later[c.id_field]).get_indexer(open_cases[c.id_field])
+        found = at >= 0
+        changed_mask = np.zeros(len(open_cases), dtype=bool)
         for name in c.same:
-            before, after = found[name], found[f"{name}_next"]
-            changed_mask |= (before != after).fillna(False) & before.notna() & after.notna()
-        changed = found[changed_mask]
+            before = open_cases[name][found].reset_index(drop=True)
+            after = later[name].take(at[found]).reset_index(drop=True)
+            differs = (before != after).fillna(False) & before.notna() & after.notna()
+            changed_mask[found] = changed_mask[found] | differs.to_numpy(dtype=bool)
+        ids = open_cases[c.id_field]
         examples = (
             []  # a sensitive id is never shown
             if definition.field(c.id_field).sensitive
-            else [str(x) for x in list(vanished[c.id_field])[:3] + list(changed[c.id_field])[:3]]
+            else [str(x) for x in list(ids[~found])[:3] + list(ids[changed_mask])[:3]]
         )
         rows.append(
             {
@@ -144,8 +144,8 @@ def continuity_table(definition: Definition, results: list[ReturnResult]) -> pd.
                 "from_period": period,
                 "to_period": following,
                 "open": len(open_cases),
-                "carried": len(found),
-                "vanished": len(vanished),
+                "carried": int(found.sum()),
+                "vanished": int((~found).sum()),
                 "changed": int(changed_mask.sum()),
                 "examples": ", ".join(examples),
             }

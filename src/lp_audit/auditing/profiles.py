@@ -21,16 +21,30 @@ def return_key(result: ReturnResult) -> tuple[str, str]:
     return (result.provider or "?", result.period or "?")
 
 
-def stacked(results: list[ReturnResult], table: str) -> list[pd.DataFrame]:
-    """One capture table (``fields``, ``categories`` or ``metrics``) of every non-empty return,
-    labelled with its provider and period."""
-    frames = []
+def stacked(results: list[ReturnResult], table: str) -> pd.DataFrame | None:
+    """One capture table (``fields``, ``categories``, ``metrics`` or ``signals``) of every
+    non-empty return, one after another, with its provider and period as the last two
+    columns; None if no return has one."""
+    import numpy as np
+    import pandas as pd
+
+    frames, providers, periods = [], [], []
     for r in results:
-        if r.capture is None or r.rows == 0:
+        part = getattr(r.capture, table) if r.capture is not None else None
+        if part is None or r.rows == 0:
             continue
-        provider, period = return_key(r)
-        frames.append(getattr(r.capture, table).assign(provider=provider, period=period))
-    return frames
+        frames.append(part)
+        providers.append(return_key(r)[0])
+        periods.append(return_key(r)[1])
+    if not frames:
+        return None
+    # one concatenation and two columns, not two columns a return: 240 returns' tables took
+    # 1.2 s labelled one by one
+    sizes = [len(f) for f in frames]
+    frame: pd.DataFrame = pd.concat(frames, ignore_index=True)
+    frame["provider"] = np.repeat(np.array(providers, dtype=object), sizes)
+    frame["period"] = np.repeat(np.array(periods, dtype=object), sizes)
+    return frame
 
 
 def profile_table(
@@ -39,7 +53,7 @@ def profile_table(
     import numpy as np
     import pandas as pd
 
-    frames = stacked(results, "fields")
+    stack = stacked(results, "fields")
     columns = [
         "provider",
         "period",
@@ -52,11 +66,11 @@ def profile_table(
         "not_applicable",
         "non_standard",
     ]
-    if not frames:
+    if stack is None:
         return pd.DataFrame(
             columns=[*columns, "applicable", "completeness", "validity", "score", "weight"]
         )
-    table = pd.concat(frames, ignore_index=True)[columns]
+    table = stack[columns]
     table = table.groupby(["provider", "period", "field"], as_index=False, sort=False).sum(
         numeric_only=True
     )
@@ -156,9 +170,9 @@ def metric_values(results: list[ReturnResult]) -> dict[tuple[str, str], dict[str
 def metric_rows(results: list[ReturnResult]) -> pd.DataFrame:
     import pandas as pd
 
-    frames = stacked(results, "metrics")
-    if not frames:
+    stack = stacked(results, "metrics")
+    if stack is None:
         return pd.DataFrame(
             columns=["metric", "numerator", "denominator", "value", "provider", "period"]
         )
-    return pd.concat(frames, ignore_index=True)
+    return stack

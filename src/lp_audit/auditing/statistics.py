@@ -177,13 +177,15 @@ def category_mix(counts: pd.DataFrame) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    table = counts.pivot_table(
-        index="provider", columns="code", values="count", aggfunc="sum", fill_value=0
-    )
-    grand = table.to_numpy().sum()
-    rows = table.sum(axis=1).to_numpy()[:, None]
-    cols = table.sum(axis=0).to_numpy()[None, :]
-    observed = table.to_numpy(dtype=float)
+    # the counts as a table of providers by codes (each sorted), summed where repeated
+    providers, row_of = np.unique(counts["provider"].to_numpy(dtype=object), return_inverse=True)
+    codes, column_of = np.unique(counts["code"].to_numpy(dtype=object), return_inverse=True)
+    summed = np.zeros((len(providers), len(codes)), dtype=np.int64)
+    np.add.at(summed, (row_of, column_of), counts["count"].to_numpy(dtype=np.int64))
+    grand = summed.sum()
+    rows = summed.sum(axis=1)[:, None]
+    cols = summed.sum(axis=0)[None, :]
+    observed = summed.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         expected = rows * cols / grand if grand else np.zeros_like(observed)
         variance = expected * (1 - rows / grand) * (1 - cols / grand)
@@ -206,10 +208,10 @@ def category_mix(counts: pd.DataFrame) -> pd.DataFrame:
         z[i, j] = math.copysign(min(magnitude, 10.0), k - n * p) if k != n * p else 0.0
     return pd.DataFrame(
         {
-            "provider": np.repeat(table.index.to_numpy(), table.shape[1]),
-            "code": np.tile(table.columns.to_numpy(), table.shape[0]),
+            "provider": np.repeat(providers, len(codes)),
+            "code": np.tile(codes, len(providers)),
             "count": observed.ravel().astype(int),
-            "total": np.repeat(rows[:, 0], table.shape[1]).astype(int),
+            "total": np.repeat(rows[:, 0], len(codes)).astype(int),
             "share": share.ravel(),
             "pooled": pooled.ravel(),
             "pooled_count": np.broadcast_to(cols, observed.shape).ravel().astype(int),
