@@ -38,6 +38,28 @@ def test_fisher_tails_are_scipys_hypergeometric(data: st.DataObject) -> None:
     assert less == pytest.approx(want_less, rel=1e-9, abs=1e-300)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_fisher_tails_of_a_large_network_are_scipys_far_into_either_tail(
+    data: st.DataObject,
+) -> None:
+    # the terms far from the mean and from x are left out: each tail must still be scipy's,
+    # whether it is 0.5 or 1e-200
+    n_total = data.draw(st.integers(20_000, 400_000))
+    k_total = data.draw(st.integers(1, n_total // 3))
+    n = data.draw(st.integers(100, 12_000))
+    lo, hi = max(0, n - (n_total - k_total)), min(n, k_total)
+    mean = n * k_total / n_total
+    spread = math.sqrt(mean + 1)
+    x = data.draw(st.integers(max(lo, int(mean - 40 * spread)), min(hi, int(mean + 40 * spread))))
+    greater, less = hypergeometric_tails(x, n, k_total, n_total)
+    want_greater = stats.hypergeom.sf(x - 1, n_total, k_total, n)
+    want_less = stats.hypergeom.cdf(x, n_total, k_total, n)
+    # log-factorials of 400,000 rows are known to about 5e-11 in their sums
+    assert greater == pytest.approx(want_greater, rel=1e-7, abs=1e-300)
+    assert less == pytest.approx(want_less, rel=1e-7, abs=1e-300)
+
+
 def test_fisher_one_sided_is_scipys_fisher_exact() -> None:
     for x, n, rest_x, rest_n in [(12, 120, 70, 3500), (0, 80, 58, 266), (5, 10, 1, 30)]:
         greater, _ = hypergeometric_tails(x, n, x + rest_x, n + rest_n)

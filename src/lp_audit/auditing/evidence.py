@@ -56,6 +56,7 @@ def hypergeometric_tails(x: int, n: int, k_total: int, n_total: int) -> tuple[fl
     lo, hi = max(0, n - (n_total - k_total)), min(n, k_total)
     if hi < lo:
         return 1.0, 1.0
+    lo, hi = _terms_that_count(x, n, k_total, n_total, lo, hi)
     lf = log_factorials(n_total)
     # log C(K, k) + log C(N - K, n - k) - log C(N, n) for k = lo..hi, less the terms that do
     # not depend on k: they cancel once the probabilities are scaled to sum to 1. Each term
@@ -74,6 +75,39 @@ def hypergeometric_tails(x: int, n: int, k_total: int, n_total: int) -> tuple[fl
     greater = float(pmf[at:].sum() / total) if x <= hi else 0.0
     less = float(pmf[: at + 1].sum() / total) if x >= lo else 0.0
     return min(greater, 1.0), min(less, 1.0)
+
+
+def _terms_that_count(
+    x: int, n: int, k_total: int, n_total: int, lo: int, hi: int
+) -> tuple[int, int]:
+    """The range of k whose terms change the tails of :func:`hypergeometric_tails` (a
+    provider's support is as long as its rows; most of it is far from anything observed).
+
+    On the mean's side of ``x``, the terms within d of the mean: beyond, Bernstein's
+    inequality (which holds for draws without replacement as with: Hoeffding, 1963) leaves
+    less than 2e-26 of the probability, with d**2 / (2 * (variance + d / 3)) >= 60. On the
+    far side, the small tail is kept to 1e-17 of its size: the distribution is log-concave,
+    so from ``x`` outwards each term is at most r times the one before, r being the ratio
+    at ``x``, and the terms left out add up to less than r**j / (1 - r) of the term at x.
+    """
+    share = k_total / n_total if n_total else 0.0
+    mean = n * share
+    d = 20 + math.sqrt(400 + 120 * mean * (1 - share))
+    if x <= mean:  # the small tail is below x: ratio P(k - 1) / P(k) at k = x
+        ratio = (x * (n_total - k_total - n + x)) / max((k_total - x + 1) * (n - x + 1), 1)
+        far = x - _enough(ratio) if ratio < 1 else lo
+        return max(lo, far), min(hi, max(x, math.ceil(mean + d)))
+    ratio = ((k_total - x) * (n - x)) / max((x + 1) * (n_total - k_total - n + x + 1), 1)
+    far = x + _enough(ratio) if ratio < 1 else hi
+    return max(lo, min(x, math.floor(mean - d))), min(hi, far)
+
+
+def _enough(ratio: float) -> int:
+    """Terms past which a series falling by ``ratio`` each term adds under 1e-17 of its
+    first (a ratio of 0 leaves nothing past the first)."""
+    if ratio <= 0:
+        return 1
+    return math.ceil(math.log(1e-17 * (1 - ratio)) / math.log(ratio)) + 1
 
 
 def binomial_quantile(q: float, n: int, p: float) -> int:
