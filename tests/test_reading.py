@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from lp_audit import ReturnReadError
 from lp_audit.reading import read_table
+from lp_audit.reading.delimited import _repetitive_by_csv, _repetitive_by_pyarrow
 
 Write = Callable[..., Path]
 HEADER = "a,b,c\n"
@@ -246,3 +248,31 @@ def test_reading_while_pandas_is_imported_in_a_thread(tmp_path: Path) -> None:
     expected = json.loads(json.dumps(validate_return(path, chunk_rows=0).to_dict()))
     assert json.loads(out.stdout) == expected
     assert expected["findings"]
+
+
+_CELL = st.text(alphabet='ab ,"\n1é', max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(st.lists(_CELL, min_size=3, max_size=3), min_size=1, max_size=40),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+)
+def test_columns_sampled_as_repetitive_are_the_same_read_by_pyarrow_or_the_csv_module(
+    rows: list[list[str]], delimiter: str
+) -> None:
+    # pyarrow samples a return's first records for the columns of few values; the csv
+    # module, which it stands in for, must agree wherever pyarrow takes the sample
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    data = buffer.getvalue().encode()
+    by_pyarrow = _repetitive_by_pyarrow(data, delimiter, len(rows), 3)
+    if b"\n\n" not in data and all(any(cell for cell in row) for row in rows):
+        assert by_pyarrow is not None
+    if by_pyarrow is not None:
+        assert by_pyarrow == _repetitive_by_csv(data, delimiter)
+
+
+def test_a_ragged_sample_is_left_to_the_csv_module() -> None:
+    data = b"a,b,c\nd,e\nf,g,h\n"
+    assert _repetitive_by_pyarrow(data, ",", 3, 3) is None

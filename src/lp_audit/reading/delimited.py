@@ -106,6 +106,7 @@ def read_csv_bytes(
                 starts[data_records[:_SAMPLE_RECORDS]],
                 ends[data_records[:_SAMPLE_RECORDS]],
                 delimiter,
+                len(header),
             ),
         )
     may_be_blank: np.ndarray | None = None
@@ -219,7 +220,7 @@ _SAMPLE_RECORDS = 1_000
 
 
 def _repetitive_columns(
-    data: bytes, starts: np.ndarray, ends: np.ndarray, delimiter: str
+    data: bytes, starts: np.ndarray, ends: np.ndarray, delimiter: str, ncols: int
 ) -> frozenset[int]:
     """The columns that repeat a few values (codes, dates, a period) in the first records.
 
@@ -229,7 +230,17 @@ def _repetitive_columns(
     """
     if len(starts) < 2:
         return frozenset()
-    sample = data[int(starts[0]) : int(ends[-1])].decode("utf-8", errors="replace")
+    found = _repetitive_by_pyarrow(
+        data[int(starts[0]) : int(ends[-1])], delimiter, len(starts), ncols
+    )
+    if found is not None:
+        return found
+    return _repetitive_by_csv(data[int(starts[0]) : int(ends[-1])], delimiter)
+
+
+def _repetitive_by_csv(data: bytes, delimiter: str) -> frozenset[int]:
+    """:func:`_repetitive_columns` of any sample, by the csv module."""
+    sample = data.decode("utf-8", errors="replace")
     # a cell may be larger than the csv module's default limit (131,072 characters): it is
     # read, then reported as cell-too-large
     csv.field_size_limit(max(csv.field_size_limit(), len(sample) + 1))
@@ -238,6 +249,42 @@ def _repetitive_columns(
     limit = FEW_DISTINCT * len(rows)
     return frozenset(
         i for i in range(width) if len({r[i] if i < len(r) else "" for r in rows}) <= limit
+    )
+
+
+def _repetitive_by_pyarrow(
+    sample: bytes, delimiter: str, records: int, ncols: int
+) -> frozenset[int] | None:
+    """:func:`_repetitive_columns` of a sample that pyarrow parses as it is: ``records``
+    records of ``ncols`` cells, no blank line between them, all UTF-8; None for the csv
+    module to read it otherwise. A fifth of the csv module's time, and each return of an
+    audit samples its records."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as pacsv
+
+    if b"\n\n" in sample:  # the csv module reads a blank line as a record of no cells
+        return None
+    names = [str(i) for i in range(ncols)]
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(sample)),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    if table.num_rows != records:
+        return None
+    limit = FEW_DISTINCT * records
+    return frozenset(
+        i for i, column in enumerate(table.columns) if pc.count_distinct(column).as_py() <= limit
     )
 
 
