@@ -22,8 +22,10 @@ import pytest
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from lp_audit.auditing import audit, find_returns
+from lp_audit.auditing.parallel import Job, batches, run_jobs, validate_batch
 from lp_audit.reports import render_report
 from lp_audit.reports.formats import audit_json
+from lp_audit.validation import ReturnResult, Unreadable
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "hbyw"
 TODAY = dt.date(2026, 1, 1)
@@ -44,17 +46,18 @@ def test_two_worker_processes_give_the_same_audit_and_report(here) -> None:  # t
 
 
 def _die_on(name: str) -> None:
-    """In a worker: validating the file called ``name`` ends the process at once."""
-    import lp_audit.validation as validation
+    """In a worker: reading the file called ``name`` ends the process at once (whether it is
+    validated alone or in a batch of returns)."""
+    import lp_audit.reading as reading
 
-    validate = validation.validate_return
+    read = reading.read_table
 
     def dying(source, *args, **kwargs):  # type: ignore[no-untyped-def]
         if Path(source).name == name:
             os._exit(9)
-        return validate(source, *args, **kwargs)
+        return read(source, *args, **kwargs)
 
-    validation.validate_return = dying  # type: ignore[assignment]
+    reading.read_table = dying  # type: ignore[assignment]
 
 
 def test_a_return_that_kills_its_worker_is_that_returns_problem(tmp_path: Path, here) -> None:  # type: ignore[no-untyped-def]
@@ -79,6 +82,62 @@ def test_a_return_that_kills_its_worker_is_that_returns_problem(tmp_path: Path, 
     assert {Path(r.path).name for r in result.returns} == set(others)
     for audited in result.returns:
         assert audited.findings.equals(others[Path(audited.path).name].findings)
+
+
+def test_a_return_that_kills_the_worker_of_its_batch_is_that_returns_problem(
+    tmp_path: Path,
+) -> None:
+    # sixteen returns, two workers: batches of two returns, each validated as one frame; the
+    # batch whose worker died is validated again return by return, to find the one that did
+    files = _copies(tmp_path, 2)
+    jobs = [Job(f) for f in files]
+    units = batches(jobs, 2)
+    victim = files[5]
+    assert [5] not in units and any(5 in unit for unit in units)
+
+    def pool(workers: int) -> Executor:
+        return ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_die_on,
+            initargs=(victim.name,),
+        )
+
+    outcomes = run_jobs(jobs, None, TODAY, workers=2, pool=pool)
+    stopped = [o for o in outcomes if isinstance(o, Unreadable)]
+    assert [(Path(o.path), o.kind) for o in stopped] == [(victim, "stopped")]
+    alone = [validate_batch([job], None, TODAY)[0] for job in jobs]
+    for outcome, expected in zip(outcomes, alone, strict=True):
+        if isinstance(outcome, ReturnResult):
+            assert outcome.findings.equals(expected.findings)  # type: ignore[union-attr]
+
+
+def _copies(folder: Path, copies: int) -> list[Path]:
+    """The examples' returns, ``copies`` times over, each copy's files named apart."""
+    files = []
+    for copy in range(copies):
+        for source in sorted(EXAMPLES.glob("*.csv")):
+            files.append(folder / f"{copy}-{source.name}")
+            shutil.copyfile(source, files[-1])
+    return files
+
+
+def test_batches_of_returns_on_a_dask_local_cluster_are_validated_as_here(tmp_path: Path) -> None:
+    jobs = [Job(f) for f in _copies(tmp_path, 4)]
+    assert max(len(unit) for unit in batches(jobs, 4)) > 1  # as the cluster gets them
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+    ):
+        outcomes = run_jobs(jobs, None, TODAY, scheduler=cluster.scheduler_address)
+    alone = run_jobs(jobs, None, TODAY, workers=1)
+    assert len(outcomes) == len(alone) == 32
+    for outcome, expected in zip(outcomes, alone, strict=True):
+        assert isinstance(outcome, ReturnResult) and isinstance(expected, ReturnResult)
+        assert outcome.findings.equals(expected.findings)
+        assert outcome.capture is not None and expected.capture is not None
+        assert outcome.capture.fields.equals(expected.capture.fields)
 
 
 def test_a_dask_local_cluster_gives_the_same_audit(here) -> None:  # type: ignore[no-untyped-def]

@@ -228,10 +228,12 @@ def run_table_jobs(
     workbook, validated by :func:`validate_tables_one`, here, in ``workers`` processes, or
     on the Dask cluster of ``scheduler``."""
     units = [[i] for i in range(len(jobs))]
-    return _run(jobs, units, definition, today, validate_tables, workers, scheduler, done, pool)
+    return _run(
+        jobs, units, definition, today, validate_tables_batch, workers, scheduler, done, pool
+    )
 
 
-def validate_tables(
+def validate_tables_batch(
     jobs: Sequence[Job],
     definition: Definition | str | Path | None,
     today: date,
@@ -254,7 +256,7 @@ def _run(
     pool: Callable[[int], Executor] | None,
 ) -> list[Any]:
     """Each unit of jobs (positions in ``jobs``) done by ``work`` (:func:`validate_batch` or
-    :func:`validate_tables`); the outcomes in the order of ``jobs``."""
+    :func:`validate_tables_batch`); the outcomes in the order of ``jobs``."""
     if scheduler is not None:
         return _on_dask(jobs, units, definition, today, scheduler, done, work)
     if workers <= 1 or len(units) <= 1:
