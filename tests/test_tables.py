@@ -335,3 +335,11 @@ def test_each_table_is_compared_with_its_table_of_the_previous_return(tmp_path: 
     )
     assert nothing.exit_code == 2
     assert "compares nothing with a previous return" in " ".join(nothing.output.split())
+
+
+def test_a_table_other_tables_only_count_is_read_for_its_key_alone() -> None:
+    # the header counts each child's episodes and the episodes read the child's date of
+    # birth: of the episodes, only their key is parsed for the header's rules
+    definition = load_definition("cla-annual-return")
+    assert definition.fields_read("episodes") == {"CHILD", "DECOM"}
+    assert definition.fields_read("header") == {"CHILD", "DOB"}

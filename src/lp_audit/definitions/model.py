@@ -422,6 +422,16 @@ class Definition:
                     read |= {str(o.inner) for o in table_counts(c)}
         return frozenset(read)
 
+    def fields_read(self, name: str) -> frozenset[str]:
+        """The fields of table ``name`` that rules of other tables read (``header.DOB``), and
+        its key, by which they find its rows (all ``count(name)`` needs)."""
+        read = set(self.table(name).key)
+        for rule in self.rules:
+            for c in (rule.check, rule.when):
+                if c is not None:
+                    read |= {split_name(n)[1] for n in table_names(c) if split_name(n)[0] == name}
+        return frozenset(read)
+
     def for_table(self, name: str) -> Definition:
         """The definition of one table: its fields, and the rules, return rules and metrics
         of its fields alone (rules may still read other tables' rows, ``T.F``)."""

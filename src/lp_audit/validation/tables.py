@@ -82,7 +82,10 @@ def table_rows(
     name = table_of(source, definition, sheet)
     table = definition.table(name)
     raw = map_columns(read_table(source, sheet=sheet), definition.for_table(name))
-    typed = parse_return(raw.data, definition.for_table(name)).typed
+    # only what the other tables read is parsed (a table that is only counted: its key)
+    read = definition.fields_read(name)
+    wanted = raw.data[[c for c in raw.data.columns if c in read]]
+    typed = parse_return(wanted, definition.for_table(name)).typed
     if not all(k in typed.columns for k in table.key):
         return None
     return one_per_key(typed, table.key)
