@@ -144,10 +144,15 @@ def mann_whitney(a: np.ndarray, b: np.ndarray) -> float:
         return 1.0
     both = np.concatenate([a, b])
     ranks = pd.Series(both).rank(method="average").to_numpy()
-    u1 = ranks[:n1].sum() - n1 * (n1 + 1) / 2
-    n = n1 + n2
     _, counts = np.unique(both, return_counts=True)
-    ties = float((counts**3 - counts).sum())
+    return _rank_sum_p(ranks[:n1].sum(), n1, n2, float((counts**3 - counts).sum()))
+
+
+def _rank_sum_p(rank_sum: float, n1: int, n2: int, ties: float) -> float:
+    """The two-sided p-value of a rank sum of ``n1`` values among ``n1 + n2`` (normal
+    approximation; ``ties``: the sum of t**3 - t over groups of t equal values)."""
+    u1 = rank_sum - n1 * (n1 + 1) / 2
+    n = n1 + n2
     variance = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1))) if n > 1 else 0.0
     if variance <= 0:
         return 1.0
@@ -186,16 +191,9 @@ def mann_whitney_against(values: Mapping[str, np.ndarray]) -> Callable[[str, Seq
             )
         ranked, ties, n = pools[members]
         n1 = len(values[unit])
-        n2 = n - n1
-        if not n1 or not n2:
+        if not n1 or not n - n1:
             return 1.0
-        u1 = ranked[unit].sum() - n1 * (n1 + 1) / 2
-        variance = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1))) if n > 1 else 0.0
-        if variance <= 0:
-            return 1.0
-        mean = n1 * n2 / 2
-        z = (abs(u1 - mean) - 0.5) / math.sqrt(variance)
-        return min(1.0, two_sided(max(z, 0.0)))
+        return _rank_sum_p(ranked[unit].sum(), n1, n - n1, ties)
 
     return test
 
