@@ -63,7 +63,8 @@ def validate_together(
     """Validate returns as :func:`~lp_audit.validation.validate_return` would each (whole,
     checks evaluated directly), those of one definition version and the same columns as one
     frame; the results in the order of ``sources``, a file that cannot be read an
-    :class:`Unreadable`.
+    :class:`Unreadable`. No previous return is compared (as ``validate_return`` without
+    ``previous``): an audit validates a return that has one on its own.
 
     Raises:
         DefinitionError, DefinitionNotFoundError: if the definition cannot be loaded.
