@@ -1,14 +1,17 @@
 """Validating an audit's returns: one after another, in worker processes, or on a Dask cluster.
 
-Each return is validated by :func:`validate_one`, the same function wherever it runs: in this
-process (``workers=1``), in a pool of worker processes on this machine (``workers=N``), or on
-the workers of a Dask distributed cluster (``scheduler=ADDRESS``). The results come back in the
-order of the files, so the audit built from them is the same, byte for byte, however they ran.
+The returns are validated in batches of consecutive returns (:func:`batches`), each batch by
+:func:`validate_batch` (checked as one frame, with each return's result as validated alone),
+the same function wherever it runs: in this process (``workers=1``), in a pool of worker
+processes on this machine (``workers=N``), or on the workers of a Dask distributed cluster
+(``scheduler=ADDRESS``). The results come back in the order of the files, so the audit built
+from them is the same, byte for byte, however they ran.
 
 A worker process that dies (it ran out of memory, or crashed in a library) takes with it the
-pool's unfinished returns; they are tried again in one fresh worker, in order, so that the
-return being validated when that one dies is known: it is reported as that return's problem,
-and the rest of the audit completes in a pool again.
+pool's unfinished batches; they are tried again in one fresh worker, in order, and the batch
+being validated when that one dies is tried again return by return, so that the return that
+kills it is known: it is reported as that return's problem, and the rest of the audit
+completes in a pool again.
 """
 
 from __future__ import annotations

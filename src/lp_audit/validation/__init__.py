@@ -3,6 +3,8 @@
 - :mod:`~lp_audit.validation.validate`: :func:`validate_return`, the whole path for one file;
 - :mod:`~lp_audit.validation.single`: a return's values once read, checked and profiled;
 - :mod:`~lp_audit.validation.chunked`: a large file chunk by chunk, with the same findings;
+- :mod:`~lp_audit.validation.together`: many returns checked as one frame, with the results
+  of each alone (what an audit does);
 - :mod:`~lp_audit.validation.identity`: the period and provider a return gives;
 - :mod:`~lp_audit.validation.result`: :class:`ReturnResult`.
 """
