@@ -290,13 +290,16 @@ def _category_counts(
 
     chosen = values[used]
     owner = number[used]
-    if f.type == "multi_code":
+    if f.type == "multi_code":  # each token's place among the codes, looked up in Arrow
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         split = split_codes(chosen, f.separator)
-        tokens = pd.Series(split.tokens, dtype="str")
+        found = pc.index_in(split.tokens, value_set=pa.array(codes, type=pa.large_string()))
+        position = found.fill_null(-1).to_numpy(zero_copy_only=False)
         owner = owner[split.rows]
     else:
-        tokens = chosen
-    position = pd.Index(codes).get_indexer(pd.Index(tokens))
+        position = pd.Index(codes).get_indexer(pd.Index(chosen))
     known = position >= 0
     counted = np.bincount(
         owner[known] * len(codes) + position[known], minlength=k * len(codes)
