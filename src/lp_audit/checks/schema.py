@@ -108,36 +108,34 @@ class _Builder:
             checks.extend(self._multi_code_checks(f))
         for constraint in f.constraints:
             checks.append(self._constraint(f, constraint))
-        returns = self.context.returns
-        if f.name == self.definition.period_field:
-            periods = (
-                [str(self.context.period)] if self.context.period is not None else []
-            ) + _each(returns.periods if returns is not None else ())
-            for expected in periods:
+        # every row gives its return's period and provider: one check for each value
+        # expected (of several returns in one frame, each return's own)
+        for facts, name, code, says in (
+            ("periods", self.definition.period_field, "period-mismatch", _PERIOD_SAYS),
+            ("providers", self.definition.provider_field, "provider-mismatch", _PROVIDER_SAYS),
+        ):
+            if f.name != name:
+                continue
+            for expected in self._expected(facts):
                 checks.append(
                     self._by_row(
-                        self._equals(expected, "periods"),
-                        "period-mismatch",
+                        self._equals(expected, facts),
+                        code,
                         "error",
-                        f"{label} differs from the period of the return ({expected}). Every row must have the same period.",
-                        field=f.name,
-                    )
-                )
-        if f.name == self.definition.provider_field:
-            providers = (
-                [self.context.provider] if self.context.provider is not None else []
-            ) + _each(returns.providers if returns is not None else ())
-            for expected in providers:
-                checks.append(
-                    self._by_row(
-                        self._equals(expected, "providers"),
-                        "provider-mismatch",
-                        "error",
-                        f"{label} differs from the provider submitting the return ({expected}).",
+                        f"{label} {says.format(expected)}",
                         field=f.name,
                     )
                 )
         return tuple(checks)
+
+    def _expected(self, facts: str) -> list[str]:
+        """The periods (or providers) the rows must give: the return's, or of several
+        returns in one frame, each one's, each once."""
+        one = self.context.period if facts == "periods" else self.context.provider
+        returns = self.context.returns
+        return ([str(one)] if one is not None else []) + _each(
+            getattr(returns, facts) if returns is not None else ()
+        )
 
     def _by_row(self, fn: Callable[[Any], Any], *args: Any, **kwargs: Any) -> CheckFn:
         """:meth:`check`, for a check that reads which return each row is of."""
@@ -444,6 +442,10 @@ def build_schema(definition: Definition, context: Context | None = None) -> Retu
     rules += [builder.rule(r) for r in definition.rules]
     rules += [builder.return_rule(r) for r in definition.return_rules]
     return ReturnSchema(columns, tuple(rules), builder.specs, definition.ref)
+
+
+_PERIOD_SAYS = "differs from the period of the return ({}). Every row must have the same period."
+_PROVIDER_SAYS = "differs from the provider submitting the return ({})."
 
 
 def _each(values: Iterable[object]) -> list[str]:

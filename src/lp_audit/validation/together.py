@@ -132,8 +132,16 @@ def _validate_group(
     starts = np.cumsum([0, *(raw.rows for raw in raws)])
     parsed = parse_return(_stacked([raw.data for raw in raws]), definition)
     typed = parsed.typed
+    # what each return's rows say of its period and provider, from its rows of two columns
+    facts = typed[
+        [
+            c
+            for c in (definition.period_field, definition.provider_field)
+            if c is not None and c in typed.columns
+        ]
+    ]
     said = [
-        identify(raws[i], _rows(typed, starts, i, _facts(definition, typed)), definition, p, w)
+        identify(raws[i], facts.iloc[starts[i] : starts[i + 1]], definition, p, w)
         for i, (p, w) in enumerate(zip(providers, periods, strict=True))
     ]
     number = np.repeat(np.arange(len(raws)), np.diff(starts))
@@ -205,20 +213,6 @@ def _finish_one(
         problems,
     )
     return finish(raw, definition, part, own, specs, said, profile)
-
-
-def _facts(definition: Definition, typed: pd.DataFrame) -> list[str]:
-    """The columns a return's period and provider are read from."""
-    wanted = (definition.period_field, definition.provider_field)
-    return [c for c in wanted if c is not None and c in typed.columns]
-
-
-def _rows(typed: pd.DataFrame, starts: object, i: int, columns: list[str]) -> pd.DataFrame:
-    """The ``i``-th return's rows of ``columns``."""
-    import numpy as np
-
-    bounds = np.asarray(starts)
-    return typed[columns].iloc[int(bounds[i]) : int(bounds[i + 1])]
 
 
 def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
