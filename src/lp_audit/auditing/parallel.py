@@ -115,12 +115,7 @@ def batches(jobs: Sequence[Job], workers: int) -> list[list[int]]:
     """The jobs (by position) in batches of consecutive jobs of up to :data:`BATCH_BYTES`
     (smaller, to give each of several workers four batches or more); a job with a previous
     return is a batch of its own."""
-    sizes = []
-    for job in jobs:
-        try:
-            sizes.append(job.file.stat().st_size)
-        except OSError:
-            sizes.append(0)
+    sizes = [_bytes(job.file) for job in jobs]
     limit = BATCH_BYTES if workers <= 1 else min(BATCH_BYTES, sum(sizes) // (4 * workers))
     out: list[list[int]] = []
     held, open_batch = 0, False
@@ -152,13 +147,16 @@ def default_workers() -> int:
 def auto_workers(files: Sequence[Path]) -> int:
     """Workers for an audit of ``files`` when none are asked for: the cores this process may
     use, or 1 for returns under :data:`AUTO_PARALLEL_BYTES` in all."""
-    total = 0
-    for file in files:
-        try:
-            total += file.stat().st_size
-        except OSError:
-            continue
+    total = sum(_bytes(file) for file in files)
     return default_workers() if total >= AUTO_PARALLEL_BYTES else 1
+
+
+def _bytes(file: Path) -> int:
+    """The size of a file, 0 for one that cannot be read (its validation says why)."""
+    try:
+        return file.stat().st_size
+    except OSError:
+        return 0
 
 
 def run_jobs(
