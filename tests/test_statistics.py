@@ -22,6 +22,7 @@ from lp_audit.auditing.evidence import (
     mann_whitney,
     mann_whitney_against,
 )
+from lp_audit.profiling import Tally
 
 
 @settings(max_examples=300, deadline=None)
@@ -100,13 +101,41 @@ def test_one_ranking_of_a_pool_gives_each_units_mann_whitney_exactly(
     units: dict[str, list[float]], data: st.DataObject
 ) -> None:
     values = {u: np.array(v) for u, v in units.items()}
-    test = mann_whitney_against(values)
+    test = mann_whitney_against({u: Tally.of(v) for u, v in values.items()})
     for _ in range(6):  # pools in any order, each asked for again after others
         unit = data.draw(st.sampled_from(sorted(values)))
         others = [u for u in values if u != unit]
         reference = data.draw(st.lists(st.sampled_from(others), min_size=1, unique=True))
         alone = mann_whitney(values[unit], np.concatenate([values[u] for u in reference]))
         assert test(unit, reference) == alone  # to the last bit
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(
+                st.integers(-5, 400).map(float),
+                st.floats(-1e6, 1e6, allow_nan=False),
+                st.just(float("nan")),
+            ),
+            max_size=60,
+        ),
+        max_size=5,
+    )
+)
+def test_a_tally_gives_the_median_and_mean_of_its_values(parts: list[list[float]]) -> None:
+    """A tally of values, and a pool of tallies, have the values' median to the last bit and
+    their mean to within rounding; NaN is never tallied."""
+    pooled = Tally.pooled(Tally.of(p) for p in parts)
+    values = np.array([v for p in parts for v in p if not math.isnan(v)], dtype=float)
+    assert len(pooled) == len(values)
+    np.testing.assert_array_equal(pooled.expanded(), np.sort(values))
+    if len(values):
+        assert pooled.median() == float(np.median(values))
+        assert pooled.mean() == pytest.approx(float(np.mean(values)), rel=1e-12, abs=1e-9)
+    else:
+        assert math.isnan(pooled.median()) and math.isnan(pooled.mean())
 
 
 @settings(max_examples=100, deadline=None)

@@ -45,7 +45,7 @@ def test_a_saved_result_reads_back_equal(tmp_path: Path) -> None:
             )
         assert back.capture.metric_values.keys() == result.capture.metric_values.keys()
         for metric, values in result.capture.metric_values.items():
-            assert list(back.capture.metric_values[metric]) == list(values)
+            assert back.capture.metric_values[metric] == values
         assert (back.tolerated, back.omitted, back.rows, back.encoding) == (
             result.tolerated,
             result.omitted,

@@ -235,27 +235,29 @@ def _drift(
     import numpy as np
 
     from lp_audit.auditing.evidence import mann_whitney_against
+    from lp_audit.profiling import Tally
 
     kinds = {m.id: m.kind for m in definition.metrics if m.kind != "share"}
     for (period, metric), per_provider in metric_values(results).items():
         if metric not in kinds or len(per_provider) < 3:
             continue  # with two providers there is no rest to speak of
-        merged = per_provider
-        merged = {p: v for p, v in merged.items() if len(v) >= min_rows}
+        merged = {p: v for p, v in per_provider.items() if len(v) >= min_rows}
         if len(merged) < 3:
             continue
-        centre = np.median if kinds[metric] == "median_days" else np.mean
+        median = kinds[metric] == "median_days"
+
+        def centre(values: Tally, median: bool = median) -> float:
+            return values.median() if median else values.mean()
 
         test = mann_whitney_against(merged)
 
-        def effect(unit: str, reference: list[str], merged: dict[str, Any] = merged) -> float:
-            rest = np.concatenate([merged[u] for u in reference])
-            return float(np.mean(merged[unit]) - np.mean(rest))
+        def effect(unit: str, reference: list[str], merged: dict[str, Tally] = merged) -> float:
+            return merged[unit].mean() - Tally.pooled(merged[u] for u in reference).mean()
 
         for provider, (p, reference) in leave_out(merged, test, alpha, effect).items():
             mine = merged[provider]
-            rest = np.concatenate([merged[u] for u in reference])
-            value, rest_value = float(centre(mine)), float(centre(rest))
+            rest = Tally.pooled(merged[u] for u in reference)
+            value, rest_value = centre(mine), centre(rest)
             if value <= 0 or rest_value <= 0:
                 difference = 0.0 if value == rest_value else _log_ratio_at_zero(value, rest_value)
             else:

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
     import numpy as np
 
+    from lp_audit.profiling import Tally
+
 _LOG_FACTORIALS: list[np.ndarray] = []
 
 
@@ -145,7 +147,7 @@ def mann_whitney(a: np.ndarray, b: np.ndarray) -> float:
     both = np.concatenate([a, b])
     ranks = pd.Series(both).rank(method="average").to_numpy()
     _, counts = np.unique(both, return_counts=True)
-    return _rank_sum_p(ranks[:n1].sum(), n1, n2, float((counts**3 - counts).sum()))
+    return _rank_sum_p(ranks[:n1].sum(), n1, n2, _ties(counts))
 
 
 def _rank_sum_p(rank_sum: float, n1: int, n2: int, ties: float) -> float:
@@ -161,39 +163,53 @@ def _rank_sum_p(rank_sum: float, n1: int, n2: int, ties: float) -> float:
     return min(1.0, two_sided(max(z, 0.0)))
 
 
-def mann_whitney_against(values: Mapping[str, np.ndarray]) -> Callable[[str, Sequence[str]], float]:
+def _ties(counts: np.ndarray) -> float:
+    """The sum of t**3 - t over groups of t equal values, in floating point (as whole numbers
+    a group of 2.1 million equal values would overflow)."""
+    t = counts.astype("float64")
+    return float((t**3 - t).sum())
+
+
+def mann_whitney_against(values: Mapping[str, Tally]) -> Callable[[str, Sequence[str]], float]:
     """:func:`mann_whitney` of one unit's values against those of a reference (other units),
-    for any unit and reference: ``test(unit, reference)``.
+    for any unit and reference: ``test(unit, reference)``; each unit's values as a tally.
 
     A unit and its reference are ranked together, and each unit of that pool has the same
     ranks whichever is tested, so a pool is ranked once for all its units (the rest of the
     network is the same pool for every provider: 30 providers took 30 rankings of the whole
-    network, now one). The p-values are :func:`mann_whitney`'s, to the last bit (a test
-    compares).
+    network, now one). Ranks come from the pool's tally: the values equal to its ``j``-th
+    distinct value take the ranks after the values below it, and each of them their average,
+    a whole or half number. A unit's rank sum is the sum over the distinct values of how many
+    it holds times that average, exact in floating point as the sum of every value's rank
+    is, so the p-values are :func:`mann_whitney`'s to the last bit (a test compares).
     """
     import numpy as np
-    import pandas as pd
 
-    pools: dict[frozenset[str], tuple[dict[str, np.ndarray], float, int]] = {}
+    from lp_audit.profiling import Tally
+
+    pools: dict[frozenset[str], tuple[dict[str, float], float, int]] = {}
 
     def test(unit: str, reference: Sequence[str]) -> float:
         members = frozenset((unit, *reference))
         if members not in pools:
             order = [u for u in values if u in members]
-            both = np.concatenate([values[u] for u in order])
-            ranks = pd.Series(both).rank(method="average").to_numpy()
-            _, counts = np.unique(both, return_counts=True)
-            ends = np.cumsum([len(values[u]) for u in order])
-            pools[members] = (
-                dict(zip(order, np.split(ranks, ends[:-1]), strict=True)),
-                float((counts**3 - counts).sum()),
-                len(both),
-            )
-        ranked, ties, n = pools[members]
+            pool = Tally.pooled(values[u] for u in order)
+            below = np.cumsum(pool.counts) - pool.counts
+            average = below + (pool.counts + 1) / 2
+            sums = {
+                u: float(
+                    (
+                        values[u].counts * average[np.searchsorted(pool.values, values[u].values)]
+                    ).sum()
+                )
+                for u in order
+            }
+            pools[members] = (sums, _ties(pool.counts), len(pool))
+        sums, ties, n = pools[members]
         n1 = len(values[unit])
         if not n1 or not n - n1:
             return 1.0
-        return _rank_sum_p(ranked[unit].sum(), n1, n - n1, ties)
+        return _rank_sum_p(sums[unit], n1, n - n1, ties)
 
     return test
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lp_audit.definitions import Definition
+from lp_audit.profiling import Tally
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,10 +28,8 @@ def metric_table(definition: Definition, results: list[ReturnResult]) -> pd.Data
         if kind != "share":
             # means and medians over every row of the network, as one provider's are over its
             # rows (the median of providers' medians is not the network's median)
-            parts = list(per_row.get((str(period), str(metric_id)), {}).values())
-            pooled = np.concatenate(parts) if parts else np.array([])
-            centre = np.median if kind == "median_days" else np.mean
-            network = float(centre(pooled)) if len(pooled) else np.nan
+            pooled = Tally.pooled(per_row.get((str(period), str(metric_id)), {}).values())
+            network = pooled.median() if kind == "median_days" else pooled.mean()
         else:
             den = group["denominator"].sum()
             network = float(group["numerator"].sum() / den) if den else np.nan

@@ -8,9 +8,9 @@ from lp_audit.auditing.config import AuditConfig
 from lp_audit.definitions import Definition
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
+    from lp_audit.profiling import Tally
     from lp_audit.validation import ReturnResult
 
 from lp_audit.auditing.result import ALL
@@ -150,11 +150,11 @@ def coverage_table(results: list[ReturnResult], settings: AuditConfig) -> pd.Dat
     return pd.DataFrame(rows, columns=["provider", "period", "expected", "received"])
 
 
-def metric_values(results: list[ReturnResult]) -> dict[tuple[str, str], dict[str, np.ndarray]]:
-    """For each period and mean or median metric, each provider's values over its rows."""
-    import numpy as np
+def metric_values(results: list[ReturnResult]) -> dict[tuple[str, str], dict[str, Tally]]:
+    """For each period and mean or median metric, the tally of each provider's values."""
+    from lp_audit.profiling import Tally
 
-    parts: dict[tuple[str, str], dict[str, list[np.ndarray]]] = {}
+    parts: dict[tuple[str, str], dict[str, list[Tally]]] = {}
     for r in results:
         if r.capture is None:
             continue
@@ -162,8 +162,7 @@ def metric_values(results: list[ReturnResult]) -> dict[tuple[str, str], dict[str
         for metric, values in r.capture.metric_values.items():
             parts.setdefault((period, metric), {}).setdefault(provider, []).append(values)
     return {
-        key: {p: np.concatenate(v) for p, v in providers.items()}
-        for key, providers in parts.items()
+        key: {p: Tally.pooled(v) for p, v in providers.items()} for key, providers in parts.items()
     }
 
 

@@ -10,5 +10,14 @@ from lp_audit.profiling.capture import (
     Capture,
     capture,
 )
+from lp_audit.profiling.tally import Tally
 
-__all__ = ["CLASSES", "INVALID_CODES", "NON_STANDARD_CODES", "SIGNALS", "Capture", "capture"]
+__all__ = [
+    "CLASSES",
+    "INVALID_CODES",
+    "NON_STANDARD_CODES",
+    "SIGNALS",
+    "Capture",
+    "Tally",
+    "capture",
+]

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from lp_audit.checks import Context, evaluate
 from lp_audit.definitions import Definition, Field
+from lp_audit.profiling.tally import Tally
 
 if TYPE_CHECKING:
     import numpy as np
@@ -63,9 +64,9 @@ class Capture:
     )  # field, code, count, rows: how many rows (of rows with a value) use each code
     metrics: pd.DataFrame  # metric, numerator, denominator, value
     cases: pd.DataFrame | None  # continuity: the id field, the 'same' fields, and 'open'
-    #: the values each mean or median metric is taken over, one per row it counts: what a
-    #: rank test of one provider against the rest needs
-    metric_values: dict[str, np.ndarray] = field(default_factory=dict)
+    #: the values each mean or median metric is taken over, tallied: what a rank test of one
+    #: provider against the rest and the network's mean or median need
+    metric_values: dict[str, Tally] = field(default_factory=dict)
     #: field, signal, count, of: capture problems that pass every check (see SIGNALS)
     signals: pd.DataFrame | None = None
 
@@ -309,16 +310,16 @@ def _category_counts(
 
 def _metrics(
     definition: Definition, typed: pd.DataFrame, context: Context, starts: np.ndarray
-) -> tuple[list[pd.DataFrame], list[dict[str, np.ndarray]]]:
+) -> tuple[list[pd.DataFrame], list[dict[str, Tally]]]:
     """For each return (its rows from ``starts[i]`` to ``starts[i + 1]``), each metric's
-    numerator, denominator and value, and the per-row values of its means and medians."""
+    numerator, denominator and value, and the tally of the values of its means and medians."""
     import numpy as np
     import pandas as pd
 
     separators = definition.separators
     k = len(starts) - 1
     records: list[list[dict[str, Any]]] = [[] for _ in range(k)]
-    values: list[dict[str, np.ndarray]] = [{} for _ in range(k)]
+    values: list[dict[str, Tally]] = [{} for _ in range(k)]
     for metric in definition.metrics:
         if any(name not in typed.columns for name in metric.fields):
             for i in range(k):
@@ -356,13 +357,13 @@ def _metrics(
                 taken = numbers[rows][use[rows]]
                 num, den = float(taken.sum()), len(taken)
                 value = num / den if den else np.nan
-                values[i][metric.id] = taken
+                values[i][metric.id] = Tally.of(taken)
             else:
                 taken = numbers[rows][use[rows]]
                 den = len(taken)
                 value = float(np.median(taken)) if den else np.nan
                 num = np.nan
-                values[i][metric.id] = taken
+                values[i][metric.id] = Tally.of(taken)
             records[i].append(
                 {"metric": metric.id, "numerator": num, "denominator": den, "value": value}
             )

@@ -27,6 +27,8 @@ from lp_audit.validation.tolerances import Tolerated
 if TYPE_CHECKING:
     import pandas as pd
 
+    from lp_audit.profiling import Tally
+
 #: The files of a saved result; summary.json is written last and read first.
 SUMMARY = "summary.json"
 #: What a store's findings carry besides the finding itself, to be queried across returns.
@@ -93,7 +95,7 @@ def load_result(folder: Path, definition: Definition | None = None) -> ReturnRes
     import numpy as np
     import pandas as pd
 
-    from lp_audit.profiling import Capture
+    from lp_audit.profiling import Capture, Tally
 
     summary = json.loads((folder / SUMMARY).read_text("utf-8"))
     frames: dict[str, pd.DataFrame] = {}
@@ -108,7 +110,10 @@ def load_result(folder: Path, definition: Definition | None = None) -> ReturnRes
             metrics=frames["metrics"],
             cases=frames.get("cases"),
             metric_values={
-                str(m): np.asarray(g["value"].to_numpy(), dtype=float)
+                str(m): Tally(
+                    np.asarray(g["value"].to_numpy(), dtype="float64"),
+                    np.asarray(g["count"].to_numpy(), dtype="int64"),
+                )
                 for m, g in values.groupby("metric", sort=False)
             },
             signals=frames.get("signals"),
@@ -128,18 +133,19 @@ def load_result(folder: Path, definition: Definition | None = None) -> ReturnRes
     )
 
 
-def _values_frame(values: dict[str, Any]) -> pd.DataFrame:
-    """The values each mean or median metric is taken over, as (metric, value) rows."""
+def _values_frame(values: dict[str, Tally]) -> pd.DataFrame:
+    """The tally of each mean or median metric's values, as (metric, value, count) rows."""
     import numpy as np
     import pandas as pd
 
-    metrics = [np.full(len(v), m, dtype=object) for m, v in values.items()]
+    metrics = [np.full(len(t.values), m, dtype=object) for m, t in values.items()]
     return pd.DataFrame(
         {
             "metric": np.concatenate(metrics) if metrics else np.empty(0, dtype=object),
-            "value": np.concatenate([np.asarray(v, dtype=float) for v in values.values()])
+            "value": np.concatenate([t.values for t in values.values()]) if values else np.empty(0),
+            "count": np.concatenate([t.counts for t in values.values()])
             if values
-            else np.empty(0),
+            else np.empty(0, dtype="int64"),
         }
     )
 
