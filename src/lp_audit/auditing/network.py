@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from lp_audit.definitions import Definition
 from lp_audit.profiling import Tally
+from lp_audit.validation.stored import cases_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,19 +109,30 @@ def continuity_table(definition: Definition, results: list[ReturnResult]) -> pd.
     if c is None:
         return pd.DataFrame(columns=columns)
     by_key = {
-        return_key(r): r.capture.cases
+        return_key(r): r.capture
         for r in results
         if r.capture is not None and r.capture.cases is not None
     }
     rows = []
-    for (provider, period), cases in sorted(by_key.items()):
+    last: dict[tuple[str, str], pd.DataFrame] = {}  # the one read last
+
+    def cases_at(key: tuple[str, str]) -> pd.DataFrame:
+        """The cases of the return of ``key``, read back if set aside: the later return of
+        one pair is the earlier of the next, so most are read once."""
+        if key not in last:
+            last.clear()
+            last[key] = cases_of(by_key[key])  # type: ignore[assignment]
+        return last[key]
+
+    for provider, period in sorted(by_key):
         try:
             following = str(definition.parse_period(period).next())
         except ValueError:
             continue
-        later = by_key.get((provider, following))
-        if later is None:
+        if (provider, following) not in by_key:
             continue
+        cases = cases_at((provider, period))
+        later = cases_at((provider, following))
         open_cases = cases[cases["open"]].reset_index(drop=True)
         # each ID is once in a return's cases: where each open case is in the next return
         at = pd.Index(later[c.id_field]).get_indexer(open_cases[c.id_field])

@@ -168,20 +168,25 @@ def run_jobs(
     scheduler: str | None = None,
     done: Callable[[Path], None] | None = None,
     pool: Callable[[int], Executor] | None = None,
+    keep: Callable[[Any], Any] | None = None,
 ) -> list[ReturnResult | Unreadable]:
     """Validate every job; the outcomes in the order of ``jobs``.
 
     ``workers=1`` validates here, one after another; more, in that many worker processes;
     ``scheduler`` sends the work to a Dask cluster instead. ``done`` is called with each file
     once it is validated. ``pool`` makes the worker pool (for tests; by default processes
-    started with ``spawn``).
+    started with ``spawn``). ``keep`` turns each outcome, as it arrives, into what is kept of
+    it (an audit sets a return's cases aside on disk), so that no more than a batch's full
+    outcomes are held at once.
 
     Raises:
         OptionError: if the scheduler cannot be reached, or Dask is not installed.
     """
     # a cluster's size is not known here: batches for four workers or more
     units = batches(jobs, workers if scheduler is None else max(workers, 4))
-    return _run(jobs, units, definition, today, validate_batch, workers, scheduler, done, pool)
+    return _run(
+        jobs, units, definition, today, validate_batch, workers, scheduler, done, pool, keep
+    )
 
 
 def validate_tables_one(
@@ -255,15 +260,18 @@ def _run(
     scheduler: str | None,
     done: Callable[[Path], None] | None,
     pool: Callable[[int], Executor] | None,
+    keep: Callable[[Any], Any] | None = None,
 ) -> list[Any]:
     """Each unit of jobs (positions in ``jobs``) done by ``work`` (:func:`validate_batch` or
-    :func:`validate_tables_batch`); the outcomes in the order of ``jobs``."""
+    :func:`validate_tables_batch`); the outcomes in the order of ``jobs``, each as ``keep``
+    makes it."""
+    kept = keep if keep is not None else _itself
     if scheduler is not None:
-        return _on_dask(jobs, units, definition, today, scheduler, done, work)
+        return _on_dask(jobs, units, definition, today, scheduler, done, work, kept)
     if workers <= 1 or len(units) <= 1:
-        out = []
+        out: list[Any] = []
         for unit in units:
-            out.extend(work([jobs[i] for i in unit], definition, today))
+            out.extend(kept(o) for o in work([jobs[i] for i in unit], definition, today))
             if done is not None:
                 for i in unit:
                     done(jobs[i].file)
@@ -276,15 +284,15 @@ def _run(
     while pending:
         with make(min(width, len(pending))) as executor:
             if not _starts(executor):  # no worker can start here: validate in this process
-                here = _run(jobs, pending, definition, today, work, 1, None, done, None)
+                here = _run(jobs, pending, definition, today, work, 1, None, done, None, kept)
                 for i, alone in zip([i for unit in pending for i in unit], here, strict=True):
                     outcomes[i] = alone
                 break
-            futures = [
+            futures: list[Future[Any] | None] = [
                 executor.submit(work, [jobs[i] for i in unit], spec, today, shared=True)
                 for unit in pending
             ]
-            got = _gather(futures, [[jobs[i] for i in unit] for unit in pending], done)
+            got = _gather(futures, [[jobs[i] for i in unit] for unit in pending], done, kept)
         for unit, outcome in zip(pending, got, strict=True):
             if outcome is not None:
                 for i, one in zip(unit, outcome, strict=True):
@@ -326,22 +334,29 @@ def _process_pool(workers: int) -> Executor:
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
 
+def _itself(outcome: Any) -> Any:
+    return outcome
+
+
 def _gather(
-    futures: Sequence[Future[Any]],
+    futures: list[Future[Any] | None],
     units: Sequence[Sequence[Job]],
     done: Callable[[Path], None] | None,
+    keep: Callable[[Any], Any],
 ) -> list[list[Any] | None]:
-    """Each future's outcomes (one per job of its unit) as it completes; None for one whose
-    worker process died."""
+    """Each future's outcomes (one per job of its unit, as ``keep`` makes them) as it
+    completes; None for one whose worker process died. Each future is let go of once its
+    outcomes are taken (``futures`` is emptied), so that its full outcomes can be freed."""
     from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     position = {id(f): i for i, f in enumerate(futures)}
     outcomes: list[list[Any] | None] = [None] * len(futures)
-    for future in as_completed(futures):
+    for future in as_completed([f for f in futures if f is not None]):
         i = position[id(future)]
+        futures[i] = None
         try:
-            outcomes[i] = future.result()
+            outcomes[i] = [keep(o) for o in future.result()]
         except BrokenProcessPool:
             continue
         if done is not None:
@@ -395,6 +410,7 @@ def _on_dask(
     scheduler: str,
     done: Callable[[Path], None] | None,
     work: Callable[..., list[Any]],
+    keep: Callable[[Any], Any],
 ) -> list[Any]:
     """The same work on a Dask cluster: each unit of jobs a task, the outcomes in order."""
     try:
@@ -429,13 +445,14 @@ def _on_dask(
                 killed.extend(unit)  # it, or a return beside it on the workers that died
                 continue
             for i, one in zip(unit, got, strict=True):
-                outcomes[i] = one
+                outcomes[i] = keep(one)
                 if done is not None:
                     done(jobs[i].file)
         for i in sorted(killed):  # each alone on the cluster: only its own deaths count
             again = client.submit(work, [jobs[i]], spec, today, shared=True, pure=False)
             try:
-                (outcomes[i],) = again.result()
+                (one,) = again.result()
+                outcomes[i] = keep(one)
             except Exception as exc:
                 if type(exc).__name__ != "KilledWorker":
                     raise

@@ -140,11 +140,49 @@ def audit(
         if kept
         else []
     )
+    with CasesAside() as aside:
+        return _audit_jobs(
+            jobs,
+            files,
+            spec,
+            settings,
+            today,
+            inputs,
+            kept,
+            keys,
+            digests,
+            aside,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+            pool=pool,
+        )
+
+
+def _audit_jobs(
+    jobs: list[Job],
+    files: list[Path],
+    spec: Definition | str | Path | None,
+    settings: AuditConfig,
+    today: date,
+    inputs: list[tuple[str, str]],
+    kept: ResultStore | None,
+    keys: list[str | None],
+    digests: list[str],
+    aside: CasesAside,
+    *,
+    workers: int | None,
+    scheduler: str | None,
+    progress: Callable[[Path], None] | None,
+    pool: Callable[[int], Executor] | None,
+) -> AuditResult:
+    """The audit of returns of one table: those kept by an earlier audit read back, the
+    others validated (each return's cases set aside on disk as it arrives), then assembled."""
     outcomes: list[ReturnResult | Unreadable | None] = [None] * len(jobs)
     if kept is not None:  # results stored by an earlier audit, of the same bytes
         for i, key in enumerate(keys):
             if key is not None and kept.has(key):
-                outcomes[i] = kept.load(key, spec)
+                outcomes[i] = aside(kept.load(key, spec))
                 if progress is not None:
                     progress(jobs[i].file)
     todo = [i for i, outcome in enumerate(outcomes) if outcome is None]
@@ -156,11 +194,13 @@ def audit(
         scheduler=scheduler,
         done=progress,
         pool=pool,
+        keep=aside,
     )
     for i, outcome in zip(todo, validated, strict=True):
         if kept is not None and isinstance(outcome, ReturnResult):
             # before its findings are acknowledged: that depends on the settings and the day
-            outcome = kept.save(keys[i] or f"unkeyed-{digests[i][:24]}", outcome, digests[i])
+            saved = kept.save(keys[i] or f"unkeyed-{digests[i][:24]}", outcome, digests[i])
+            outcome = aside(saved)
         outcomes[i] = outcome
     # a definition that compares a return with the one before: each return that has one in
     # the audit is validated again with it (which is the previous one is known only once the
@@ -173,7 +213,7 @@ def audit(
             key = kept.key(digests[i], spec, job, today) if kept is not None else None
             final_keys[i] = key
             if kept is not None and kept.has(key):
-                outcomes[i] = kept.load(key, spec)  # type: ignore[arg-type]
+                outcomes[i] = aside(kept.load(key, spec))  # type: ignore[arg-type]
             else:
                 redo.append((i, job))
         twice = run_jobs(
@@ -183,11 +223,12 @@ def audit(
             workers=auto_workers([job.file for _, job in redo]) if workers is None else workers,
             scheduler=scheduler,
             pool=pool,
+            keep=aside,
         )
         for (i, _), outcome in zip(redo, twice, strict=True):
             if kept is not None and isinstance(outcome, ReturnResult):
                 key = final_keys[i] or f"unkeyed-{digests[i][:24]}"
-                outcome = kept.save(key, outcome, digests[i])
+                outcome = aside(kept.save(key, outcome, digests[i]))
             outcomes[i] = outcome
     results = [o for o in outcomes if isinstance(o, ReturnResult)]
     unreadable = [o for o in outcomes if isinstance(o, Unreadable)]
@@ -203,6 +244,40 @@ def audit(
         ]
         kept.write_audit(audited, stored, spec)
     return audited
+
+
+class CasesAside:
+    """Where an audit sets aside each return's cases (a row per case, as large as the return)
+    as the return is validated, so that the audit holds only summaries in memory: a temporary
+    folder, removed once no result refers to it, or at once if the audit fails. Where no
+    temporary folder can be made, or a file written, cases stay in memory."""
+
+    def __init__(self) -> None:
+        from lp_audit.validation.stored import AsideFolder
+
+        try:
+            self.folder: AsideFolder | None = AsideFolder()
+        except OSError:
+            self.folder = None
+
+    def __call__(self, outcome: Any) -> Any:
+        """``outcome`` with its cases set aside (a return's result; anything else as it is)."""
+        from lp_audit.validation.stored import set_aside
+
+        if self.folder is None or not isinstance(outcome, ReturnResult):
+            return outcome
+        try:
+            return set_aside(outcome, self.folder)
+        except OSError:  # a full disk, say: this return's cases stay in memory
+            return outcome
+
+    def __enter__(self) -> CasesAside:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None and self.folder is not None:  # the audit failed
+            self.folder.remove()
+        self.folder = None
 
 
 def _named_by(files: list[Path]) -> str | None:

@@ -8,6 +8,7 @@ from lp_audit.profiling.capture import (
     NON_STANDARD_CODES,
     SIGNALS,
     Capture,
+    SetAside,
     capture,
 )
 from lp_audit.profiling.tally import Tally
@@ -18,6 +19,7 @@ __all__ = [
     "NON_STANDARD_CODES",
     "SIGNALS",
     "Capture",
+    "SetAside",
     "Tally",
     "capture",
 ]

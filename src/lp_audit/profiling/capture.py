@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lp_audit.checks import Context, evaluate
@@ -54,6 +55,17 @@ CLASSES = ("valid", "unknown", "invalid", "missing", "not_applicable")
 PROFILE_COLUMNS = ("field", "rows", *CLASSES, "non_standard")
 
 
+@dataclass(frozen=True)
+class SetAside:
+    """A return's cases written to an Arrow file, to be read back when continuity is
+    followed: an audit holds each return's summaries in memory, not a row per case."""
+
+    path: Path
+    dtypes: dict[str, str]  # each column's pandas type, restored on reading
+    #: what keeps the file: its folder is removed once no set-aside cases refer to it
+    folder: object = field(default=None, compare=False, repr=False)
+
+
 @dataclass
 class Capture:
     """The capture profile of one return."""
@@ -63,7 +75,9 @@ class Capture:
         pd.DataFrame
     )  # field, code, count, rows: how many rows (of rows with a value) use each code
     metrics: pd.DataFrame  # metric, numerator, denominator, value
-    cases: pd.DataFrame | None  # continuity: the id field, the 'same' fields, and 'open'
+    #: continuity: the id field, the 'same' fields, and 'open'; an audit sets them aside on
+    #: disk as each return is validated (see lp_audit.validation.stored.cases_of)
+    cases: pd.DataFrame | SetAside | None
     #: the values each mean or median metric is taken over, tallied: what a rank test of one
     #: provider against the rest and the network's mean or median need
     metric_values: dict[str, Tally] = field(default_factory=dict)
