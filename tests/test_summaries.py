@@ -1,6 +1,7 @@
 """An audit holds each return's summaries in memory, not a row per case: the cases continuity
 follows are set aside on disk as each return is validated, and read back two at a time; the
-values of means and medians are tallied. The audit's results are the same either way."""
+values of means and medians are tallied; comparison rows are gathered as columns. The audit's
+results are the same either way."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyarrow import feather
 
 from lp_audit.auditing import audit
+from lp_audit.auditing.against_rest import Rows
 from lp_audit.profiling import SetAside, Tally
 from lp_audit.reports.formats import audit_json
 from lp_audit.validation.stored import cases_of
@@ -106,3 +110,28 @@ def test_a_tally_is_far_smaller_than_the_values_it_counts() -> None:
         len(t.values) for r in result.returns if r.capture for t in r.capture.metric_values.values()
     )
     assert counted > 2 * kept  # whole days and counts repeat: fewer distinct values than rows
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {"kind": st.sampled_from(["rate", "code"]), "provider": st.sampled_from("AB")},
+            optional={
+                "x": st.one_of(st.none(), st.integers(0, 9)),
+                "p": st.one_of(st.none(), st.floats(0, 1)),
+                "before": st.one_of(st.none(), st.text(max_size=3)),
+            },
+        ),
+        max_size=20,
+    )
+)
+def test_rows_gathered_as_columns_make_the_table_records_would(rows: list[dict]) -> None:  # type: ignore[type-arg]
+    """The comparisons table is gathered a column at a time (a dict per row held 1 KB);
+    the table is the one its rows as records make, types included."""
+    columns = ["kind", "provider", "x", "p", "before"]
+    gathered = Rows(columns)
+    for row in rows:
+        gathered.append(row)
+    assert len(gathered) == len(rows)
+    pd.testing.assert_frame_equal(gathered.frame(), pd.DataFrame(rows, columns=columns))

@@ -8,7 +8,7 @@ importance. Highlights are the rows that are significant and material.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lp_audit.auditing.config import AuditConfig
 from lp_audit.definitions import Definition
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from lp_audit.validation import ReturnResult
 
-from lp_audit.auditing.against_rest import leave_out, proportions, record
+from lp_audit.auditing.against_rest import Rows, leave_out, proportions, record
 from lp_audit.auditing.profiles import metric_rows, metric_values
 from lp_audit.auditing.result import ALL, RATES
 
@@ -53,12 +53,11 @@ def comparison_table(
     settings: AuditConfig,
 ) -> pd.DataFrame:
     """Test every provider against the rest, and correct the p-values together."""
-    import pandas as pd
 
     from lp_audit.auditing.evidence import benjamini_hochberg, strength
 
     min_rows, alpha = settings.thresholds.min_rows, settings.thresholds.fdr
-    rows: list[dict[str, Any]] = []
+    rows = Rows(COLUMNS)
     providers = profile[profile["provider"] != ALL] if len(profile) else profile
     _rates(providers, definition, min_rows, alpha, rows)
     _shares(results, definition, min_rows, alpha, rows)
@@ -66,7 +65,7 @@ def comparison_table(
     _drift(results, definition, min_rows, alpha, rows)
     _signals(results, definition, min_rows, alpha, rows)
     _trends(providers, min_rows, alpha, rows)
-    table = pd.DataFrame(rows, columns=COLUMNS)
+    table = rows.frame()
     if table.empty:
         return table
     table["q"] = benjamini_hochberg(table["p"].to_numpy())
@@ -90,7 +89,7 @@ def _rates(
     definition: Definition,
     min_rows: int,
     alpha: float,
-    rows: list[dict[str, Any]],
+    rows: Rows,
 ) -> None:
     """Blank, not known, invalid and non-standard values of each field: higher is worse."""
     import pandas as pd
@@ -132,7 +131,7 @@ def _shares(
     definition: Definition,
     min_rows: int,
     alpha: float,
-    rows: list[dict[str, Any]],
+    rows: Rows,
 ) -> None:
     """Share metrics: neither higher nor lower is worse, so two-sided."""
     metric_frame = metric_rows(results)
@@ -159,7 +158,7 @@ def _codes(
     definition: Definition,
     min_rows: int,
     alpha: float,
-    rows: list[dict[str, Any]],
+    rows: Rows,
 ) -> None:
     """Each code's use: rows with it (or mentioning it) out of rows with a value."""
     import pandas as pd
@@ -198,7 +197,7 @@ def _signals(
     definition: Definition,
     min_rows: int,
     alpha: float,
-    rows: list[dict[str, Any]],
+    rows: Rows,
 ) -> None:
     """Heaped and placeholder values (see profiling.SIGNALS): higher is worse."""
 
@@ -229,7 +228,7 @@ def _drift(
     definition: Definition,
     min_rows: int,
     alpha: float,
-    rows: list[dict[str, Any]],
+    rows: Rows,
 ) -> None:
     """Means and medians per row: each provider's values against the rest's, by ranks."""
     import numpy as np
@@ -289,9 +288,7 @@ def _log_ratio_at_zero(value: float, rest: float) -> float:
     return math.log(3) if value > rest else -math.log(3)
 
 
-def _trends(
-    providers: pd.DataFrame, min_rows: int, alpha: float, rows: list[dict[str, Any]]
-) -> None:
+def _trends(providers: pd.DataFrame, min_rows: int, alpha: float, rows: Rows) -> None:
     """A provider's change in a capture rate from its first to its last quarter, against the
     rest's change over the same quarters."""
     from lp_audit.periods import sort_key
