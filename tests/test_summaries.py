@@ -18,11 +18,13 @@ from pyarrow import feather
 
 from lp_audit.auditing import audit
 from lp_audit.auditing.against_rest import Rows
+from lp_audit.definitions import bundled_definitions_dir
 from lp_audit.profiling import SetAside, Tally
 from lp_audit.reports.formats import audit_json
 from lp_audit.validation.stored import cases_of
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "hbyw"
+CLA = EXAMPLES.parent / "cla"
 TODAY = dt.date(2026, 1, 1)
 
 
@@ -52,6 +54,27 @@ def test_an_audit_sets_cases_aside_and_follows_them_as_it_would_in_memory(
         assert one.capture is not None and other.capture is not None
         pd.testing.assert_frame_equal(cases_of(one.capture), other.capture.cases)
         assert one.capture.metric_values == other.capture.metric_values
+
+
+def test_an_audit_of_returns_of_several_tables_sets_each_tables_cases_aside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The children looked after example, its header followed from year to year."""
+    source = (bundled_definitions_dir() / "cla-annual-return" / "1.0.yaml").read_text()
+    definition = tmp_path / "cla.yaml"
+    definition.write_text(
+        source + "continuity:\n  id_field: CHILD\n  open_when: {field: MOTHER, "
+        'not_equals: "1"}\n  same: [DOB]\n'
+    )
+    aside = audit(CLA, definition, today=TODAY)
+    with monkeypatch.context() as m:
+        _in_memory(m)
+        held = audit(CLA, definition, today=TODAY)
+    for part, other in zip(aside.parts, held.parts, strict=True):
+        pd.testing.assert_frame_equal(part.continuity, other.continuity)
+    header = next(p for p in aside.parts if p.table == "header")
+    assert header.continuity["open"].sum() > 0
+    assert all(isinstance(r.capture.cases, SetAside) for r in header.returns if r.capture)
 
 
 def test_the_folder_of_set_aside_cases_goes_with_the_audits_result(

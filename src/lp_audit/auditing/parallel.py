@@ -229,13 +229,23 @@ def run_table_jobs(
     scheduler: str | None = None,
     done: Callable[[Path], None] | None = None,
     pool: Callable[[int], Executor] | None = None,
+    keep: Callable[[Any], Any] | None = None,
 ) -> list[Validation | Unreadable]:
     """:func:`run_jobs` for returns of several tables: each job a return's folder or
     workbook, validated by :func:`validate_tables_one`, here, in ``workers`` processes, or
-    on the Dask cluster of ``scheduler``."""
+    on the Dask cluster of ``scheduler``; ``keep`` as for :func:`run_jobs`."""
     units = [[i] for i in range(len(jobs))]
     return _run(
-        jobs, units, definition, today, validate_tables_batch, workers, scheduler, done, pool
+        jobs,
+        units,
+        definition,
+        today,
+        validate_tables_batch,
+        workers,
+        scheduler,
+        done,
+        pool,
+        keep,
     )
 
 

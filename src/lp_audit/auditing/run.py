@@ -23,7 +23,7 @@ from lp_audit.auditing.store import ResultStore
 from lp_audit.definitions import Definition
 from lp_audit.errors import ReturnReadError
 from lp_audit.periods import Period
-from lp_audit.validation import ReturnResult, Unreadable
+from lp_audit.validation import ReturnResult, Unreadable, Validation
 
 
 def find_returns(path: Path) -> list[Path]:
@@ -109,17 +109,19 @@ def audit(
     if several is not None:
         from lp_audit.auditing.tables import audit_tables
 
-        tabled = audit_tables(
-            files,
-            several,
-            settings,
-            today,
-            lambda p: _hints(pattern, p),
-            progress,
-            workers=auto_workers(files) if workers is None else workers,
-            pool=pool,
-            scheduler=scheduler,
-        )
+        with CasesAside() as aside:
+            tabled = audit_tables(
+                files,
+                several,
+                settings,
+                today,
+                lambda p: _hints(pattern, p),
+                progress,
+                workers=auto_workers(files) if workers is None else workers,
+                pool=pool,
+                scheduler=scheduler,
+                keep=aside,
+            )
         config_file = (
             found if config is None else None if isinstance(config, AuditConfig) else config
         )
@@ -261,10 +263,17 @@ class CasesAside:
             self.folder = None
 
     def __call__(self, outcome: Any) -> Any:
-        """``outcome`` with its cases set aside (a return's result; anything else as it is)."""
+        """``outcome`` with its cases set aside: a return's result, or each of the results of
+        a return of several tables; anything else as it is."""
+        from dataclasses import replace
+
         from lp_audit.validation.stored import set_aside
 
-        if self.folder is None or not isinstance(outcome, ReturnResult):
+        if self.folder is None:
+            return outcome
+        if isinstance(outcome, Validation):
+            return replace(outcome, results=[self(r) for r in outcome.results])
+        if not isinstance(outcome, ReturnResult):
             return outcome
         try:
             return set_aside(outcome, self.folder)

@@ -74,12 +74,14 @@ def audit_tables(
     workers: int = 1,
     pool: Callable[[int], Executor] | None = None,
     scheduler: str | None = None,
+    keep: Callable[[Any], Any] | None = None,
 ) -> TablesAudit:
     """Validate each return's tables together, then audit each table across the returns.
 
     ``hints`` gives the provider and period a folder's name says; ``workers``, ``pool`` and
     ``scheduler`` are as for :func:`~lp_audit.auditing.run.audit` (the same result wherever
-    the returns are validated).
+    the returns are validated); ``keep`` turns each return's outcome, as it arrives, into
+    what is kept of it (see :func:`~lp_audit.auditing.parallel.run_jobs`).
     """
     from lp_audit.auditing.parallel import Job, run_table_jobs
 
@@ -103,7 +105,14 @@ def audit_tables(
                 progress(member)
 
     outcomes = run_table_jobs(
-        jobs, definition, today, workers=workers, scheduler=scheduler, done=done, pool=pool
+        jobs,
+        definition,
+        today,
+        workers=workers,
+        scheduler=scheduler,
+        done=done,
+        pool=pool,
+        keep=keep,
     )
     for outcome in outcomes:
         if isinstance(outcome, Unreadable):
