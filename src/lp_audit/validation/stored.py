@@ -202,8 +202,10 @@ def set_aside(result: ReturnResult, folder: AsideFolder) -> ReturnResult:
     """``result`` with its capture profile's cases written to a file in ``folder`` and read
     back from there by :func:`cases_of`: a row per case is the one part of a return's result
     as large as the return, and an audit needs it only to follow cases from one period to
-    the next. The file is Arrow's (uncompressed: written and read in about a millisecond for
-    10,000 cases).
+    the next. The file is Arrow's, compressed with zstd: for 5,000 cases, 20 KB against 129
+    uncompressed (a temporary folder is often in memory itself, and a national audit's cases
+    run to gigabytes uncompressed); in an audit of 240 such returns, writing and reading them
+    back took 0.35 CPU s more than uncompressed, of 26.
 
     Raises:
         OSError: if the file cannot be written.
@@ -217,7 +219,7 @@ def set_aside(result: ReturnResult, folder: AsideFolder) -> ReturnResult:
     cases = capture.cases
     path = folder.path / f"{uuid.uuid4().hex}.arrow"
     feather.write_feather(
-        pa.Table.from_pandas(cases, preserve_index=False), path, compression="uncompressed"
+        pa.Table.from_pandas(cases, preserve_index=False), path, compression="zstd"
     )
     aside = SetAside(path, {str(c): str(t) for c, t in cases.dtypes.items()}, folder)
     return replace(result, capture=replace(capture, cases=aside))
