@@ -120,8 +120,10 @@ def continuity_table(definition: Definition, results: list[ReturnResult]) -> pd.
         """The cases of the return of ``key``, read back if set aside: the later return of
         one pair is the earlier of the next, so most are read once."""
         if key not in last:
+            read = cases_of(by_key[key])
+            assert read is not None  # by_key holds captures with cases
             last.clear()
-            last[key] = cases_of(by_key[key])  # type: ignore[assignment]
+            last[key] = read
         return last[key]
 
     for provider, period in sorted(by_key):

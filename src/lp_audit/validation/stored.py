@@ -77,9 +77,7 @@ def save_result(result: ReturnResult, folder: Path, *, extra: dict[str, Any] | N
             "tolerated": [asdict(t) for t in result.tolerated],
             "capture": capture is not None,
             # pandas types that Parquet does not keep exactly, to restore them
-            "dtypes": {
-                name: {c: str(t) for c, t in f.dtypes.items()} for name, f in frames.items()
-            },
+            "dtypes": {name: _dtypes(f) for name, f in frames.items()},
             **(extra or {}),
         }
         (partial / SUMMARY).write_text(json.dumps(summary, indent=1, default=str), "utf-8")
@@ -160,13 +158,15 @@ def with_hidden_cases(result: ReturnResult, salt: bytes) -> ReturnResult:
     import pandas as pd
 
     capture, definition = result.capture, result.definition_model
-    cases = cases_of(capture) if capture is not None else None
-    if capture is None or cases is None or definition is None:
+    if capture is None or capture.cases is None or definition is None:
         return result
+    # the columns, without reading back cases that were set aside
+    columns = capture.cases.dtypes if isinstance(capture.cases, SetAside) else capture.cases
     sensitive = [
-        c for c in cases.columns if c in definition.field_names and definition.field(c).sensitive
+        c for c in columns if c in definition.field_names and definition.field(c).sensitive
     ]
-    if not sensitive:
+    cases = cases_of(capture)
+    if not sensitive or cases is None:
         return result
     key = hashlib.blake2b(salt, digest_size=8).hexdigest()  # the 16 characters siphash takes
     hidden = cases.copy()
@@ -221,7 +221,7 @@ def set_aside(result: ReturnResult, folder: AsideFolder) -> ReturnResult:
     feather.write_feather(
         pa.Table.from_pandas(cases, preserve_index=False), path, compression="zstd"
     )
-    aside = SetAside(path, {str(c): str(t) for c, t in cases.dtypes.items()}, folder)
+    aside = SetAside(path, _dtypes(cases), folder)
     return replace(result, capture=replace(capture, cases=aside))
 
 
@@ -233,6 +233,11 @@ def cases_of(capture: Capture) -> pd.DataFrame | None:
     if isinstance(cases, SetAside):
         return restored(feather.read_table(cases.path).to_pandas(), cases.dtypes)
     return cases
+
+
+def _dtypes(frame: pd.DataFrame) -> dict[str, str]:
+    """Each column's pandas type by name, for :func:`restored`."""
+    return {str(c): str(t) for c, t in frame.dtypes.items()}
 
 
 def restored(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
