@@ -201,3 +201,31 @@ def test_batches_hold_consecutive_returns_and_a_return_with_a_previous_one_alone
     assert batches(jobs, 1) == [[0, 1, 2], [3], [4, 5]]
     # two workers: batches of at most a quarter of the bytes each worker has
     assert batches(jobs, 2) == [[0], [1], [2], [3], [4], [5]]
+
+
+def test_a_problem_on_more_rows_than_are_listed_is_counted_return_by_return(
+    tmp_path: Path,
+) -> None:
+    # each return lists the first 1,000 rows of a problem and counts the rest in one finding:
+    # returns checked as one frame must not share their 1,000
+    definition = tmp_path / "visits.yaml"
+    definition.write_text(DEFINITION)
+    header = "PERIOD,PROVIDER,ID,SEEN,KIND,MINUTES\n"
+    sizes = {"a": 1_500, "b": 1_000, "c": 1_100}
+    for name, n in sizes.items():
+        rows = [
+            f"2025-26 Q1,AAA,{name}{i},2025-04-02,{'W' if i % 10 else 'X'},{'ten' if i else 40}"
+            for i in range(n)
+        ]
+        (tmp_path / f"{name}.csv").write_text(header + "\n".join(rows) + "\n")
+    sources = [Source(tmp_path / f"{name}.csv") for name in sizes]
+    together = validate_together(sources, definition, today=TODAY, capture=True)
+    for source, result in zip(sources, together, strict=True):
+        assert_same(result, _alone(source, definition))
+    omitted = [sum(r.omitted.values()) for r in together]  # type: ignore[union-attr]
+    # not minutes: n - 1 rows; a code not in the list: 9 rows in 10
+    assert omitted == [499 + 350, 0 + 0, 99 + 0]
+    first = together[0]
+    assert isinstance(first, ReturnResult)
+    counted = first.findings[first.findings["message"].str.contains("more row")]
+    assert list(counted["line"]) == [1_003, 1_114]  # the first row not listed (i = 1,001, 1,112)

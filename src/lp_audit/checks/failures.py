@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from lp_audit.checks.listing import LISTED_PER_PROBLEM, Listing
 from lp_audit.findings import FINDING_COLUMNS, Finding
 
 if TYPE_CHECKING:
@@ -11,7 +13,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from lp_audit.checks.parsing import ParseProblem
-    from lp_audit.reading import RawReturn
 
 
 _CONSTRAINT_CODES = (
@@ -21,6 +22,14 @@ _CONSTRAINT_CODES = (
     "too-short",
     "invalid-check-digit",
 )
+
+
+#: The type of each column of a table of findings: what a saved audit's findings are read
+#: back as, so that a report from one equals the report of the audit itself.
+FINDING_TYPES = {
+    name: {"line": "Int64", "value": "object", "rule": "object"}.get(name, "str")
+    for name in FINDING_COLUMNS
+}
 
 
 def empty_findings() -> pd.DataFrame:
@@ -40,57 +49,6 @@ def findings_frame(items: list[Finding]) -> pd.DataFrame:
     frame = pd.DataFrame([i.to_dict() for i in items], columns=list(FINDING_COLUMNS))
     frame["line"] = frame["line"].astype("Int64")
     return frame
-
-
-#: Findings listed one by one for one problem (a check, or a parse failure of a field); the
-#: rest become one finding that counts them. A 200 KB file of a million one-letter lines would
-#: otherwise make 16 million findings (measured before: 2.5 GB for 100,000 such lines).
-LISTED_PER_PROBLEM = 1_000
-
-
-def rows_to_findings(
-    rows: Any,
-    code: str,
-    severity: str,
-    message: str,
-    field: str | None,
-    rule: str | None,
-    show_value: bool,
-    raw: RawReturn,
-    key: str = "",
-) -> pd.DataFrame:
-    """Findings for the failing ``rows`` of one problem, the first :data:`LISTED_PER_PROBLEM`
-    one by one and the rest as one finding that says how many (its ``_omitted`` column)."""
-    import pandas as pd
-
-    rows = pd.Index(rows, dtype="int64")
-    omitted = len(rows) - LISTED_PER_PROBLEM
-    listed = rows[:LISTED_PER_PROBLEM] if omitted > 0 else rows
-    frame = pd.DataFrame(
-        {
-            "code": code,
-            "severity": severity,
-            "message": message,
-            "line": pd.array(raw.lines[listed.to_numpy()], dtype="Int64"),
-            "column": raw.column_of(field) if field else None,
-            "field": field,
-            # take the few failing rows first: converting a whole text column costs ~40 ms
-            "value": raw.data[field].take(listed.to_numpy()).to_numpy(dtype=object)
-            if field and show_value and field in raw.data.columns
-            else None,
-            "rule": rule,
-            "_row": listed.to_numpy(),
-            "_key": key,
-            "_omitted": 0,
-        }
-    )
-    if omitted <= 0:
-        return frame
-    first = int(rows[LISTED_PER_PROBLEM])
-    return pd.concat(
-        [frame, _omitted_finding(frame, omitted, int(raw.lines[first]), first)],
-        ignore_index=True,
-    )
 
 
 def _omitted_finding(listed: pd.DataFrame, omitted: int, line: int, row: int) -> pd.DataFrame:
@@ -193,12 +151,11 @@ def failure_marks(
 
 
 def check_findings(
-    cases: pd.DataFrame, specs: dict[str, Any], raw: RawReturn, blank: pd.DataFrame
-) -> pd.DataFrame:
-    """The findings of failing checks. A cell failing several constraints (a range, a pattern)
-    has one finding: the most severe, then the first listed."""
+    cases: pd.DataFrame, specs: dict[str, Any], listing: Listing, blank: pd.DataFrame
+) -> None:
+    """The findings of failing checks, added to ``listing``. A cell failing several
+    constraints (a range, a pattern) has one finding: the most severe, then the first listed."""
     import numpy as np
-    import pandas as pd
 
     plain: list[tuple[Any, np.ndarray]] = []
     constraints: list[tuple[Any, np.ndarray]] = []
@@ -209,40 +166,57 @@ def check_findings(
     # errors before warnings, each in the order listed; a cell already reported is not again
     constraints.sort(key=lambda item: item[0].severity != "error")
     taken: dict[str | None, np.ndarray] = {}
-    parts = []
     for spec, rows in [*plain, *constraints]:
         if spec.code in _CONSTRAINT_CODES:
-            seen = taken.setdefault(spec.field, np.zeros(len(blank) or raw.rows, dtype=bool))
+            seen = taken.setdefault(
+                spec.field, np.zeros(len(blank) or listing.origin.rows, dtype=bool)
+            )
             rows = rows[~seen[rows]]
             seen[rows] = True
-        parts.append(
-            rows_to_findings(
-                rows,
-                spec.code,
-                spec.severity,
-                spec.message,
-                spec.field,
-                spec.rule,
-                spec.show_value,
-                raw,
-                key=spec.name,
-            )
+        listing.add_rows(
+            rows,
+            spec.code,
+            spec.severity,
+            spec.message,
+            spec.field,
+            spec.rule,
+            spec.show_value,
+            key=spec.name,
         )
-    return pd.concat(parts, ignore_index=True)
 
 
 def order_findings(
-    findings: pd.DataFrame, raw: RawReturn, *, keep_counts: bool = False
+    findings: pd.DataFrame, columns: Iterable[str], *, keep_counts: bool = False
 ) -> pd.DataFrame:
-    """Findings in the order of the file: by line, then column, then code. With
-    ``keep_counts``, the columns :func:`relist` needs stay (for the parts of a chunked run)."""
-    order = {name: i for i, name in enumerate(raw.data.columns)}
+    """Findings in the order of the file (of each return in turn, if several): by line, then
+    column (``columns`` are the file's fields in order), then code; of the types of
+    :data:`FINDING_TYPES`, whatever the parts they came from held. With ``keep_counts``, the columns
+    :func:`relist` needs stay (for the parts of a chunked run)."""
+
+    order = {name: i for i, name in enumerate(columns)}
     ranked = findings.assign(
         _line=findings["line"].fillna(0),
         _col=findings["field"].map(order).fillna(-1),
     )
-    ranked = ranked.sort_values(["_line", "_col", "code"], kind="stable")
+    keys = ["_line", "_col", "code"]
+    if "_return" in ranked.columns:
+        keys.insert(0, "_return")
+    ranked = ranked.sort_values(keys, kind="stable")
     ranked = ranked.drop(columns=["_line", "_col"]).reset_index(drop=True)
-    if keep_counts:
-        return ranked
-    return ranked[list(FINDING_COLUMNS)]
+    if not keep_counts:
+        ranked = ranked[list(FINDING_COLUMNS)]
+    for name, dtype in FINDING_TYPES.items():
+        column = ranked[name]
+        ranked[name] = _python_objects(column) if dtype == "object" else _as_type(column, dtype)
+    return ranked
+
+
+def _python_objects(column: Any) -> Any:
+    """A column as Python objects, None where a value is missing."""
+    import pandas as pd
+
+    return pd.Series(column.to_numpy(dtype=object, na_value=None), dtype=object)
+
+
+def _as_type(column: Any, dtype: str) -> Any:
+    return column if column.dtype == dtype else column.astype(dtype)

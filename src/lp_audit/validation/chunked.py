@@ -24,6 +24,7 @@ from lp_audit.checks.failures import (
     order_findings,
     relist,
 )
+from lp_audit.checks.listing import Listing, Origin
 from lp_audit.checks.runner import (
     return_rule_cases,
 )
@@ -190,7 +191,9 @@ def validate_in_chunks(
         ]
         cases = pd.concat(failures, ignore_index=True).drop_duplicates(["check", "index"])
         if len(cases):
-            parts.append(check_findings(cases, schema.specs, whole, pd.DataFrame()))
+            listing = Listing(Origin.of([whole]))
+            check_findings(cases, schema.specs, listing, pd.DataFrame())
+            parts.append(listing.frame().drop(columns="_return"))
     nonempty = [p for p in parts if len(p)]
     findings = pd.concat(nonempty, ignore_index=True) if nonempty else empty_findings()
     # each chunk listed the first rows of a problem; the whole file lists them as one run
@@ -201,7 +204,7 @@ def validate_in_chunks(
         provider=first_result.provider,
         period=first_result.period,
         rows=rows,
-        findings=order_findings(findings, first),
+        findings=order_findings(findings, first.data.columns),
         encoding=first.encoding or None,
         omitted=omitted_counts(findings),
         definition_model=chosen,

@@ -19,16 +19,15 @@ if TYPE_CHECKING:
 
 from lp_audit.checks.failures import (
     check_findings,
-    empty_findings,
     failure_marks,
-    findings_frame,
     omitted_counts,
     order_findings,
-    rows_to_findings,
 )
+from lp_audit.checks.listing import Listing, Origin
 from lp_audit.checks.runner import (
     run_checks,
 )
+from lp_audit.findings import FINDING_COLUMNS, Finding
 from lp_audit.validation.identity import (
     identity_findings,
     mode,
@@ -104,7 +103,7 @@ class Said:
     check (reading, a nil return, rows not carried over, the wrong period or provider), and
     the period and provider it is checked for."""
 
-    findings: pd.DataFrame
+    findings: tuple[Finding, ...]
     #: the period asked for, else the one most rows give (None if they name none)
     period: Period | None
     #: the period as most rows write it, when it names no period
@@ -124,14 +123,10 @@ def identify(
     previous: tuple[str, pd.DataFrame] | None = None,
 ) -> Said:
     """A return's findings before its checks, and the period and provider it is for."""
-    import pandas as pd
-
-    findings = findings_frame(raw.findings)
+    findings = list(raw.findings)
     has_header = bool(raw.headers)
     if whole and has_header and raw.rows == 0:
-        findings = pd.concat(
-            [findings, findings_frame([nil_return(definition.period_every)])], ignore_index=True
-        )
+        findings.append(nil_return(definition.period_every))
     period_text = str(period) if period else None
     if period is None and definition.period_field in typed.columns:
         period_text = mode(typed[definition.period_field])
@@ -142,9 +137,7 @@ def identify(
     if previous is not None and whole:
         from lp_audit.validation.previous import not_carried
 
-        carried = not_carried(typed, previous[1], definition, previous[0])
-        if carried:
-            findings = pd.concat([findings, findings_frame(carried)], ignore_index=True)
+        findings += not_carried(typed, previous[1], definition, previous[0])
     if whole and (period is not None or provider is not None):
         rows_say = (
             mode(typed[definition.period_field])
@@ -154,10 +147,8 @@ def identify(
             if definition.provider_field in typed.columns
             else None,
         )
-        wrong = identity_findings(definition, (period, provider), rows_say)
-        if wrong:
-            findings = pd.concat([findings, findings_frame(wrong)], ignore_index=True)
-    return Said(findings, effective_period, period_text, provider_text)
+        findings += identity_findings(definition, (period, provider), rows_say)
+    return Said(tuple(findings), effective_period, period_text, provider_text)
 
 
 def finish(
@@ -172,50 +163,71 @@ def finish(
 ) -> ReturnResult:
     """A return's result from its failing checks (``cases``) and parse problems: its
     findings in the order of the file, with its capture ``profile`` if it was made."""
-    import pandas as pd
+    (result,) = finish_each(
+        [raw], definition, parsed, cases, specs, [said], [profile], Origin.of([raw]), whole
+    )
+    return result
 
-    parts = [said.findings]
+
+def finish_each(
+    raws: list[RawReturn],
+    definition: Definition,
+    parsed: Parsed,
+    cases: pd.DataFrame,
+    specs: dict[str, CheckSpec],
+    said: list[Said],
+    profiles: list[Capture | None],
+    origin: Origin,
+    whole: bool = True,
+) -> list[ReturnResult]:
+    """The results of returns parsed and checked as one frame (``raws`` one after another,
+    from ``origin``): one table of findings for them all, ordered by return and then as
+    each file is, and split."""
+    import numpy as np
+
+    listing = Listing(origin)
+    for i, one in enumerate(said):
+        listing.add_findings(one.findings, i)
     if len(cases):
-        parts.append(check_findings(cases, specs, raw, parsed.blank))
+        check_findings(cases, specs, listing, parsed.blank)
     for problem in parsed.problems:
-        rows = problem.mask[problem.mask].index
-        spec_field = definition.field(problem.field)
-        parts.append(
-            rows_to_findings(
-                rows,
-                problem.code,
-                problem.severity,
-                problem.message,
-                problem.field,
-                None,
-                not spec_field.sensitive,
-                raw,
-                key=f"parse:{problem.field}:{problem.code}",
+        listing.add_rows(
+            np.flatnonzero(problem.mask.to_numpy(dtype=bool)),
+            problem.code,
+            problem.severity,
+            problem.message,
+            problem.field,
+            None,
+            not definition.field(problem.field).sensitive,
+            key=f"parse:{problem.field}:{problem.code}",
+        )
+    # a chunk keeps what relisting the findings of every chunk as one run needs
+    findings = order_findings(listing.frame(), raws[0].data.columns, keep_counts=True)
+    ends = np.searchsorted(findings["_return"].to_numpy(), np.arange(len(raws) + 1))
+    results = []
+    for i, raw in enumerate(raws):
+        own = findings.iloc[ends[i] : ends[i + 1]]
+        omitted = omitted_counts(own) if own["_omitted"].any() else {}
+        tolerated = tolerances_reached(own, definition, raw.rows)
+        kept = FINDING_COLUMNS if whole else [c for c in own.columns if c != "_return"]
+        own = own[list(kept)].reset_index(drop=True)
+        period = said[i].period
+        results.append(
+            ReturnResult(
+                path=raw.path,
+                definition=definition.ref,
+                provider=said[i].provider,
+                period=str(period) if period else said[i].period_text,
+                rows=raw.rows,
+                findings=own,
+                encoding=raw.encoding or None,
+                capture=profiles[i],
+                omitted=omitted,
+                definition_model=definition,
+                tolerated=tolerated,
             )
         )
-    all_findings = (
-        pd.concat([p for p in parts if len(p)], ignore_index=True)
-        if any(len(p) for p in parts)
-        else empty_findings()
-    )
-    omitted = omitted_counts(all_findings)
-    tolerated = tolerances_reached(all_findings, definition, raw.rows)
-    # a chunk keeps what relisting the findings of every chunk as one run needs
-    all_findings = order_findings(all_findings, raw, keep_counts=not whole)
-    effective_period = said.period
-    return ReturnResult(
-        path=raw.path,
-        definition=definition.ref,
-        provider=said.provider,
-        period=str(effective_period) if effective_period else said.period_text,
-        rows=raw.rows,
-        findings=all_findings,
-        encoding=raw.encoding or None,
-        capture=profile,
-        omitted=omitted,
-        definition_model=definition,
-        tolerated=tolerated,
-    )
+    return results
 
 
 def keep_for_whole(

@@ -27,18 +27,17 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lp_audit.checks.listing import Origin
 from lp_audit.definitions import Definition
 from lp_audit.errors import ReturnReadError
 from lp_audit.periods import Period
 from lp_audit.validation.result import ReturnResult, Unreadable
-from lp_audit.validation.single import Said, finish, identify, validate_raw
+from lp_audit.validation.single import finish_each, identify, validate_raw
 from lp_audit.validation.validate import open_return
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from lp_audit.checks import CheckSpec
-    from lp_audit.checks.parsing import Parsed
     from lp_audit.profiling import Capture
     from lp_audit.reading import RawReturn
 
@@ -130,7 +129,8 @@ def _validate_group(
             )
         ]
     starts = np.cumsum([0, *(raw.rows for raw in raws)])
-    parsed = parse_return(_stacked([raw.data for raw in raws]), definition)
+    text = _stacked([raw.data for raw in raws])
+    parsed = parse_return(text, definition)
     typed = parsed.typed
     # what each return's rows say of its period and provider, from its rows of two columns
     facts = typed[
@@ -159,60 +159,8 @@ def _validate_group(
 
         marks = failure_marks(cases, schema.specs, parsed.problems, parsed.blank)
         profiles = list(captures(definition, parsed, marks, context))
-    of_return = number[cases["index"].to_numpy()]
-    order = np.argsort(of_return, kind="stable")  # each return's failures, in check order
-    bounds = np.searchsorted(of_return[order], np.arange(len(raws) + 1))
-    return [
-        _finish_one(
-            raws[i],
-            definition,
-            parsed,
-            cases.iloc[order[bounds[i] : bounds[i + 1]]],
-            (int(starts[i]), int(starts[i + 1])),
-            said[i],
-            profiles[i],
-            schema.specs,
-        )
-        for i in range(len(raws))
-    ]
-
-
-def _finish_one(
-    raw: RawReturn,
-    definition: Definition,
-    parsed: Parsed,
-    cases: pd.DataFrame,
-    rows: tuple[int, int],
-    said: Said,
-    profile: Capture | None,
-    specs: dict[str, CheckSpec],
-) -> ReturnResult:
-    """One return's result from its ``rows`` of the frame and its failing checks."""
-    import pandas as pd
-
-    from lp_audit.checks.parsing import Parsed, ParseProblem
-
-    start, end = rows
-    own = pd.DataFrame({"check": cases["check"].array, "index": cases["index"].to_numpy() - start})
-    problems = []
-    for problem in parsed.problems:
-        mask = problem.mask.iloc[start:end]
-        if mask.any():
-            problems.append(
-                ParseProblem(
-                    problem.field,
-                    problem.code,
-                    problem.severity,
-                    problem.message,
-                    mask.reset_index(drop=True),
-                )
-            )
-    part = Parsed(
-        parsed.typed.iloc[start:end].reset_index(drop=True),
-        parsed.blank.iloc[start:end].reset_index(drop=True),
-        problems,
-    )
-    return finish(raw, definition, part, own, specs, said, profile)
+    origin = Origin.of(raws, text)
+    return finish_each(raws, definition, parsed, cases, schema.specs, said, profiles, origin)
 
 
 def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
