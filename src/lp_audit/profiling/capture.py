@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from lp_audit.checks.parsing import Parsed
+    from lp_audit.checks.parsing import Distinct, Parsed
 
 #: Error codes that make a value invalid (rule failures and missing values do not).
 INVALID_CODES = frozenset(
@@ -182,7 +182,7 @@ def captures(
             record: dict[str, Any] = {"field": f.name, "rows": int(sizes[i])}
             record.update({name: int(count[i]) for name, count in counts.items()})
             records[i].append(record)
-        found = _field_signals(f, values, valid, context)
+        found = _field_signals(f, values, valid, context, parsed.distinct.get(f.name))
         if found is not None:
             of = per_return(found[0])
             for signal, hits in found[1].items():
@@ -261,10 +261,17 @@ _PLACEHOLDER_TEXT = frozenset(
 
 
 def _field_signals(
-    f: Field, values: pd.Series, valid: np.ndarray, context: Context
+    f: Field,
+    values: pd.Series,
+    valid: np.ndarray,
+    context: Context,
+    distinct: Distinct | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
     """Dates heaped on the 1st of a month or the period's first day, placeholder dates,
-    numbers and text in one field: the field's valid values, and where each signal is."""
+    numbers and text in one field: the field's valid values, and where each signal is.
+
+    A column parsed through its ``distinct`` values is looked at value by value, then each
+    row takes its value's answer (a tenth of the time for a column of dates)."""
     import numpy as np
     import pandas as pd
 
@@ -273,27 +280,36 @@ def _field_signals(
     valid = valid & values.notna().to_numpy()
     if not valid.any():
         return None
+    looked_at = distinct.values if distinct is not None else values
+
+    def spread(hits: np.ndarray) -> np.ndarray:
+        return hits[distinct.rows] if distinct is not None else hits
+
     if f.type == "date":
-        dates = pd.to_datetime(values, errors="coerce")
+        dates = pd.to_datetime(looked_at, errors="coerce")
         counts = {
-            "first-of-month": (dates.dt.day == 1).to_numpy(dtype=bool),
-            "placeholder-date": dates.isin(pd.to_datetime(list(_PLACEHOLDER_DATES))).to_numpy(
-                dtype=bool
+            "first-of-month": spread((dates.dt.day == 1).to_numpy(dtype=bool)),
+            "placeholder-date": spread(
+                dates.isin(pd.to_datetime(list(_PLACEHOLDER_DATES))).to_numpy(dtype=bool)
             ),
         }
         if context.returns is not None:  # each row's own period
             days = context.returns.days(np.arange(len(values)), end=False)
-            counts["period-start"] = dates.to_numpy(dtype="datetime64[s]") == days
+            counts["period-start"] = spread(dates.to_numpy(dtype="datetime64[s]")) == days
         elif context.period is not None:
             start = pd.Timestamp(context.period.start)
-            counts["period-start"] = (dates == start).to_numpy(dtype=bool)
+            counts["period-start"] = spread((dates == start).to_numpy(dtype=bool))
     elif f.type in ("integer", "decimal"):
-        numbers = pd.to_numeric(values, errors="coerce")
-        counts = {"placeholder-number": numbers.isin([99, 999, 9999, -1]).to_numpy(dtype=bool)}
-    else:
-        text = values.astype("string").str.strip().str.lower()
+        numbers = pd.to_numeric(looked_at, errors="coerce")
         counts = {
-            "placeholder-text": text.isin(_PLACEHOLDER_TEXT).fillna(False).to_numpy(dtype=bool)
+            "placeholder-number": spread(numbers.isin([99, 999, 9999, -1]).to_numpy(dtype=bool))
+        }
+    else:
+        text = looked_at.astype("string").str.strip().str.lower()
+        counts = {
+            "placeholder-text": spread(
+                text.isin(_PLACEHOLDER_TEXT).fillna(False).to_numpy(dtype=bool)
+            )
         }
     return valid, counts
 
@@ -308,18 +324,27 @@ def _category_counts(
 
     from lp_audit.checks.parsing import split_codes
 
-    chosen = values[used]
+    m = len(codes)
+    if f.type == "code" and isinstance(values.dtype, pd.CategoricalDtype):
+        # each category looked up once, and every row counted in one pass: a row's place
+        # among the codes, 0 where it holds none or is not used
+        held = values.cat.codes.to_numpy()
+        of_category = np.append(pd.Index(codes).get_indexer(values.cat.categories), -1) + 1
+        place = np.where(used, of_category[held], 0)
+        counted = np.bincount(number * (m + 1) + place, minlength=k * (m + 1))
+        rows = np.bincount(number, weights=used, minlength=k)
+        return counted.reshape(k, m + 1)[:, 1:].astype("int64"), rows.astype("int64")
     owner = number[used]
     if f.type == "multi_code":  # each token's place among the codes, looked up in Arrow
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        split = split_codes(chosen, f.separator)
+        split = split_codes(values[used], f.separator)
         found = pc.index_in(split.tokens, value_set=pa.array(codes, type=pa.large_string()))
         position = found.fill_null(-1).to_numpy(zero_copy_only=False)
         owner = owner[split.rows]
     else:
-        position = pd.Index(codes).get_indexer(pd.Index(chosen))
+        position = pd.Index(codes).get_indexer(pd.Index(values[used]))
     known = position >= 0
     counted = np.bincount(
         owner[known] * len(codes) + position[known], minlength=k * len(codes)
