@@ -276,3 +276,35 @@ def test_columns_sampled_as_repetitive_are_the_same_read_by_pyarrow_or_the_csv_m
 def test_a_ragged_sample_is_left_to_the_csv_module() -> None:
     data = b"a,b,c\nd,e\nf,g,h\n"
     assert _repetitive_by_pyarrow(data, ",", 3, 3) is None
+
+
+def test_files_of_one_header_read_in_turn_take_the_first_ones_columns_of_few_values(
+    tmp_path: Path,
+) -> None:
+    import pandas as pd
+
+    header = "id,code,note\n"
+    # the first file has enough rows to tell: its codes repeat, its IDs and notes do not
+    (tmp_path / "a.csv").write_text(
+        header + "".join(f"a{i},{'XYZ'[i % 3]},note {i}\n" for i in range(1_200))
+    )
+    # the second is small, and alone would read its one ID as repeating
+    (tmp_path / "b.csv").write_text(header + "b1,Q,one\nb1,R,two\n" * 20)
+    (tmp_path / "c.csv").write_text("id;code;note\n" + "c1;Q;x\n" * 5)  # another header
+    learned: dict[tuple[str, tuple[str, ...]], frozenset[int]] = {}
+    first = read_table(tmp_path / "a.csv", learned=learned)
+    assert learned == {(",", ("id", "code", "note")): frozenset({1})}
+    for name in ("b.csv", "c.csv"):
+        alone = read_table(tmp_path / name)
+        taught = read_table(tmp_path / name, learned=learned)
+        for column in alone.cells.columns:  # the same text, whatever its type
+            assert list(taught.cells[column].astype(str)) == list(alone.cells[column].astype(str))
+        assert list(taught.lines) == list(alone.lines)
+    kinds = [isinstance(t, pd.CategoricalDtype) for t in first.cells.dtypes]
+    assert kinds == [False, True, False]
+    taught = read_table(tmp_path / "b.csv", learned=learned)
+    assert [isinstance(t, pd.CategoricalDtype) for t in taught.cells.dtypes] == kinds
+    alone = read_table(tmp_path / "b.csv")
+    assert isinstance(alone.cells[0].dtype, pd.CategoricalDtype)  # what it would have sampled
+    # fewer than 1,000 records teach nothing: another folder's small files sample their own
+    assert len(learned) == 1

@@ -21,7 +21,14 @@ from lp_audit.reading.chunks import header_bytes, iter_chunks
 from lp_audit.reading.columns import field_column, map_columns, read_return, read_table
 from lp_audit.reading.delimited import blank_rows_finding
 from lp_audit.reading.memory import import_pandas_meanwhile, return_memory_eagerly, reuse_memory
-from lp_audit.reading.model import FEW_DISTINCT, MAX_CELL_CHARS, NotChunkable, RawReturn, RawTable
+from lp_audit.reading.model import (
+    FEW_DISTINCT,
+    MAX_CELL_CHARS,
+    NotChunkable,
+    RawReturn,
+    RawTable,
+    Repetitive,
+)
 from lp_audit.reading.xlsx import sheet_names
 
 __all__ = [
@@ -30,6 +37,7 @@ __all__ = [
     "NotChunkable",
     "RawReturn",
     "RawTable",
+    "Repetitive",
     "blank_rows_finding",
     "field_column",
     "header_bytes",

@@ -14,12 +14,19 @@ if TYPE_CHECKING:
 
 from lp_audit.reading.decode import to_utf8
 from lp_audit.reading.delimited import read_csv_bytes
-from lp_audit.reading.model import RawReturn, RawTable
+from lp_audit.reading.model import RawReturn, RawTable, Repetitive
 from lp_audit.reading.xlsx import read_xlsx
 
 
-def read_table(path: str | Path, *, sheet: str | None = None) -> RawTable:
+def read_table(
+    path: str | Path, *, sheet: str | None = None, learned: Repetitive | None = None
+) -> RawTable:
     """Read a CSV or XLSX file's cells as text with physical line numbers.
+
+    Columns that repeat a few values in a file's first records are read as categories. With
+    ``learned`` (of many files read in turn, as an audit reads a batch of returns), a CSV file
+    takes the columns found in the first file of its header that had enough records to tell,
+    rather than sampling its own: the cells are the same text either way.
 
     Raises:
         ReturnReadError: if the file is missing, a folder, unreadable, or not a table.
@@ -30,7 +37,7 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> RawTable:
         return read_xlsx(path, raw, sheet)
     data, encoding, findings = to_utf8(raw, path)
     del raw
-    return read_csv_bytes(str(path), data, encoding, findings)
+    return read_csv_bytes(str(path), data, encoding, findings, learned=learned)
 
 
 def field_column(table: RawTable, definition: Definition, name: str) -> pd.Series | None:

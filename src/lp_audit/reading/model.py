@@ -27,6 +27,12 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 TOTALS_RE = re.compile(r"^\s*(grand\s+)?totals?\s*:?\s*$", re.IGNORECASE)
 
 
+#: Which columns of a file repeat a few values, by its delimiter and header: learned from
+#: the first file of a header with enough rows to tell, and taken as they are for the next
+#: (see :func:`~lp_audit.reading.read_table`).
+Repetitive = dict[tuple[str, tuple[str, ...]], frozenset[int]]
+
+
 @dataclass
 class RawTable:
     """A file's cells as text, before its header is matched to a definition."""

@@ -5,7 +5,8 @@ costs whatever its size: pandas' and pyarrow's work for each column, each check 
 table of findings (measured on 10,000-row returns: 150 ms each alone, of which parsing and
 checks took 70 ms; for ten of them as one frame, 14 ms a return). Here the returns of one
 definition version and the same columns are read one by one, then parsed and checked as one
-frame, whose rows know their return:
+frame, whose rows know their return (each read taking the columns of few values that the
+first return of its header with 1,000 rows or more was sampled for):
 
 - a rule over a return's rows (a unique key, a key's rows in order) has the return in its key,
   so the same ID in two returns is no repeat;
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from lp_audit.profiling import Capture
-    from lp_audit.reading import RawReturn
+    from lp_audit.reading import RawReturn, Repetitive
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,12 @@ def validate_together(
     outcomes: list[ReturnResult | Unreadable | None] = [None] * len(sources)
     opened: dict[tuple[int, tuple[str, ...]], list[tuple[int, RawReturn, Period | None]]] = {}
     models: dict[int, Definition] = {}
+    learned: Repetitive = {}  # the columns of few values in returns of each header
     for i, source in enumerate(sources):
         wanted = Period.parse(source.period) if source.period is not None else None
         try:
             raw, chosen = open_return(
-                source.path, definition, provider=source.provider, period=wanted
+                source.path, definition, provider=source.provider, period=wanted, learned=learned
             )
         except ReturnReadError as exc:
             outcomes[i] = Unreadable(str(source.path), exc.message)

@@ -18,7 +18,7 @@ from lp_audit.periods import Period
 if TYPE_CHECKING:
     import pandas as pd
 
-    from lp_audit.reading import RawReturn
+    from lp_audit.reading import RawReturn, Repetitive
 
 from lp_audit.definitions.registry import resolve_definition, version_for
 from lp_audit.validation.chunked import validate_in_chunks
@@ -150,6 +150,7 @@ def open_return(
     provider: str | None = None,
     period: Period | None = None,
     sheet: str | None = None,
+    learned: Repetitive | None = None,
 ) -> tuple[RawReturn, Definition]:
     """A return file read whole, its columns matched to the fields of the definition (the
     version in force for its period, unless one is pinned) it is then checked against, as
@@ -160,7 +161,7 @@ def open_return(
         DefinitionError, DefinitionNotFoundError: if the definition cannot be loaded.
     """
     definition, chosen, pinned = _chosen(source, definition, period, provider, sheet)
-    return _read_whole(source, definition, chosen, pinned, period, sheet)
+    return _read_whole(source, definition, chosen, pinned, period, sheet, learned)
 
 
 def _chosen(
@@ -192,10 +193,11 @@ def _read_whole(
     pinned: bool,
     wanted: Period | None,
     sheet: str | None,
+    learned: Repetitive | None = None,
 ) -> tuple[RawReturn, Definition]:
     from lp_audit.reading import map_columns, read_table
 
-    table = read_table(source, sheet=sheet)
+    table = read_table(source, sheet=sheet, learned=learned)
     # the version in force for the period the rows give, chosen before the columns are
     # mapped: the file's columns are matched to fields once, with that version
     chosen = version_for(wanted or period_in(table, chosen), chosen, definition, pinned)
