@@ -19,14 +19,20 @@ from lp_audit.reading.xlsx import read_xlsx
 
 
 def read_table(
-    path: str | Path, *, sheet: str | None = None, learned: Repetitive | None = None
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    learned: Repetitive | None = None,
+    arrow: bool = False,
 ) -> RawTable:
     """Read a CSV or XLSX file's cells as text with physical line numbers.
 
     Columns that repeat a few values in a file's first records are read as categories. With
     ``learned`` (of many files read in turn, as an audit reads a batch of returns), a CSV file
     takes the columns found in the first file of its header that had enough records to tell,
-    rather than sampling its own: the cells are the same text either way.
+    rather than sampling its own: the cells are the same text either way. With ``arrow``, a
+    CSV file's cells stay in Arrow (:attr:`RawTable.arrow`) until pandas' are asked for, and
+    :func:`map_columns` keeps them so.
 
     Raises:
         ReturnReadError: if the file is missing, a folder, unreadable, or not a table.
@@ -37,7 +43,7 @@ def read_table(
         return read_xlsx(path, raw, sheet)
     data, encoding, findings = to_utf8(raw, path)
     del raw
-    return read_csv_bytes(str(path), data, encoding, findings, learned=learned)
+    return read_csv_bytes(str(path), data, encoding, findings, learned=learned, arrow=arrow)
 
 
 def field_column(table: RawTable, definition: Definition, name: str) -> pd.Series | None:
@@ -50,8 +56,17 @@ def field_column(table: RawTable, definition: Definition, name: str) -> pd.Serie
     keys = {header_key(alias) for alias in (f.name, f.label, *f.aliases)}
     for index, header in enumerate(table.headers):
         if header_key(header) in keys:
-            return table.cells[index] if len(table.cells) else None
+            return _column(table, index) if table.rows else None
     return None
+
+
+def _column(table: RawTable, index: int) -> pd.Series:
+    """One column of a table's cells, without pandas' copy of the others."""
+    arrow = table.arrow
+    if arrow is None:
+        return table.cells[index]
+    column: pd.Series = arrow.column(index).to_pandas()
+    return column
 
 
 def map_columns(table: RawTable, definition: Definition) -> RawReturn:
@@ -64,15 +79,14 @@ def map_columns(table: RawTable, definition: Definition) -> RawReturn:
         for alias in (f.name, f.label, *f.aliases):
             lookup.setdefault(header_key(alias), f.name)
     columns: dict[str, int] = {}
-    data: dict[str, pd.Series] = {}
     line = table.header_line
-    has_data = len(table.cells) > 0
+    has_data = table.rows > 0
     for index, header in enumerate(table.headers):
         letter = column_letter(index)
         name = lookup.get(header_key(header))
         if name is None:
             if not header.strip():
-                if has_data and (table.cells[index].str.strip() != "").any():
+                if has_data and (_column(table, index).str.strip() != "").any():
                     findings.append(
                         Finding(
                             "unknown-column",
@@ -121,7 +135,6 @@ def map_columns(table: RawTable, definition: Definition) -> RawReturn:
                 )
             )
         columns[name] = index
-        data[name] = table.cells[index] if has_data else pd.Series([], dtype="str")
     for f in definition.fields:
         if f.name in columns or not table.headers:  # an empty file is reported once, not per column
             continue
@@ -140,11 +153,18 @@ def map_columns(table: RawTable, definition: Definition) -> RawReturn:
                 field=f.name,
             )
         )
-    frame = (
-        pd.DataFrame(data, index=pd.RangeIndex(len(table.cells)))
-        if data
-        else pd.DataFrame(index=pd.RangeIndex(len(table.cells)))
-    )
+    arrow = table.arrow
+    if arrow is not None and columns and has_data:  # the fields' columns, still in Arrow
+        frame = arrow.select(list(columns.values())).rename_columns(list(columns))
+    elif has_data:
+        frame = pd.DataFrame(
+            {name: table.cells[index] for name, index in columns.items()},
+            index=pd.RangeIndex(table.rows),
+        )
+    else:
+        frame = pd.DataFrame(
+            {name: pd.Series([], dtype="str") for name in columns}, index=pd.RangeIndex(0)
+        )
     return RawReturn(
         table.path,
         frame,

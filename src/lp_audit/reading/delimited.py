@@ -13,6 +13,7 @@ from lp_audit.findings import Finding, column_letter, shorten
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
 from lp_audit.reading.model import (
     DELIMITER_NAMES,
@@ -36,9 +37,11 @@ def read_csv_bytes(
     *,
     chunk: ChunkPlace | None = None,
     learned: Repetitive | None = None,
+    arrow: bool = False,
 ) -> RawTable:
     """The cells of CSV ``data``; ``learned`` (see :func:`~lp_audit.reading.read_table`) says
-    and is told which columns repeat a few values, by header."""
+    and is told which columns repeat a few values, by header. With ``arrow``, cells pyarrow
+    reads stay in Arrow until pandas' are asked for."""
     import numpy as np
 
     data = data.removeprefix(codecs.BOM_UTF8)
@@ -118,6 +121,7 @@ def read_csv_bytes(
             longest,
             quotes=b'"' in data,
             repetitive=repetitive,
+            arrow=arrow and chunk is None,
         )
     may_be_blank: np.ndarray | None = None
     if cells is not None:
@@ -163,11 +167,12 @@ def _parse_with_pyarrow(
     longest: int,
     quotes: bool = True,
     repetitive: frozenset[int] = frozenset(),
-) -> pd.DataFrame | None:
+    arrow: bool = False,
+) -> pd.DataFrame | pa.Table | None:
     """Parse the body with pyarrow, or return None if it needs the row-by-row reader.
 
     ``quotes``: whether the body may hold a quote mark. ``repetitive``: columns read as
-    categories, each distinct text held once.
+    categories, each distinct text held once. ``arrow``: the Arrow table, not pandas'.
     """
     import pyarrow as pa
     from pyarrow import csv as pacsv
@@ -217,6 +222,8 @@ def _parse_with_pyarrow(
         return None
     if bad_rows or table.num_rows != expected_rows:
         return None
+    if arrow:
+        return table
     import pandas as pd
 
     frame: pd.DataFrame = table.to_pandas(self_destruct=True, split_blocks=True)
@@ -400,29 +407,41 @@ def drop_blank_and_totals(
 ) -> None:
     import numpy as np
 
-    cells = table.cells
-    if len(cells.columns) and len(cells):
-        rows = np.flatnonzero(may_be_blank) if may_be_blank is not None else np.arange(len(cells))
-        blank = np.zeros(len(cells), dtype=bool)
+    arrow = table.arrow  # the pandas copy is not made here: only rows that may be blank
+    width = arrow.num_columns if arrow is not None else len(table.cells.columns)
+    if width and table.rows:
+        rows = np.flatnonzero(may_be_blank) if may_be_blank is not None else np.arange(table.rows)
+        blank = np.zeros(table.rows, dtype=bool)
         if len(rows):  # taking no rows from a column of many chunks still costs a copy
-            subset = cells.iloc[rows]
+            subset = arrow.take(rows).to_pandas() if arrow is not None else table.cells.iloc[rows]
             blank[rows] = np.logical_and.reduce(
-                [(subset[c].str.strip() == "").to_numpy() for c in cells.columns]
+                [(subset[c].str.strip() == "").to_numpy() for c in subset.columns]
             )
         if blank.any():
             blank_lines.extend(int(x) for x in table.lines[blank])
             keep = ~blank
-            table.cells = cells[keep].reset_index(drop=True)
+            table.cells = (
+                arrow.filter(keep)
+                if arrow is not None
+                else table.cells[keep].reset_index(drop=True)
+            )
             table.lines = table.lines[keep]
     if blank_lines and report_blank:
         table.findings.append(blank_rows_finding(blank_lines))
-    if totals and len(table.cells):
+    if totals and table.rows:
         # cell by cell: a row of the frame costs a common type of all its columns, which
         # hashes each column's categories (1.5 ms a 10,000-row return)
-        last = [column.iat[-1] for _, column in table.cells.items()]
+        arrow = table.arrow
+        last = (
+            [column[-1].as_py() for column in arrow.columns]
+            if arrow is not None
+            else [column.iat[-1] for _, column in table.cells.items()]
+        )
         if any(TOTALS_RE.match(str(v)) for v in last):
             line = int(table.lines[-1])
-            table.cells = table.cells.iloc[:-1]
+            table.cells = (
+                arrow.slice(0, arrow.num_rows - 1) if arrow is not None else table.cells.iloc[:-1]
+            )
             table.lines = table.lines[:-1]
             table.findings.append(
                 Finding(

@@ -11,6 +11,7 @@ from lp_audit.findings import Finding, column_letter
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
 #: A column whose sample has at most this share of distinct values repeats a few values (a
 #: code, a date, a period, not an ID or a note): the reader reads it as a category, and the
@@ -35,26 +36,56 @@ Repetitive = dict[tuple[str, tuple[str, ...]], frozenset[int]]
 
 @dataclass
 class RawTable:
-    """A file's cells as text, before its header is matched to a definition."""
+    """A file's cells as text, before its header is matched to a definition.
+
+    The cells may be held as the Arrow table pyarrow read (see :attr:`arrow`): pandas' copy
+    is made when :attr:`cells` is first asked for, and an audit that stacks many returns'
+    Arrow tables makes one for them all instead.
+    """
 
     path: str
     headers: list[str]
     #: columns 0..n-1 of text, '' for blank: str, or category for columns of few distinct
-    #: values (a code, a date), which hold each text once
-    cells: pd.DataFrame
+    #: values (a code, a date), which hold each text once; or those columns in Arrow
+    _cells: pd.DataFrame | pa.Table
     lines: np.ndarray  # physical start line of each row
     header_line: int
     encoding: str
     delimiter: str | None
     findings: list[Finding] = field(default_factory=list)
 
+    @property
+    def cells(self) -> pd.DataFrame:
+        if _is_arrow(self._cells):
+            import pandas as pd
+
+            frame = _frame(self._cells)
+            frame.columns = pd.RangeIndex(len(frame.columns))
+            self._cells = frame
+        return self._cells
+
+    @cells.setter
+    def cells(self, cells: pd.DataFrame | pa.Table) -> None:
+        self._cells = cells
+
+    @property
+    def arrow(self) -> pa.Table | None:
+        """The cells in Arrow, if pandas' copy has not been made."""
+        return self._cells if _is_arrow(self._cells) else None
+
+    @property
+    def rows(self) -> int:
+        return len(self._cells)
+
 
 @dataclass
 class RawReturn:
-    """A return's raw text values by field name, with line numbers and reading findings."""
+    """A return's raw text values by field name, with line numbers and reading findings;
+    like :class:`RawTable`'s, the values may be held in Arrow until pandas' are asked for."""
 
     path: str
-    data: pd.DataFrame  # one text column per field found, '' for blank (str or category)
+    #: one text column per field found, '' for blank (str or category); or those in Arrow
+    _data: pd.DataFrame | pa.Table
     lines: np.ndarray
     columns: dict[str, int]  # field name -> 0-based column position in the file
     headers: list[str]
@@ -63,13 +94,42 @@ class RawReturn:
     findings: list[Finding] = field(default_factory=list)
 
     @property
+    def data(self) -> pd.DataFrame:
+        if _is_arrow(self._data):
+            self._data = _frame(self._data)
+        return self._data
+
+    @property
+    def arrow(self) -> pa.Table | None:
+        """The values in Arrow, if pandas' copy has not been made."""
+        return self._data if _is_arrow(self._data) else None
+
+    @property
+    def fields(self) -> list[str]:
+        """The fields found, in the order of the file."""
+        return [
+            str(c)
+            for c in (self._data.column_names if _is_arrow(self._data) else self._data.columns)
+        ]
+
+    @property
     def rows(self) -> int:
-        return len(self.data)
+        return len(self._data)
 
     def column_of(self, field_name: str) -> str | None:
         """The spreadsheet column letter of a field, if the file has it."""
         index = self.columns.get(field_name)
         return column_letter(index) if index is not None else None
+
+
+def _is_arrow(cells: object) -> bool:
+    return hasattr(cells, "column_names")  # a pyarrow Table (pandas is not imported to ask)
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table of text as pandas: dictionaries become categories."""
+    frame: pd.DataFrame = table.to_pandas(split_blocks=True, self_destruct=True)
+    return frame
 
 
 class NotChunkable(Exception):

@@ -122,7 +122,7 @@ def validate_in_chunks(
         )
         if first is None:
             # keep what the end needs of the first chunk, not its rows
-            first = replace(raw, data=raw.data.iloc[:0], lines=raw.lines[:0])
+            first = replace(raw, _data=raw.data.iloc[:0], lines=raw.lines[:0])
             first_result, header_line = result, table.header_line
         rows += result.rows
         parts.append(result.findings)

@@ -202,7 +202,7 @@ def finish_each(
             key=f"parse:{problem.field}:{problem.code}",
         )
     # a chunk keeps what relisting the findings of every chunk as one run needs
-    findings = order_findings(listing.frame(), raws[0].data.columns, keep_counts=True)
+    findings = order_findings(listing.frame(), raws[0].fields, keep_counts=True)
     ends = np.searchsorted(findings["_return"].to_numpy(), np.arange(len(raws) + 1))
     results = []
     for i, raw in enumerate(raws):

@@ -197,7 +197,8 @@ def _read_whole(
 ) -> tuple[RawReturn, Definition]:
     from lp_audit.reading import map_columns, read_table
 
-    table = read_table(source, sheet=sheet, learned=learned)
+    # an audit's batch (which passes ``learned``) stacks its returns' cells in Arrow
+    table = read_table(source, sheet=sheet, learned=learned, arrow=learned is not None)
     # the version in force for the period the rows give, chosen before the columns are
     # mapped: the file's columns are matched to fields once, with that version
     chosen = version_for(wanted or period_in(table, chosen), chosen, definition, pinned)
