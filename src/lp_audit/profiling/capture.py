@@ -167,7 +167,7 @@ def captures(
         values = typed[f.name]
         unknown = np.zeros(n, dtype=bool)
         if f.type == "code" and f.unknown_codes:
-            unknown = values.isin(f.unknown_codes).to_numpy(dtype=bool) & ~invalid & ~blank
+            unknown = _holds(values, f.unknown_codes) & ~invalid & ~blank
         valid = ~blank & ~invalid & ~unknown
         non_standard = rows_with(f.name, NON_STANDARD_CODES) & (valid | unknown)
         counts = {
@@ -200,7 +200,8 @@ def captures(
         if f.is_coded:
             codes = [c.value for c in f.codes]
             used = valid | unknown
-            counted, rows = _category_counts(f, values, used, number, k, codes)
+            counted = _category_counts(f, values, used, number, k, codes)
+            rows = counts["valid"] + counts["unknown"]  # used: valid or unknown, never both
             categories.append((f.name, codes, counted, rows))
     metrics, per_row = _metrics(definition, typed, context, starts)
     cases = _cases(definition, typed, context, number, starts)
@@ -215,6 +216,20 @@ def captures(
         )
         for i in range(k)
     ]
+
+
+def _holds(values: pd.Series, wanted: Any) -> np.ndarray:
+    """Where ``values`` is one of ``wanted``: of a column of categories, each category looked
+    at once."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        of_category = np.append(values.cat.categories.isin(list(wanted)), False)
+        held: np.ndarray = of_category[values.cat.codes.to_numpy()]
+        return held
+    found: np.ndarray = values.isin(wanted).to_numpy(dtype=bool)
+    return found
 
 
 def _period_of(context: Context, i: int) -> bool:
@@ -316,9 +331,9 @@ def _field_signals(
 
 def _category_counts(
     f: Field, values: pd.Series, used: np.ndarray, number: np.ndarray, k: int, codes: list[str]
-) -> tuple[np.ndarray, np.ndarray]:
+) -> np.ndarray:
     """For each return, how many of its ``used`` rows hold each code (a row of several codes
-    counts for each), and how many rows it uses."""
+    counts for each)."""
     import numpy as np
     import pandas as pd
 
@@ -332,8 +347,7 @@ def _category_counts(
         of_category = np.append(pd.Index(codes).get_indexer(values.cat.categories), -1) + 1
         place = np.where(used, of_category[held], 0)
         counted = np.bincount(number * (m + 1) + place, minlength=k * (m + 1))
-        rows = np.bincount(number, weights=used, minlength=k)
-        return counted.reshape(k, m + 1)[:, 1:].astype("int64"), rows.astype("int64")
+        return counted.reshape(k, m + 1)[:, 1:].astype("int64")
     owner = number[used]
     if f.type == "multi_code":  # each token's place among the codes, looked up in Arrow
         import pyarrow as pa
@@ -349,7 +363,7 @@ def _category_counts(
     counted = np.bincount(
         owner[known] * len(codes) + position[known], minlength=k * len(codes)
     ).reshape(k, len(codes))
-    return counted.astype("int64"), np.bincount(number[used], minlength=k)
+    return counted.astype("int64")
 
 
 def _metrics(
