@@ -257,17 +257,34 @@ def test_output_onto_a_folder_is_a_clear_error(
     assert list(tmp_path.glob("out/*")) == [] and not list(tmp_path.glob(".out.*"))
 
 
+@pytest.fixture(scope="module")
+def long_audit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Returns that take an audit several seconds (about 4 here), so that a signal sent 1.5 s
+    in comes while it runs, not as the finished process exits."""
+    from lp_audit.synthetic import network_definition, network_returns
+
+    folder = tmp_path_factory.mktemp("long-audit")
+    (folder / "definition.yaml").write_text(network_definition(4), encoding="utf-8")
+    (folder / "lp-audit.yaml").write_text("definition: definition.yaml\n", encoding="utf-8")
+    for (code, period), frame in network_returns(4, seed=3, rows=(12000, 12000)).items():
+        frame.to_csv(folder / f"{code}-{period.replace(' ', '-')}.csv", index=False)
+    return folder
+
+
 @pytest.mark.parametrize("signum", [2, 15])
 def test_interrupted_audit_leaves_old_or_new_report_never_a_partial_one(
-    tmp_path: Path, signum: int
+    tmp_path: Path, signum: int, long_audit: Path
 ) -> None:
     import time
 
+    folder = long_audit
     report = tmp_path / "report.html"
     report.write_text("<!DOCTYPE html>old</html>\n")
-    folder = ROOT / "examples" / "hbyw"
     process = subprocess.Popen(
-        [sys.executable, "-m", "lp_audit", "audit", str(folder), "--report", str(report)],
+        [
+            *(sys.executable, "-m", "lp_audit", "audit", str(folder), "--workers", "1"),
+            *("--report", str(report)),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
