@@ -42,6 +42,7 @@ def evaluate_checks(
     column_checks: Mapping[str, Sequence[CheckFn]],
     frame_checks: Sequence[CheckFn],
     distinct: Mapping[str, Distinct],
+    more: Sequence[tuple[pd.DataFrame, Sequence[CheckFn]]] = (),
 ) -> pd.DataFrame:
     """Run checks as pandera would, in its order, without its bookkeeping.
 
@@ -51,7 +52,9 @@ def evaluate_checks(
     check in column order, then by row; frame-level checks after.
 
     A column check looks at one value at a time, so for a column of few distinct values
-    (``distinct``) it runs on those values and its result is spread to the rows.
+    (``distinct``) it runs on those values and its result is spread to the rows. ``more``
+    holds further checks of whole frames, each on its own frame of the same rows (a rule on
+    its columns), listed after the others in one table.
     """
     import numpy as np
     import pandas as pd
@@ -80,9 +83,12 @@ def evaluate_checks(
             passed = result.to_numpy()  # the usual case: nothing to align, nothing missing
         else:
             passed = pd.Series(result, index=data.index).fillna(False).to_numpy(dtype=bool)
-        if spread is not None:
-            passed = passed[spread]
-        failing = np.flatnonzero(~passed)  # positions; the index's labels only where needed
+        if passed.all():  # the usual case: nothing to spread to the rows or look for
+            failing = np.empty(0, dtype=np.int64)
+        else:
+            if spread is not None:
+                passed = passed[spread]
+            failing = np.flatnonzero(~passed)  # positions; the index's labels only if needed
         rows.append(failing.astype("int64") if positional else labels[failing].astype("int64"))
         names.append(np.full(len(failing), len(checked), dtype=np.int32))
         checked.append(check.name)
@@ -96,6 +102,9 @@ def evaluate_checks(
                     run(check, frame[name])
     for check in frame_checks:
         run(check, frame)
+    for own, checks in more:
+        for check in checks:
+            run(check, own)
     # the check of each failing row as a category: every cell of a hostile file can fail, and
     # 18 million names as objects took gigabytes where their numbers take 72 MB
     return _cases(names, checked, rows)
@@ -197,8 +206,13 @@ def run_checks(
                 name: checks for name, checks in schema.column_checks.items() if name in typed
             }
             failures = [
-                evaluate_checks(typed, by_column, (), distinct),
-                *(run(job) for job in jobs[len(by_column) :]),
+                evaluate_checks(
+                    typed,
+                    by_column,
+                    (),
+                    distinct,
+                    [(frame, checks) for frame, _, checks in jobs[len(by_column) :]],
+                )
             ]
     if by_pandera:
         # pandera reports a row failing a check of the whole frame once per column
