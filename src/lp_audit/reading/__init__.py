@@ -18,7 +18,13 @@ of the wrong length, stray quotes) fall back to Python's csv module, which repor
 from __future__ import annotations
 
 from lp_audit.reading.chunks import header_bytes, iter_chunks
-from lp_audit.reading.columns import field_column, map_columns, read_return, read_table
+from lp_audit.reading.columns import (
+    field_column,
+    field_index,
+    map_columns,
+    read_return,
+    read_table,
+)
 from lp_audit.reading.delimited import blank_rows_finding
 from lp_audit.reading.memory import import_pandas_meanwhile, return_memory_eagerly, reuse_memory
 from lp_audit.reading.model import (
@@ -40,6 +46,7 @@ __all__ = [
     "Repetitive",
     "blank_rows_finding",
     "field_column",
+    "field_index",
     "header_bytes",
     "import_pandas_meanwhile",
     "iter_chunks",

@@ -52,11 +52,18 @@ def field_column(table: RawTable, definition: Definition, name: str) -> pd.Serie
     Used to read a return's period before its version of the definition is chosen, so that
     the columns are mapped once, with the version in force.
     """
+    index = field_index(table, definition, name)
+    return _column(table, index) if index is not None and table.rows else None
+
+
+def field_index(table: RawTable, definition: Definition, name: str) -> int | None:
+    """The position of field ``name``'s column, found by the header as :func:`map_columns`
+    would find it."""
     f = definition.field(name)
     keys = {header_key(alias) for alias in (f.name, f.label, *f.aliases)}
     for index, header in enumerate(table.headers):
         if header_key(header) in keys:
-            return _column(table, index) if table.rows else None
+            return index
     return None
 
 

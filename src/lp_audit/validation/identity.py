@@ -142,25 +142,46 @@ def nil_return(noun: str = "quarter") -> Finding:
 
 def period_in(table: RawTable, definition: Definition) -> Period | None:
     """The period most rows of a table give, read before the table's columns are mapped."""
+    import numpy as np
     import pandas as pd
 
-    from lp_audit.reading import field_column
+    from lp_audit.reading import field_column, field_index
 
     name = definition.period_field
+    arrow = table.arrow
+    if arrow is not None and name is not None and table.rows:
+        index = field_index(table, definition, name)
+        if index is not None and _is_dictionary(arrow.column(index)):
+            # categories and codes straight from Arrow: no pandas column made for this
+            chunks = arrow.column(index).unify_dictionaries().chunks
+            categories = chunks[0].dictionary.to_pandas()
+            codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
+            return parsed_period(_mode_of_categories(categories, codes), definition)
     column = field_column(table, definition, name) if name is not None else None
     if column is None:
         return None
     if isinstance(column.dtype, pd.CategoricalDtype):
-        # strip each category's text once, not each row's
-        import numpy as np
-
-        stripped = pd.Series(column.cat.categories).str.strip().replace("", None)
-        by_category, uniques = pd.factorize(stripped)
-        rows = column.cat.codes.to_numpy()
-        text = most_common(np.where(rows >= 0, by_category[rows], -1), uniques)
+        text = _mode_of_categories(pd.Series(column.cat.categories), column.cat.codes.to_numpy())
     else:
         text = mode(column.str.strip().replace("", None))
     return parsed_period(text, definition)
+
+
+def _mode_of_categories(categories: pd.Series, rows: np.ndarray) -> str | None:
+    """The most common text of rows given as codes of ``categories``, spaces around each
+    stripped (each category's text once, not each row's) and blanks aside."""
+    import numpy as np
+    import pandas as pd
+
+    stripped = categories.str.strip().replace("", None)
+    by_category, uniques = pd.factorize(stripped)
+    return most_common(np.where(rows >= 0, by_category[rows], -1), uniques)
+
+
+def _is_dictionary(column: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_dictionary(column.type))
 
 
 def identity_findings(
