@@ -218,9 +218,10 @@ def set_aside(result: ReturnResult, folder: AsideFolder) -> ReturnResult:
         return result
     cases = capture.cases
     path = folder.path / f"{uuid.uuid4().hex}.arrow"
-    feather.write_feather(
-        pa.Table.from_pandas(cases, preserve_index=False), path, compression="zstd"
-    )
+    # in this thread: for a few thousand cases, a pool of threads to convert the columns
+    # cost more to start than it saved (0.3 of 0.6 CPU s for 240 returns)
+    table = pa.Table.from_pandas(cases, preserve_index=False, nthreads=1)
+    feather.write_feather(table, path, compression="zstd")
     aside = SetAside(path, _dtypes(cases), folder)
     return replace(result, capture=replace(capture, cases=aside))
 
