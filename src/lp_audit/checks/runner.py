@@ -174,13 +174,9 @@ def run_checks(
     else:
         # each column's checks on the column, each rule on just its own columns (so a failing
         # row is not reported per column): separate pieces of work, in pandera's order
-        jobs: list[tuple[pd.DataFrame, Mapping[str, Sequence[CheckFn]], Sequence[CheckFn]]] = [
-            (typed[[name]], {name: checks}, ())
-            for name, checks in schema.column_checks.items()
-            if name in typed.columns
-        ]
-        jobs += [
-            (typed if r.shares_frame else typed[list(r.columns)], {}, r.checks) for r in runnable
+        by_column = {name: checks for name, checks in schema.column_checks.items() if name in typed}
+        rule_jobs = [
+            (typed if r.shares_frame else typed[list(r.columns)], r.checks) for r in runnable
         ]
 
         def run(
@@ -192,6 +188,11 @@ def run_checks(
             # the checks' pyarrow, numpy and hashing let go of the GIL for most of their time
             from concurrent.futures import ThreadPoolExecutor
 
+            jobs: list[tuple[pd.DataFrame, Mapping[str, Sequence[CheckFn]], Sequence[CheckFn]]] = [
+                (typed[[name]], {name: checks}, ()) for name, checks in by_column.items()
+            ]
+            jobs += [(frame, {}, checks) for frame, checks in rule_jobs]
+
             # the return rules, which hash whole columns, are the longest jobs: started first,
             # the short ones fill in around them, rather than one thread waiting at the end
             hashing = [False] * (len(jobs) - len(runnable)) + [r.kind == "return" for r in runnable]
@@ -201,19 +202,9 @@ def run_checks(
                 failures = [futures[i].result() for i in range(len(jobs))]  # pandera's order
         else:
             # one pass over the columns' checks (one job a column costs a frame and a table of
-            # failures each: a tenth of a small return's checking); each rule on its own
-            by_column = {
-                name: checks for name, checks in schema.column_checks.items() if name in typed
-            }
-            failures = [
-                evaluate_checks(
-                    typed,
-                    by_column,
-                    (),
-                    distinct,
-                    [(frame, checks) for frame, _, checks in jobs[len(by_column) :]],
-                )
-            ]
+            # failures each: a tenth of a small return's checking), then each rule on its own
+            # columns, into one table
+            failures = [evaluate_checks(typed, by_column, (), distinct, rule_jobs)]
     if by_pandera:
         # pandera reports a row failing a check of the whole frame once per column
         return pd.concat(failures, ignore_index=True).drop_duplicates(["check", "index"])
