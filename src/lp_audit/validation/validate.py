@@ -151,17 +151,19 @@ def open_return(
     period: Period | None = None,
     sheet: str | None = None,
     learned: Repetitive | None = None,
+    arrow: bool = False,
 ) -> tuple[RawReturn, Definition]:
     """A return file read whole, its columns matched to the fields of the definition (the
     version in force for its period, unless one is pinned) it is then checked against, as
-    :func:`validate_return` reads it.
+    :func:`validate_return` reads it. ``learned`` and ``arrow`` are
+    :func:`~lp_audit.reading.read_table`'s, for returns read in turn and stacked.
 
     Raises:
         ReturnReadError: if the file cannot be read as a table at all.
         DefinitionError, DefinitionNotFoundError: if the definition cannot be loaded.
     """
     definition, chosen, pinned = _chosen(source, definition, period, provider, sheet)
-    return _read_whole(source, definition, chosen, pinned, period, sheet, learned)
+    return _read_whole(source, definition, chosen, pinned, period, sheet, learned, arrow)
 
 
 def _chosen(
@@ -194,11 +196,11 @@ def _read_whole(
     wanted: Period | None,
     sheet: str | None,
     learned: Repetitive | None = None,
+    arrow: bool = False,
 ) -> tuple[RawReturn, Definition]:
     from lp_audit.reading import map_columns, read_table
 
-    # an audit's batch (which passes ``learned``) stacks its returns' cells in Arrow
-    table = read_table(source, sheet=sheet, learned=learned, arrow=learned is not None)
+    table = read_table(source, sheet=sheet, learned=learned, arrow=arrow)
     # the version in force for the period the rows give, chosen before the columns are
     # mapped: the file's columns are matched to fields once, with that version
     chosen = version_for(wanted or period_in(table, chosen), chosen, definition, pinned)
