@@ -308,3 +308,28 @@ def test_files_of_one_header_read_in_turn_take_the_first_ones_columns_of_few_val
     assert isinstance(alone.cells[0].dtype, pd.CategoricalDtype)  # what it would have sampled
     # fewer than 1,000 records teach nothing: another folder's small files sample their own
     assert len(learned) == 1
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    periods=st.lists(
+        st.sampled_from(["2025-26 Q1", " 2025-26 Q2", "2025-26 Q2 ", "", "  ", "2025-26 Q3"]),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_a_returns_period_is_the_same_read_in_arrow_or_pandas(
+    tmp_path: Path, periods: list[str]
+) -> None:
+    from lp_audit.definitions import load_definition
+    from lp_audit.validation.identity import period_in
+
+    definition = load_definition("hbyw-quarterly-return@1.0")
+    path = tmp_path / "r.csv"
+    # each repeated, so that the column is read as categories (a dictionary in Arrow)
+    path.write_text("return_period,provider_code\n" + "".join(f'"{p}",OAS\n' for p in periods) * 30)
+    table = read_table(path, arrow=True)
+    assert table.arrow is not None
+    assert period_in(table, definition) == period_in(read_table(path), definition)
