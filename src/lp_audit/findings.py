@@ -225,6 +225,12 @@ class Finding:
 
 
 FINDING_COLUMNS = ("code", "severity", "message", "line", "column", "field", "value", "rule")
+#: The pandas type of each column of a table of findings, however it was made: what a saved
+#: audit's findings are read back as, so that a report from one equals the audit's own.
+FINDING_TYPES = {
+    name: {"line": "Int64", "value": "object", "rule": "object"}.get(name, "str")
+    for name in FINDING_COLUMNS
+}
 
 
 def column_letter(index: int) -> str:

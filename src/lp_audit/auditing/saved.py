@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from lp_audit.auditing.config import config_from
 from lp_audit.auditing.result import AuditResult, Highlight, TablesAudit
-from lp_audit.checks import failures
 from lp_audit.definitions.model import Limit, Tolerance
 from lp_audit.errors import LpAuditError
+from lp_audit.findings import FINDING_TYPES as _FINDING_COLUMNS
 from lp_audit.validation import ReturnResult, Unreadable
 from lp_audit.validation.stored import restored
 from lp_audit.validation.tolerances import Tolerated
@@ -59,7 +59,7 @@ TABLE_TYPES: dict[str, dict[str, str]] = {
     | {"material": _B, "significant": _B, "importance": _F, "since": _S, "before": _O},
 }
 #: The types of a return's findings.
-FINDING_TYPES = {**failures.FINDING_TYPES, "acknowledged": _O}
+FINDING_TYPES = {**_FINDING_COLUMNS, "acknowledged": _O}
 
 
 class SavedAuditError(LpAuditError):

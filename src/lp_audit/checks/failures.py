@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from lp_audit.checks.listing import LISTED_PER_PROBLEM, Listing
-from lp_audit.findings import FINDING_COLUMNS, Finding
+from lp_audit.findings import FINDING_COLUMNS, FINDING_TYPES, Finding
 
 if TYPE_CHECKING:
     import numpy as np
@@ -24,20 +24,10 @@ _CONSTRAINT_CODES = (
 )
 
 
-#: The type of each column of a table of findings: what a saved audit's findings are read
-#: back as, so that a report from one equals the report of the audit itself.
-FINDING_TYPES = {
-    name: {"line": "Int64", "value": "object", "rule": "object"}.get(name, "str")
-    for name in FINDING_COLUMNS
-}
-
-
 def empty_findings() -> pd.DataFrame:
     import pandas as pd
 
-    frame = pd.DataFrame({c: pd.Series([], dtype="object") for c in FINDING_COLUMNS})
-    frame["line"] = frame["line"].astype("Int64")
-    return frame
+    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in FINDING_TYPES.items()})
 
 
 def findings_frame(items: list[Finding]) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from lp_audit.findings import FINDING_COLUMNS, Finding
+from lp_audit.findings import FINDING_COLUMNS, FINDING_TYPES, Finding
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,7 +31,8 @@ LISTED_PER_PROBLEM = 1_000
 #: The columns a listing makes: a finding's, then what relisting the parts of a chunked run,
 #: counting the findings not listed, and telling returns apart need.
 LISTING_COLUMNS = (*FINDING_COLUMNS, "_row", "_key", "_omitted", "_return")
-_TEXT_COLUMNS = ("code", "severity", "message", "column", "field", "value", "rule", "_key")
+#: Each column's type: a finding's as any table of findings has them, the rest numbers
+_TYPES = {**FINDING_TYPES, "_key": "object"}
 
 
 @dataclass(frozen=True)
@@ -183,32 +184,26 @@ class Listing:
         columns["_return"].append(np.full(n, of_return, dtype=np.int64))
 
     def frame(self) -> pd.DataFrame:
-        """The findings gathered, in the order added; text columns hold Python strings (or
-        None), ``line`` is nullable."""
+        """The findings gathered, in the order added, a finding's columns of the types of
+        :data:`~lp_audit.findings.FINDING_TYPES`."""
         import numpy as np
+        import pandas as pd
 
-        columns = self._columns
-        if not columns["code"]:
-            return listing_frame(
-                {c: np.array([], dtype=object if c in _TEXT_COLUMNS else np.int64) for c in columns}
-            )
-        return listing_frame({c: np.concatenate(parts) for c, parts in columns.items()})
-
-
-def listing_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """A listing's table from its columns (``line`` -1 where a finding has none)."""
-    import pandas as pd
-
-    line = columns["line"]
-    data: dict[str, Any] = {}
-    for name in LISTING_COLUMNS:
-        if name == "line":
-            data[name] = pd.arrays.IntegerArray(line, line < 0)
-        elif name in _TEXT_COLUMNS:
-            data[name] = pd.Series(columns[name], dtype=object)
-        else:
-            data[name] = columns[name]
-    return pd.DataFrame(data)
+        gathered = {
+            name: np.concatenate(parts)
+            if parts
+            else np.array([], dtype=object if _TYPES.get(name) in ("str", "object") else np.int64)
+            for name, parts in self._columns.items()
+        }
+        data: dict[str, Any] = {}
+        for name, values in gathered.items():
+            if name == "line":  # -1 where a finding has none
+                data[name] = pd.arrays.IntegerArray(values, values < 0)
+            elif name in _TYPES:
+                data[name] = pd.Series(values, dtype=_TYPES[name])
+            else:
+                data[name] = values
+        return pd.DataFrame(data)
 
 
 def _rank_within(groups: np.ndarray) -> np.ndarray:
