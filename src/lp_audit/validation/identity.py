@@ -159,27 +159,21 @@ def period_in(table: RawTable, definition: Definition) -> Period | None:
     column = field_column(table, definition, name) if name is not None else None
     if column is None:
         return None
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        text = _mode_of_categories(pd.Series(column.cat.categories), column.cat.codes.to_numpy())
+    if isinstance(column.dtype, pd.CategoricalDtype):  # each category's text once
+        import pyarrow as pa
+
+        categories = pa.array(column.cat.categories, type=pa.large_string(), from_pandas=True)
+        text = _mode_of_dictionary(categories, column.cat.codes.to_numpy())
     else:
         text = mode(column.str.strip().replace("", None))
     return parsed_period(text, definition)
 
 
-def _mode_of_categories(categories: pd.Series, rows: np.ndarray) -> str | None:
-    """The most common text of rows given as codes of ``categories``, spaces around each
-    stripped (each category's text once, not each row's) and blanks aside."""
-    import numpy as np
-    import pandas as pd
-
-    stripped = categories.str.strip().replace("", None)
-    by_category, uniques = pd.factorize(stripped)
-    return most_common(np.where(rows >= 0, by_category[rows], -1), uniques)
-
-
 def _mode_of_dictionary(dictionary: Any, rows: np.ndarray) -> str | None:
-    """:func:`_mode_of_categories` of an Arrow dictionary's texts, in Arrow (a few values:
-    pandas' string methods cost a millisecond a return here)."""
+    """The most common text of rows given as positions in a dictionary of texts, spaces
+    around each stripped (each distinct text once, not each row's) and blanks aside; in Arrow,
+    as pandas strips text held in Arrow (its string methods cost a millisecond a return for
+    these few values)."""
     import numpy as np
     import pyarrow.compute as pc
 
