@@ -25,8 +25,8 @@ PANDERA_UP_TO = 100_000
 #: Up to this many failing cells, pandera validates a small return; past it, the direct
 #: evaluation of the same checks (a test shows both find the same rows) gives the result.
 PANDERA_FAILURES_UP_TO = 10_000
-#: From this many rows (a default chunk), the checks of a return run side by side in threads
-#: (see :data:`lp_audit.checks.parsing.THREADS_FROM_ROWS`).
+#: From this many rows, the checks of a whole return run side by side in threads (see
+#: :data:`lp_audit.checks.parsing.THREADS_FROM_ROWS`).
 CHECK_THREADS_FROM_ROWS = 100_000
 
 
@@ -139,6 +139,7 @@ def run_checks(
     distinct: Mapping[str, Distinct],
     *,
     engine: Literal["auto", "pandera", "direct"] = "auto",
+    threads: bool | None = None,
 ) -> pd.DataFrame:
     """The failing rows of every check of a return: one frame of ``check`` and ``index``.
 
@@ -147,7 +148,8 @@ def run_checks(
     directly, each on its own columns, in threads for large returns. Both give the same rows in
     pandera's order (a test compares them on generated returns). ``auto`` takes pandera up to
     :data:`PANDERA_UP_TO` rows unless the checks fail more than :data:`PANDERA_FAILURES_UP_TO`
-    times.
+    times. The direct engine runs checks in threads when ``threads`` is True, or (None) from
+    :data:`CHECK_THREADS_FROM_ROWS` rows.
     """
     import pandas as pd
 
@@ -156,7 +158,7 @@ def run_checks(
         # check's own; a return that fails on every row (100,000 one-letter lines: 1.7 million
         # failures) took 5 s and 745 MB that way. The same checks run directly first (a few
         # ms for a small return); past PANDERA_FAILURES_UP_TO failures their result is used
-        direct = run_checks(schema, typed, rules, distinct, engine="direct")
+        direct = run_checks(schema, typed, rules, distinct, engine="direct", threads=threads)
         if len(direct) > PANDERA_FAILURES_UP_TO:
             return direct
     by_pandera = engine == "pandera" or (engine == "auto" and len(typed) <= PANDERA_UP_TO)
@@ -184,7 +186,7 @@ def run_checks(
         ) -> pd.DataFrame:
             return evaluate_checks(*job, distinct)
 
-        if len(typed) >= CHECK_THREADS_FROM_ROWS:
+        if threads or (threads is None and len(typed) >= CHECK_THREADS_FROM_ROWS):
             # the checks' pyarrow, numpy and hashing let go of the GIL for most of their time
             from concurrent.futures import ThreadPoolExecutor
 

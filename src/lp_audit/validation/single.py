@@ -62,7 +62,10 @@ def validate_raw(
     from lp_audit.checks import Context, build_schema
     from lp_audit.checks.parsing import parse_return
 
-    parsed = parse_return(raw.data, definition)
+    # a chunk's columns are parsed and checked one after another: in threads, the chunks of a
+    # million rows took 0.9 CPU s more, and longer on the clock too (2 cores), than in turn
+    threads = None if whole else False
+    parsed = parse_return(raw.data, definition, threads=threads)
     typed = parsed.typed
     said = identify(raw, typed, definition, provider, period, whole=whole, previous=previous)
     context = Context(
@@ -87,6 +90,7 @@ def validate_raw(
         parsed.distinct,
         # a chunk is part of a large return, and is checked as one
         engine=engine if whole else "direct",
+        threads=threads,
     )
     profile = None
     if capture:
