@@ -7,7 +7,6 @@ import io
 import json
 import re
 import textwrap
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -218,6 +217,8 @@ def _gh_prop(text: str) -> str:
 
 def to_junit(results: Sequence[ReturnResult]) -> str:
     """JUnit XML: a test suite per file, a test case per finding code and field."""
+    import xml.etree.ElementTree as ET  # only this format needs it
+
     suites = ET.Element("testsuites", name="lp_audit")
     for result in results:
         groups = _groups(result)

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from lp_audit.reading import RawReturn, Repetitive
 
 from lp_audit.definitions.registry import resolve_definition, version_for
-from lp_audit.validation.chunked import validate_in_chunks
 from lp_audit.validation.identity import (
     period_in,
 )
@@ -109,6 +108,7 @@ def validate_return(
         rows = chunk_rows if chunk_rows is not None else _auto_chunk_rows(source)
         if rows and not capture and not keep_source and previous is None and not chosen.tables:
             from lp_audit.reading import NotChunkable
+            from lp_audit.validation.chunked import validate_in_chunks
 
             try:
                 return validate_in_chunks(
