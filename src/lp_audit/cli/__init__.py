@@ -12,7 +12,7 @@ commands that need them, and ``lp-audit --help`` imports nothing at all (see
 
 from __future__ import annotations
 
-__all__ = ["ExitStatus", "app", "main"]
+__all__ = ["ExitStatus", "app", "main", "tune_collector"]
 
 
 def main() -> None:
@@ -21,9 +21,24 @@ def main() -> None:
     from lp_audit.cli.quick import quick_help
 
     if not quick_help():
+        tune_collector()
         from lp_audit.cli.application import main as run
 
         run()
+
+
+def tune_collector() -> None:
+    """Collect the youngest objects every 100,000 allocations rather than 700.
+
+    A run makes mostly objects that live as long as it does (modules, a return's columns), and
+    each collection visited them all again. Measured, CPU seconds: 0.88 to 0.82 for a
+    1,000-row validate, 3.52 to 3.27 for a million rows; an audit of 240 returns took the same
+    time at the same peak. Garbage in cycles is still collected, in larger batches. A setting of
+    the process, so the command line's, not the library's.
+    """
+    import gc
+
+    gc.set_threshold(100_000, 50, 10)
 
 
 def __getattr__(name: str) -> object:
