@@ -47,10 +47,11 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks as whole processes; writes benchmarks/RESULTS.md (not run in CI): validate
-    against peers (arguments go to run.py), what a report adds, an audit at scale, and rules
-    over a key's rows on a million rows."""
+    against peers (arguments go to run.py), where a validate's CPU goes, what a report adds, an
+    audit at scale, and rules over a key's rows on a million rows."""
     session.install(".", "pointblank", "polars", "frictionless")
     session.run("python", "benchmarks/run.py", *session.posargs)
+    session.run("python", "benchmarks/costs.py")
     session.run("python", "benchmarks/report.py")
     session.run("python", "benchmarks/scale.py")
     session.run("python", "benchmarks/rules.py")
