@@ -7,6 +7,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from lp_audit.errors import OutputError, ReturnReadError
 
@@ -34,8 +35,9 @@ def read_input(path: Path) -> bytes:
         raise ReturnReadError(str(path), f"cannot be read ({exc.strerror})") from None
 
 
-def write_atomic(path: str | Path, text: str | bytes) -> None:
-    """Write ``text`` (or bytes) to ``path`` via a temporary file in the same folder and a rename.
+def write_atomic(path: str | Path, text: str | bytes | Iterable[str]) -> None:
+    """Write ``text`` (bytes, or pieces of text in turn) to ``path`` via a temporary file in
+    the same folder and a rename.
 
     An interrupted run leaves either the old file or the new one, never a partial one. A
     device or a pipe (``/dev/null``, ``/dev/stdout``) is written to directly.
@@ -49,7 +51,7 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
         # rename would put a regular file where the device was
         try:
             with target.open("wb") as handle:
-                handle.write(text.encode("utf-8") if isinstance(text, str) else text)
+                _write(handle, text)
         except OSError as exc:
             raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
         return
@@ -67,7 +69,7 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
         mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~umask
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
+            _write(handle, text)
         Path(tmp).replace(target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -75,6 +77,23 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write(handle: BinaryIO, text: str | bytes | Iterable[str]) -> None:
+    if isinstance(text, bytes):
+        handle.write(text)
+    elif isinstance(text, str):
+        handle.write(text.encode("utf-8"))
+    else:  # pieces, gathered to about a megabyte a write
+        held: list[str] = []
+        size = 0
+        for piece in text:
+            held.append(piece)
+            size += len(piece)
+            if size >= 1 << 20:
+                handle.write("".join(held).encode("utf-8"))
+                held, size = [], 0
+        handle.write("".join(held).encode("utf-8"))
 
 
 def refuse_overwriting(outputs: Iterable[str | Path | None], inputs: Iterable[str | Path]) -> None:

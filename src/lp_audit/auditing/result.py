@@ -12,6 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from lp_audit.auditing.config import AuditConfig, config_data
+from lp_audit.auditing.document import Listed, Parts, materialise, table
 from lp_audit.validation import Unreadable
 
 if TYPE_CHECKING:
@@ -93,37 +94,42 @@ class AuditResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON document of an audit."""
-        return {
-            "lp_audit": 1,
-            "kind": "audit",
-            "definition": self.definition,
-            "methods": self.methods,
-            "returns": [
-                {
-                    **{k: v for k, v in r.to_dict().items() if k != "findings"},
-                    "findings": [
-                        {**f, "acknowledged": ack}
-                        for f, ack in zip(
-                            r.to_dict()["findings"], _acknowledged_column(r), strict=True
-                        )
-                    ],
-                }
-                for r in self.returns
-            ],
-            "unreadable": [asdict(u) for u in self.unreadable],
-            "coverage": _records(self.coverage),
-            "scores": _records(self.scores),
-            "profile": _records(self.profile),
-            "funnels": _records(self.funnels),
-            "categories": _records(self.categories),
-            "metrics": _records(self.metrics),
-            "continuity": _records(self.continuity),
-            "comparisons": _records(self.comparisons) if self.comparisons is not None else [],
-            "highlights": [asdict(h) for h in self.highlights],
-            "inputs": [{"path": path, "sha256": digest} for path, digest in self.inputs],
-            "settings": config_data(self.config),
-            "today": self.today.isoformat() if self.today else None,
-        }
+        document: dict[str, Any] = materialise(Parts(self.document()))
+        return document
+
+    def document(self) -> list[tuple[str, Any]]:
+        """:meth:`to_dict` as ``(key, value)`` pairs, each table held as columns until it is
+        written (see :mod:`lp_audit.auditing.document`)."""
+        return [
+            ("lp_audit", 1),
+            ("kind", "audit"),
+            ("definition", self.definition),
+            ("methods", self.methods),
+            ("returns", [_return_parts(r) for r in self.returns]),
+            ("unreadable", [asdict(u) for u in self.unreadable]),
+            ("coverage", table(self.coverage)),
+            ("scores", table(self.scores)),
+            ("profile", table(self.profile)),
+            ("funnels", table(self.funnels)),
+            ("categories", table(self.categories)),
+            ("metrics", table(self.metrics)),
+            ("continuity", table(self.continuity)),
+            ("comparisons", table(self.comparisons) if self.comparisons is not None else []),
+            ("highlights", [asdict(h) for h in self.highlights]),
+            ("inputs", [{"path": path, "sha256": digest} for path, digest in self.inputs]),
+            ("settings", config_data(self.config)),
+            ("today", self.today.isoformat() if self.today else None),
+        ]
+
+
+def _return_parts(result: ReturnResult) -> Parts:
+    """A return of the audit's document: its summary, then its findings, each with whether
+    an acknowledgement explains it."""
+
+    def columns() -> dict[str, list[Any]]:
+        return {**result.finding_columns(), "acknowledged": _acknowledged_column(result)}
+
+    return Parts([*result.summary().items(), ("findings", Listed(columns, len(result.findings)))])
 
 
 @dataclass
@@ -151,21 +157,31 @@ class TablesAudit:
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON document of an audit of several tables: each table's audit
         (the document of a return of one table, with its ``table``) under ``tables``."""
-        return {
-            "lp_audit": 1,
-            "kind": "audit",
-            "definition": self.definition,
-            "tables": [
-                {
-                    "table": part.table,
-                    **{k: v for k, v in part.to_dict().items() if k != "lp_audit"},
-                }
-                for part in self.parts
-            ],
-            "unreadable": [asdict(u) for u in self.unreadable],
-            "settings": config_data(self.config),
-            "today": self.today.isoformat() if self.today else None,
-        }
+        document: dict[str, Any] = materialise(Parts(self.document()))
+        return document
+
+    def document(self) -> list[tuple[str, Any]]:
+        """:meth:`to_dict` as ``(key, value)`` pairs (see :meth:`AuditResult.document`)."""
+        return [
+            ("lp_audit", 1),
+            ("kind", "audit"),
+            ("definition", self.definition),
+            (
+                "tables",
+                [
+                    Parts(
+                        [
+                            ("table", part.table),
+                            *((k, v) for k, v in part.document() if k != "lp_audit"),
+                        ]
+                    )
+                    for part in self.parts
+                ],
+            ),
+            ("unreadable", [asdict(u) for u in self.unreadable]),
+            ("settings", config_data(self.config)),
+            ("today", self.today.isoformat() if self.today else None),
+        ]
 
 
 def _acknowledged_column(result: ReturnResult) -> list[str | None]:
@@ -173,22 +189,6 @@ def _acknowledged_column(result: ReturnResult) -> list[str | None]:
     if column is None:
         return [None] * len(result.findings)
     return [None if v is None or v != v else str(v) for v in column.tolist()]
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    import math
-
-    out = []
-    for record in frame.to_dict("records"):
-        clean = {}
-        for key, value in record.items():
-            if hasattr(value, "item"):
-                value = value.item()
-            if isinstance(value, float) and math.isnan(value):
-                value = None
-            clean[str(key)] = value
-        out.append(clean)
-    return out
 
 
 def failing(result: AuditResult | TablesAudit, fail_on: str) -> bool:

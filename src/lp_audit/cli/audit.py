@@ -103,7 +103,8 @@ def audit(
     from lp_audit.reports import REPORT_FORMATS, write_report
     from lp_audit.reports import report_format as pick_format
     from lp_audit.reports.charts import Painter
-    from lp_audit.reports.formats import audit_json, audit_text
+    from lp_audit.reports.formats import audit_text
+    from lp_audit.reports.jsondoc import audit_json_parts
 
     fmt, fail_on = fmt.lower(), fail_on.lower()
     check_options(fmt, ("text", "json"), fail_on)
@@ -151,7 +152,8 @@ def audit(
     if fmt == "text" and output is None:
         audit_text(result, Console(highlight=False))
     else:
-        emit(audit_json(result) if fmt == "json" else audit_text(result), output)
+        # the JSON document is written as it is made, never whole in memory
+        emit(audit_json_parts(result) if fmt == "json" else audit_text(result), output)
     for item in result.unreadable:
         stderr.print(f"[yellow]warning:[/yellow] {plain(item.path)}: {plain(item.message)}")
     raise typer.Exit(ExitStatus.FINDINGS if failing(result, fail_on) else ExitStatus.OK)

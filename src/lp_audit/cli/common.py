@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -74,11 +74,15 @@ def plain(text: str) -> str:
     return escape(terminal_safe(text))
 
 
-def emit(text: str, output: Path | None) -> None:
+def emit(text: str | Iterable[str], output: Path | None) -> None:
+    """Write ``text`` (or its pieces, in turn) to ``output`` atomically, or to stdout."""
     from lp_audit.files import write_atomic
 
     if output is None:
-        sys.stdout.write(text)
+        if isinstance(text, str):
+            sys.stdout.write(text)
+        else:
+            sys.stdout.writelines(text)
         return
     try:
         write_atomic(output, text)

@@ -352,8 +352,12 @@ def print_text(results: Sequence[ReturnResult], console: Console) -> None:
 
 
 def audit_json(result: AuditResult | TablesAudit) -> str:
-    """The audit as the documented JSON document (see the README)."""
-    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
+    """The audit as the documented JSON document (see the README): ``result.to_dict()``
+    indented by two spaces; :func:`~lp_audit.reports.jsondoc.audit_json_parts` gives it in
+    pieces."""
+    from lp_audit.reports.jsondoc import audit_json_parts
+
+    return "".join(audit_json_parts(result))
 
 
 def audit_text(result: AuditResult | TablesAudit, console: Console | None = None) -> str:
