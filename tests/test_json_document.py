@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,16 @@ def test_the_cli_writes_the_same_document_to_a_file_and_to_stdout(tmp_path: Path
     assert to_stdout.stdout == document
     assert json.loads(document)["kind"] == "audit"
     assert not [p for p in tmp_path.iterdir() if p.name != "audit.json"]  # no temporary left
+
+
+def test_pieces_go_to_a_device_as_they_go_to_a_file() -> None:
+    # /dev/null is written to, never replaced by a renamed temporary file
+    result = CliRunner().invoke(
+        app,
+        ["audit", str(EXAMPLES / "hbyw"), "--format", "json", "--output", os.devnull],
+    )
+    assert result.exit_code in (0, 1), result.output
+    assert Path(os.devnull).is_char_device()
 
 
 # values a table of an audit can hold: signed zeros, NaN (written as null), text with quotes,
