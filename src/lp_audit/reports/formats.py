@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from lp_audit.findings import CATALOGUE, FINDING_COLUMNS
+from lp_audit.reports.jsontext import encode_column
 from lp_audit.validation import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -46,10 +47,7 @@ def _return_json(result: ReturnResult) -> str:
 def _finding_lines(columns: dict[str, list[Any]]) -> list[str]:
     """Each finding as ``json.dumps`` writes a dict, built column by column: each distinct
     value is encoded once (codes, messages and fields repeat), then the lines are joined."""
-    encoded = []
-    for values in columns.values():
-        text = {v: json.dumps(v, ensure_ascii=False) for v in set(values)}
-        encoded.append([text[v] for v in values])
+    encoded = [encode_column(values) for values in columns.values()]
     keys = [json.dumps(name) + ": " for name in columns]
     return [
         "{" + ", ".join(k + v for k, v in zip(keys, row, strict=True)) + "}"

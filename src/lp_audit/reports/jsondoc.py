@@ -15,11 +15,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from lp_audit.auditing.document import Listed, Parts
+from lp_audit.reports.jsontext import STEP, dumps, encode_column
 
 if TYPE_CHECKING:
     from lp_audit.auditing.result import AuditResult, TablesAudit
-
-_STEP = "  "
 
 
 def audit_json_parts(result: AuditResult | TablesAudit) -> Iterator[str]:
@@ -36,20 +35,6 @@ def json_parts(value: Any) -> Iterator[str]:
     yield from _value(value, 0)
 
 
-_INDENTED = json.JSONEncoder(indent=2, ensure_ascii=False, default=str).encode
-_SCALAR = json.JSONEncoder(ensure_ascii=False, default=str).encode  # indent changes no scalar
-_SCALARS = (str, int, float, bool, type(None))
-
-
-def _dumps(value: Any, depth: int) -> str:
-    """``value`` as json.dumps indents it, its lines after the first moved in to ``depth``
-    (a JSON string holds no line break of its own, so every one is indentation)."""
-    if isinstance(value, _SCALARS):
-        return _SCALAR(value)
-    text = _INDENTED(value)
-    return text.replace("\n", "\n" + _STEP * depth) if depth else text
-
-
 def _value(value: Any, depth: int) -> Iterator[str]:
     if isinstance(value, Parts):
         yield from _object(value.items, depth)
@@ -58,30 +43,30 @@ def _value(value: Any, depth: int) -> Iterator[str]:
     elif isinstance(value, list) and any(isinstance(v, Parts | Listed) for v in value):
         yield from _list(value, depth)
     else:
-        yield _dumps(value, depth)
+        yield dumps(value, depth)
 
 
 def _object(items: list[tuple[str, Any]], depth: int) -> Iterator[str]:
     if not items:
         yield "{}"
         return
-    inner = _STEP * (depth + 1)
+    inner = STEP * (depth + 1)
     yield "{\n"
     for i, (key, value) in enumerate(items):
         yield inner + json.dumps(key, ensure_ascii=False) + ": "
         yield from _value(value, depth + 1)
         yield ",\n" if i < len(items) - 1 else "\n"
-    yield _STEP * depth + "}"
+    yield STEP * depth + "}"
 
 
 def _list(values: list[Any], depth: int) -> Iterator[str]:
-    inner = _STEP * (depth + 1)
+    inner = STEP * (depth + 1)
     yield "[\n"
     for i, value in enumerate(values):
         yield inner
         yield from _value(value, depth + 1)
         yield ",\n" if i < len(values) - 1 else "\n"
-    yield _STEP * depth + "]"
+    yield STEP * depth + "]"
 
 
 def _records(listed: Listed, depth: int) -> Iterator[str]:
@@ -90,9 +75,9 @@ def _records(listed: Listed, depth: int) -> Iterator[str]:
         yield "[]"
         return
     columns = listed.columns()
-    inner, keys_at = _STEP * (depth + 1), _STEP * (depth + 2)
+    inner, keys_at = STEP * (depth + 1), STEP * (depth + 2)
     keys = [keys_at + json.dumps(name, ensure_ascii=False) + ": " for name in columns]
-    encoded = [_encoded(values, depth + 2) for values in columns.values()]
+    encoded = [encode_column(values, depth + 2) for values in columns.values()]
     closing = "\n" + inner + "}"
     yield "[\n"
     for i in range(listed.length):
@@ -102,22 +87,4 @@ def _records(listed: Listed, depth: int) -> Iterator[str]:
         else:
             yield inner + "{}"
         yield ",\n" if i < listed.length - 1 else "\n"
-    yield _STEP * depth + "]"
-
-
-def _encoded(values: list[Any], depth: int) -> list[str]:
-    """Each value as json.dumps writes it at ``depth``; each distinct value encoded once (by
-    type and value, a float by its text: 1, 1.0 and True are equal keys of a dict, as are 0.0
-    and -0.0, and each is written differently)."""
-    known: dict[tuple[type, Any], str] = {}
-    out = []
-    for value in values:
-        try:
-            key = (type(value), repr(value) if isinstance(value, float) else value)
-            text = known.get(key)
-            if text is None:
-                text = known[key] = _dumps(value, depth)
-        except TypeError:  # a list or a dict: not hashable, encoded each time
-            text = _dumps(value, depth)
-        out.append(text)
-    return out
+    yield STEP * depth + "]"
