@@ -70,6 +70,17 @@ continuity:
   same: [SEEN]
 """
 
+#: the header of a return of DEFINITION
+HEADER = "PERIOD,PROVIDER,ID,SEEN,KIND,MINUTES\n"
+
+
+def _definition(folder: Path) -> Path:
+    """DEFINITION written to ``folder``, as a file that returns can be checked against."""
+    path = folder / "visits.yaml"
+    path.write_text(DEFINITION)
+    return path
+
+
 PERIODS = ("2025-26 Q1", "2025-26 Q2")
 STARTS = {"2025-26 Q1": dt.date(2025, 4, 1), "2025-26 Q2": dt.date(2025, 7, 1)}
 
@@ -130,14 +141,12 @@ def test_the_examples_validated_together_are_as_each_alone() -> None:
 def test_a_return_that_cannot_be_read_or_has_other_columns_keeps_its_own_result(
     tmp_path: Path,
 ) -> None:
-    definition = tmp_path / "visits.yaml"
-    definition.write_text(DEFINITION)
-    header = "PERIOD,PROVIDER,ID,SEEN,KIND,MINUTES\n"
-    (tmp_path / "a.csv").write_text(header + "2025-26 Q1,AAA,v1,2025-04-02,X,30\n")
+    definition = _definition(tmp_path)
+    (tmp_path / "a.csv").write_text(HEADER + "2025-26 Q1,AAA,v1,2025-04-02,X,30\n")
     (tmp_path / "b.csv").write_text("PERIOD,PROVIDER,ID,SEEN\n2025-26 Q1,BBB,v1,2025-05-01\n")
     (tmp_path / "c.csv").write_bytes(b"\x00\x01\x02 not a table")
-    (tmp_path / "d.csv").write_text(header)  # a nil return
-    (tmp_path / "e.csv").write_text(header + "2025-26 Q1,AAA,v1,2025-03-02,X,30\n")
+    (tmp_path / "d.csv").write_text(HEADER)  # a nil return
+    (tmp_path / "e.csv").write_text(HEADER + "2025-26 Q1,AAA,v1,2025-03-02,X,30\n")
     sources = [Source(tmp_path / f"{name}.csv") for name in "abcde"]
     together = validate_together(sources, definition, today=TODAY, capture=True)
     assert isinstance(together[2], Unreadable)
@@ -171,11 +180,10 @@ def test_generated_returns_validated_together_are_as_each_alone(
     tmp_path_factory: object, returns: list[tuple[str, str, bool, list[tuple[object, ...]]]]
 ) -> None:
     folder = tmp_path_factory.mktemp("visits")  # type: ignore[attr-defined]
-    definition = folder / "visits.yaml"
-    definition.write_text(DEFINITION)
+    definition = _definition(folder)
     sources = []
     for n, (period, provider, said, rows) in enumerate(returns):
-        lines = ["PERIOD,PROVIDER,ID,SEEN,KIND,MINUTES"]
+        lines = [HEADER.rstrip("\n")]
         for ident, day, kind, minutes, other_period, other_provider in rows:
             seen = dt.date(2025, 4, 1) + dt.timedelta(days=int(day))  # type: ignore[call-overload]
             row_period = "2025-26 Q2" if other_period and period == PERIODS[0] else period
@@ -208,16 +216,14 @@ def test_a_problem_on_more_rows_than_are_listed_is_counted_return_by_return(
 ) -> None:
     # each return lists the first 1,000 rows of a problem and counts the rest in one finding:
     # returns checked as one frame must not share their 1,000
-    definition = tmp_path / "visits.yaml"
-    definition.write_text(DEFINITION)
-    header = "PERIOD,PROVIDER,ID,SEEN,KIND,MINUTES\n"
+    definition = _definition(tmp_path)
     sizes = {"a": 1_500, "b": 1_000, "c": 1_100}
     for name, n in sizes.items():
         rows = [
             f"2025-26 Q1,AAA,{name}{i},2025-04-02,{'W' if i % 10 else 'X'},{'ten' if i else 40}"
             for i in range(n)
         ]
-        (tmp_path / f"{name}.csv").write_text(header + "\n".join(rows) + "\n")
+        (tmp_path / f"{name}.csv").write_text(HEADER + "\n".join(rows) + "\n")
     sources = [Source(tmp_path / f"{name}.csv") for name in sizes]
     together = validate_together(sources, definition, today=TODAY, capture=True)
     for source, result in zip(sources, together, strict=True):
