@@ -171,9 +171,11 @@ def validate_in_chunks(
     schema = build_schema(chosen, context)
     return_rules = [r for r in schema.rules if r.kind == "return"]
     if return_rules and rows:
+        # each chunk's part is let go as the whole is made, so that the return rules run
+        # with one copy of what was kept, not two
         keys = _kept_frame(kept, "typed")
         texts = _kept_frame(kept, "text")
-        lines = np.concatenate([k["lines"] for k in kept])
+        lines = np.concatenate([k.pop("lines") for k in kept])
         whole = RawReturn(
             first.path,
             texts,
@@ -213,7 +215,8 @@ def validate_in_chunks(
 
 
 def _kept_frame(kept: list[dict[str, Any]], part: str) -> pd.DataFrame:
+    """One frame of every chunk's ``part``, taken out of ``kept``."""
     import pandas as pd
 
-    frame: pd.DataFrame = pd.concat([k[part] for k in kept], ignore_index=True)
+    frame: pd.DataFrame = pd.concat([k.pop(part) for k in kept], ignore_index=True)
     return frame
