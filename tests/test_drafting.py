@@ -237,3 +237,20 @@ def test_a_column_of_bare_separators_is_not_a_list_of_codes(tmp_path: Path) -> N
     """Found by the property test: ';' alone split into no codes at all."""
     _, definition = _infer(tmp_path, "col_0\n;\n")
     assert definition.field("col_0").type == "text"
+
+
+def test_a_nine_among_numbered_codes_is_a_code_and_apart_from_them_not_known(
+    tmp_path: Path,
+) -> None:
+    """Found trying a return of school exclusions: year group 9 was drafted as 'not known'."""
+    years = ["7", "8", "9", "10", "11", "R"]
+    sexes = ["1", "2", "9"]
+    scales = ["1", "2", "3", "9", "99"]
+    rows = "".join(f"{i},{years[i % 6]},{sexes[i % 3]},{scales[i % 5]}\n" for i in range(120))
+    text, definition = _infer(tmp_path, "id,year_group,sex,scale\n" + rows)
+    year_group = definition.field("year_group")
+    assert "9" in year_group.valid_codes and year_group.unknown_codes == ()
+    assert "# 9: a code among the other numbers, not 'not known'" in text
+    assert definition.field("sex").unknown_codes == ("9",)
+    assert set(definition.field("scale").unknown_codes) == {"9", "99"}
+    assert set(definition.field("scale").valid_codes) == {"1", "2", "3"}

@@ -344,8 +344,14 @@ def _codes(column: Column, distinct: pd.Series, weights: object) -> None:
         if len(upper) > 1 and "leading_zeros" not in column.normalise:
             column.normalise.append("leading_zeros")  # '01' and '1'
     codes = sorted(canonical.values(), key=lambda v: (-_total(forms[_fold(v)], totals), v))
-    column.unknown_codes = [c for c in codes if c.lower() in UNKNOWN_SPELLINGS]
+    in_run = _in_numbered_run(codes)
+    column.unknown_codes = [c for c in codes if c.lower() in UNKNOWN_SPELLINGS and c not in in_run]
     column.codes = [c for c in codes if c not in column.unknown_codes]
+    if in_run:
+        column.notes.append(
+            f"{', '.join(in_run)}: a code among the other numbers, not 'not known' "
+            "(if it means 'not known', move it to unknown_codes)"
+        )
     rare = [c for c in codes if _total(forms[_fold(c)], totals) <= 2]
     if rare and column.filled >= 100:
         column.notes.append(
@@ -354,6 +360,22 @@ def _codes(column: Column, distinct: pd.Series, weights: object) -> None:
             + (" …" if len(rare) > 8 else "")
             + " (a code, or a mistake to leave out?)"
         )
+
+
+def _in_numbered_run(codes: list[str]) -> list[str]:
+    """The codes spelled as "not known" often is (9, 99, 999) that are numbers among the
+    other numbered codes: year groups 7 to 11 have a 9, where 1, 2 and 9 (male, female, not
+    known) do not. A number within the others' range, or next after it, counts as one of
+    them."""
+    numbers = [int(c) for c in codes if c.isdecimal() and c.lower() not in UNKNOWN_SPELLINGS]
+    if not numbers:
+        return []
+    low, high = min(numbers), max(numbers)
+    return [
+        c
+        for c in codes
+        if c.isdecimal() and c.lower() in UNKNOWN_SPELLINGS and low <= int(c) <= high + 1
+    ]
 
 
 def _fold(value: str) -> str:
