@@ -77,6 +77,11 @@ CATALOGUE: dict[str, tuple[Callable[[], bytes], str | None, str]] = {
         "at most 100,000",
     ),
     "only delimiters": (lambda: b",,,,\n,,,,\n", "empty-file", ""),
+    "a title and an empty row above the header, read from the line that names the fields": (
+        lambda: ("Quarterly return: RTH,,,\n,,,\n" + HEADER + "\n").encode(),
+        "header-not-first",
+        "The header is on line 3",
+    ),
     # past the csv module's own limit of 131,072 characters, in the rows sampled for codes
     "a 200,000-character cell in the first rows": (
         lambda: (HEADER + "\n2025-26 Q2,RTH," + "K" * 200_000 + "\n").encode(),

@@ -138,6 +138,7 @@ CASES: dict[str, Case] = {
     ),
     "cell-too-large": Case(edit(0, "site_code", "K" * 100_001), 2, None, "error"),
     "formula-not-saved": Case(_unsaved_formula, 3, None, "error", suffix=".xlsx"),
+    "header-not-first": Case(lambda: "Quarterly return,,\n,,\n" + csv(frame()), 3, None, "warning"),
     "missing-column": Case(
         _columns(lambda f: f.drop(columns=["site_code"])), 1, "site_code", "error"
     ),

@@ -88,6 +88,12 @@ CATALOGUE: dict[str, FindingKind] = {
         ),
         # header
         FindingKind(
+            "header-not-first",
+            "Header not on the first line",
+            "warning",
+            "A title or notes above the header were skipped.",
+        ),
+        FindingKind(
             "missing-column",
             "Missing column",
             "error",

@@ -57,7 +57,9 @@ def draft_settings(
     unread = []
     for path in files:
         try:
-            tables.append(read_table(path))
+            # with a definition of one table, its header is found below a title
+            one = definition if definition is not None and not definition.tables else None
+            tables.append(read_table(path, definition=one))
         except ReturnReadError as exc:
             unread.append(str(exc))
     period_field = provider_field = None

@@ -10,6 +10,7 @@ of the wrong length, stray quotes) fall back to Python's csv module, which repor
 - :mod:`~lp_audit.reading.decode`: bytes to UTF-8 text;
 - :mod:`~lp_audit.reading.scan`, :mod:`~lp_audit.reading.delimited`: CSV to cells;
 - :mod:`~lp_audit.reading.xlsx`: a workbook's sheet to cells;
+- :mod:`~lp_audit.reading.header`: a header found below a title or notes;
 - :mod:`~lp_audit.reading.chunks`: a large CSV file in chunks of whole records;
 - :mod:`~lp_audit.reading.columns`: a file's header matched to a definition's fields;
 - :mod:`~lp_audit.reading.memory`: allocator settings measured faster for large reads.

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    pass
+    from lp_audit.definitions import Definition
 
 import csv
 import io
 
 from lp_audit.reading.decode import describe_binary, first_non_utf8, utf16_without_bom
 from lp_audit.reading.delimited import read_csv_bytes
+from lp_audit.reading.header import HeaderHint
 from lp_audit.reading.model import MAX_COLUMNS, ChunkPlace, NotChunkable, RawTable
 from lp_audit.reading.scan import record_ends
 
@@ -22,10 +23,16 @@ from lp_audit.reading.scan import record_ends
 _BLOCK = 1 << 23
 
 
-def iter_chunks(path: str | Path, chunk_rows: int, blank_lines: list[int]) -> Iterator[RawTable]:
+def iter_chunks(
+    path: str | Path,
+    chunk_rows: int,
+    blank_lines: list[int],
+    definition: Definition | None = None,
+) -> Iterator[RawTable]:
     """Read a CSV file as tables of about ``chunk_rows`` records each, in constant memory.
 
-    Every table has the file's header and physical line numbers; blank rows are dropped and
+    Every table has the file's header (found below a title or notes with the ``definition``,
+    as :func:`~lp_audit.reading.read_table` finds it) and physical line numbers; blank rows are dropped and
     their lines added to ``blank_lines`` (for one :func:`blank_rows_finding` at the end); only
     the last table can end with a totals row. Chunks
     are cut at record boundaries found by the same quote-aware scan as the whole-file reader.
@@ -94,7 +101,8 @@ def iter_chunks(path: str | Path, chunk_rows: int, blank_lines: list[int]) -> It
             lines_in_body = data.count(b"\n") - (header.count(b"\n") if header else 0)
             if header is None:
                 chunk = ChunkPlace(0, last, blank_lines)
-                table = read_csv_bytes(str(path), data, "UTF-8", [], chunk=chunk)
+                hint = HeaderHint.of(definition) if definition is not None else None
+                table = read_csv_bytes(str(path), data, "UTF-8", [], chunk=chunk, hint=hint)
                 header = header_bytes(table)
                 yield table
                 if header is None:  # no usable header: the first chunk said all there is

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 from lp_audit.reading.decode import to_utf8
 from lp_audit.reading.delimited import read_csv_bytes
+from lp_audit.reading.header import HeaderHint
 from lp_audit.reading.model import RawReturn, RawTable, Repetitive
 from lp_audit.reading.xlsx import read_xlsx
 
@@ -24,8 +25,12 @@ def read_table(
     sheet: str | None = None,
     learned: Repetitive | None = None,
     arrow: bool = False,
+    definition: Definition | None = None,
 ) -> RawTable:
     """Read a CSV or XLSX file's cells as text with physical line numbers.
+
+    With the ``definition`` the file is a return of, a title or notes above the header are
+    skipped, and said so (see :mod:`~lp_audit.reading.header`).
 
     Columns that repeat a few values in a file's first records are read as categories. With
     ``learned`` (of many files read in turn, as an audit reads a batch of returns), a CSV file
@@ -39,11 +44,14 @@ def read_table(
     """
     path = Path(path)
     raw = read_input(path)
+    hint = HeaderHint.of(definition) if definition is not None else None
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_xlsx(path, raw, sheet)
+        return read_xlsx(path, raw, sheet, hint)
     data, encoding, findings = to_utf8(raw, path)
     del raw
-    return read_csv_bytes(str(path), data, encoding, findings, learned=learned, arrow=arrow)
+    return read_csv_bytes(
+        str(path), data, encoding, findings, learned=learned, arrow=arrow, hint=hint
+    )
 
 
 def field_column(table: RawTable, definition: Definition, name: str) -> pd.Series | None:
@@ -190,4 +198,4 @@ def read_return(path: str | Path, definition: Definition, *, sheet: str | None =
     Raises:
         ReturnReadError: if the file cannot be read as a table at all.
     """
-    return map_columns(read_table(path, sheet=sheet), definition)
+    return map_columns(read_table(path, sheet=sheet, definition=definition), definition)

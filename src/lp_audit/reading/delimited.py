@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
+from lp_audit.reading.header import HeaderHint, header_record
 from lp_audit.reading.model import (
     DELIMITER_NAMES,
     FEW_DISTINCT,
@@ -38,10 +39,12 @@ def read_csv_bytes(
     chunk: ChunkPlace | None = None,
     learned: Repetitive | None = None,
     arrow: bool = False,
+    hint: HeaderHint | None = None,
 ) -> RawTable:
     """The cells of CSV ``data``; ``learned`` (see :func:`~lp_audit.reading.read_table`) says
     and is told which columns repeat a few values, by header. With ``arrow``, cells pyarrow
-    reads stay in Arrow until pandas' are asked for."""
+    reads stay in Arrow until pandas' are asked for. With ``hint``, a header below a title or
+    notes is found (see :mod:`~lp_audit.reading.header`)."""
     import numpy as np
 
     data = data.removeprefix(codecs.BOM_UTF8)
@@ -52,8 +55,13 @@ def read_csv_bytes(
     if chunk is not None:
         lines = lines + chunk.line_offset  # physical lines of the whole file
     nonempty = ends > starts
-    header_index = int(np.argmax(nonempty)) if nonempty.any() else -1
-    if header_index < 0 or not data[starts[header_index] : ends[header_index]].strip(b" \t,;|\r"):
+    # the header is the first record with a value: lines of spaces or bare delimiters above it
+    # (an exported sheet's empty first rows) are blank, as empty lines are
+    header_index = next(
+        (int(i) for i in np.flatnonzero(nonempty) if data[starts[i] : ends[i]].strip(b" \t,;|")),
+        -1,
+    )
+    if header_index < 0:
         findings.append(
             Finding(
                 "empty-file",
@@ -74,6 +82,8 @@ def read_csv_bytes(
             )
         )
         return replace(empty_table(path, encoding, findings), header_line=line)
+    if hint is not None:  # a title or notes above the header?
+        header_index = header_record(data, (starts, ends, lines), header_index, hint, findings)
     header_text = data[starts[header_index] : ends[header_index]].decode("utf-8")
     delimiter = sniff_delimiter(header_text)
     csv.field_size_limit(max(csv.field_size_limit(), len(header_text) + 1))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from lp_audit.errors import ReturnReadError
 from lp_audit.findings import Finding, column_letter
 from lp_audit.reading.delimited import drop_blank_and_totals
+from lp_audit.reading.header import HEADER_SEARCH, HeaderHint, header_row, preamble_finding
 from lp_audit.reading.model import MAX_COLUMNS, RawTable
 
 if TYPE_CHECKING:
@@ -121,8 +122,11 @@ def _open(path: Path, raw: bytes) -> tuple[Any, bool]:
         ) from None
 
 
-def read_xlsx(path: Path, raw: bytes, sheet: str | None) -> RawTable:
-    """Read a workbook's sheet; line numbers are the row numbers Excel shows."""
+def read_xlsx(
+    path: Path, raw: bytes, sheet: str | None, hint: HeaderHint | None = None
+) -> RawTable:
+    """Read a workbook's sheet; line numbers are the row numbers Excel shows. With ``hint``,
+    a header below a title or notes is found (see :mod:`~lp_audit.reading.header`)."""
     import datetime as dt
 
     import numpy as np
@@ -198,6 +202,14 @@ def read_xlsx(path: Path, raw: bytes, sheet: str | None) -> RawTable:
         return RawTable(
             str(path), [], pd.DataFrame(), np.array([], dtype=np.int64), 1, "XLSX", None, findings
         )
+    top = 0
+    if hint is not None:  # a title or notes above the header
+        nonblank = [i for i, r in enumerate(rows[: 4 * HEADER_SEARCH]) if any(c.strip() for c in r)]
+        found = header_row([rows[i] for i in nonblank[: HEADER_SEARCH + 1]], hint)
+        if found:
+            top = nonblank[found]
+            findings.append(preamble_finding(lines[0], lines[top]))
+            rows, lines = rows[top:], lines[top:]
     header = rows[0]
     while header and not header[-1].strip():
         header = header[:-1]

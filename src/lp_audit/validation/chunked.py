@@ -91,7 +91,7 @@ def validate_in_chunks(
     first_result: ReturnResult | None = None
     rows = 0
     header_line = 1
-    for table in iter_chunks(path, chunk_rows, blank_lines):
+    for table in iter_chunks(path, chunk_rows, blank_lines, initial):
         if first is None:
             if chosen is None:  # a first guess, checked against the whole file at the end
                 in_force = period or period_in(table, initial)

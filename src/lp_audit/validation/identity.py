@@ -42,12 +42,16 @@ def definition_of(path: str | Path, sheet: str | None = None) -> str | None:
         if not files:
             read_table(path)  # says it is a folder
         for file in files:
-            cells += _header(file)
+            cells += _rows_on_top(file)[0]
     elif not path.is_file():  # missing, a pipe, a device: reading says so, without waiting
         read_table(path)
-    else:
-        cells = _header(path, sheet)
-    found = bundled_for_header(cells)
+    found = bundled_for_header(cells) if cells else None
+    if path.is_file():
+        # the header, or, below a title or notes, the first row that names one's fields
+        for row in _rows_on_top(path, sheet):
+            found = bundled_for_header(row)
+            if found is not None:
+                break
     if found is None:
         if not path.is_dir():
             read_table(path)  # a file that is no table at all says so first
@@ -58,27 +62,38 @@ def definition_of(path: str | Path, sheet: str | None = None) -> str | None:
     return found
 
 
-def _header(path: Path, sheet: str | None = None) -> list[str]:
-    """A return's header cells, read from its first 64 KB (a workbook: the sheet's)."""
+def _rows_on_top(path: Path, sheet: str | None = None) -> list[list[str]]:
+    """A return's first rows that are not blank, its header (as a definition would find it,
+    below a title or notes) among them: the cells of its first 64 KB (a workbook: the
+    sheet's first rows). There is always one, if only of one empty cell."""
     import csv
 
     from lp_audit.reading import read_table
+    from lp_audit.reading.header import HEADER_SEARCH
 
     if path.suffix.lower() != ".csv":
-        return list(read_table(path, sheet=sheet).headers)
+        table = read_table(path, sheet=sheet)
+        below = (
+            table.cells.head(HEADER_SEARCH).astype(str).to_numpy().tolist() if table.rows else []
+        )
+        return [list(table.headers), *below]
     try:
         with path.open("rb") as handle:
             head = handle.read(1 << 16)
     except OSError:
         read_table(path)  # raises what is wrong with it
-        return []
-    lines = head.decode("utf-8-sig", errors="replace").splitlines()
-    first = lines[0] if lines else ""
-    for delimiter in (",", ";", "\t", "|"):
-        cells: list[str] = next(csv.reader([first], delimiter=delimiter), [])
-        if len(cells) > 1:
-            return list(cells)
-    return [first]
+        return [[""]]
+    lines = [line for line in head.decode("utf-8-sig", errors="replace").splitlines() if line]
+    rows: list[list[str]] = []
+    for line in lines[: HEADER_SEARCH + 1]:
+        cells = [line]
+        for delimiter in (",", ";", "\t", "|"):
+            split: list[str] = next(csv.reader([line], delimiter=delimiter), [])
+            if len(split) > 1:
+                cells = split
+                break
+        rows.append(cells)
+    return rows or [[""]]
 
 
 def mode(series: pd.Series) -> str | None:

@@ -46,7 +46,7 @@ def previous_rows(
 
     spec = definition.previous_return
     assert spec is not None
-    raw = map_columns(read_table(source, sheet=sheet), definition)
+    raw = map_columns(read_table(source, sheet=sheet, definition=definition), definition)
     typed = parse_return(raw.data, definition).typed
     read = [
         split_name(n)[1]

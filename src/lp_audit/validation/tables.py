@@ -81,7 +81,8 @@ def table_rows(
 
     name = table_of(source, definition, sheet)
     table = definition.table(name)
-    raw = map_columns(read_table(source, sheet=sheet), definition.for_table(name))
+    own = definition.for_table(name)
+    raw = map_columns(read_table(source, sheet=sheet, definition=own), own)
     # only what the other tables read is parsed (a table that is only counted: its key)
     read = definition.fields_read(name)
     wanted = raw.data[[c for c in raw.data.columns if c in read]]

@@ -200,7 +200,14 @@ def _read_whole(
 ) -> tuple[RawReturn, Definition]:
     from lp_audit.reading import map_columns, read_table
 
-    table = read_table(source, sheet=sheet, learned=learned, arrow=arrow)
+    # the tables of a return of several are told apart by file name, after reading
+    table = read_table(
+        source,
+        sheet=sheet,
+        learned=learned,
+        arrow=arrow,
+        definition=None if chosen.tables else chosen,
+    )
     # the version in force for the period the rows give, chosen before the columns are
     # mapped: the file's columns are matched to fields once, with that version
     chosen = version_for(wanted or period_in(table, chosen), chosen, definition, pinned)
