@@ -155,6 +155,31 @@ def test_xlsx_rows_are_numbered_as_excel_shows_them(tmp_path: Path) -> None:
     assert table.cells.iloc[0].tolist() == ["2025-07-03", "17"]
 
 
+def test_xlsx_values_right_of_the_header_are_reported_not_dropped(tmp_path: Path) -> None:
+    """A CSV row longer than its header is `extra-cells`; a sheet's values past the header's
+    last column were silently left out."""
+    from openpyxl import Workbook
+
+    from lp_audit import validate_return
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["referral_id", "person_id"])
+    ws.append(["R1", "P1"])
+    ws.append(["R2", "P2", None, "seen twice"])
+    path = tmp_path / "r.xlsx"
+    wb.save(path)
+    table = read_table(path)
+    assert table.headers == ["referral_id", "person_id", "", ""]
+    assert table.cells.iloc[1].tolist() == ["R2", "P2", "", "seen twice"]
+    findings = validate_return(path, "hbyw-quarterly-return@1.0").findings
+    said = findings[findings.code == "unknown-column"]
+    assert (
+        said.column.tolist() == ["D"]
+        and "Column D has values but no header" in said.message.iloc[0]
+    )
+
+
 cell = st.text(alphabet=st.sampled_from(list('ab ,;"\n\r\t|é£')), max_size=8)
 
 

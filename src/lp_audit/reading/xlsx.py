@@ -122,6 +122,14 @@ def _open(path: Path, raw: bytes) -> tuple[Any, bool]:
         ) from None
 
 
+def _extent(row: list[str]) -> int:
+    """How many cells of ``row`` there are up to its last with a value."""
+    for index in range(len(row) - 1, -1, -1):
+        if row[index].strip():
+            return index + 1
+    return 0
+
+
 def read_xlsx(
     path: Path, raw: bytes, sheet: str | None, hint: HeaderHint | None = None
 ) -> RawTable:
@@ -210,10 +218,11 @@ def read_xlsx(
             top = nonblank[found]
             findings.append(preamble_finding(lines[0], lines[top]))
             rows, lines = rows[top:], lines[top:]
-    header = rows[0]
-    while header and not header[-1].strip():
-        header = header[:-1]
-    ncols = len(header)
+    header = rows[0][: _extent(rows[0])]
+    # values right of the header are kept, under blank headers, for the columns' findings to
+    # report: a sheet has no row longer than the header to tell of them, as a CSV file has
+    ncols = max([len(header), *map(_extent, rows[1:])])
+    header += [""] * (ncols - len(header))
     body = [(r + [""] * ncols)[:ncols] for r in rows[1:]]
     frame = (
         pd.DataFrame(body, columns=range(ncols), dtype="str")
