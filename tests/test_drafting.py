@@ -254,3 +254,15 @@ def test_a_nine_among_numbered_codes_is_a_code_and_apart_from_them_not_known(
     assert definition.field("sex").unknown_codes == ("9",)
     assert set(definition.field("scale").unknown_codes) == {"9", "99"}
     assert set(definition.field("scale").valid_codes) == {"1", "2", "3"}
+
+
+def test_a_draft_from_samples_with_a_title_above_the_header(tmp_path: Path) -> None:
+    """Exported workbooks put a title and notes above the column names: the draft reads the
+    header below them, says where it found it, and its fields are those of the plain sample."""
+    plain = EXAMPLES[0].read_text(encoding="utf-8").replace(",", ";")
+    _, expected = _infer(tmp_path, plain, "plain.csv")
+    text, definition = _infer(tmp_path, "RTH return\n\nSent: 3 October\n" + plain, "titled.csv")
+    assert definition.field_names == expected.field_names
+    assert "the header of" in text and "titled.csv is on line 4" in text
+    _, one_column = _infer(tmp_path, "id\n1\n2\n3\n", "one.csv")  # a line of one is a header
+    assert one_column.field_names == ("id",)

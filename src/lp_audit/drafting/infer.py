@@ -81,7 +81,7 @@ def infer_definition(
 
     if not paths:
         raise ValueError("name at least one sample return")
-    tables = [read_table(p) for p in paths]
+    tables = [read_table(p, below_titles=True) for p in paths]
     draft = _draft(tables, name, title)
     if tolerate and draft.rows:
         _tolerate(draft, [str(p) for p in paths], name, title)
@@ -99,6 +99,12 @@ def _draft(tables: list[RawTable], name: str, title: str | None) -> Draft:
                 f"the first row of {table.path} looks like data, not column names: "
                 "add a row of column names and infer again"
             )
+        undecided += [
+            f"the header of {table.path} is on line {f.line}: the lines above it were taken "
+            "for a title or notes and left out"
+            for f in table.findings
+            if f.code == "header-not-first"
+        ]
         for header in table.headers:
             order.setdefault(header_key(header) or header, header)
     fields: list[Field] = []

@@ -59,7 +59,7 @@ def draft_settings(
         try:
             # with a definition of one table, its header is found below a title
             one = definition if definition is not None and not definition.tables else None
-            tables.append(read_table(path, definition=one))
+            tables.append(read_table(path, definition=one, below_titles=definition is None))
         except ReturnReadError as exc:
             unread.append(str(exc))
     period_field = provider_field = None

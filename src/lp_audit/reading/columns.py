@@ -26,11 +26,13 @@ def read_table(
     learned: Repetitive | None = None,
     arrow: bool = False,
     definition: Definition | None = None,
+    below_titles: bool = False,
 ) -> RawTable:
     """Read a CSV or XLSX file's cells as text with physical line numbers.
 
     With the ``definition`` the file is a return of, a title or notes above the header are
-    skipped, and said so (see :mod:`~lp_audit.reading.header`).
+    skipped, and said so (see :mod:`~lp_audit.reading.header`); without one, with
+    ``below_titles``, lines of one value above a line of several are taken for a title.
 
     Columns that repeat a few values in a file's first records are read as categories. With
     ``learned`` (of many files read in turn, as an audit reads a batch of returns), a CSV file
@@ -44,7 +46,13 @@ def read_table(
     """
     path = Path(path)
     raw = read_input(path)
-    hint = HeaderHint.of(definition) if definition is not None else None
+    hint = (
+        HeaderHint.of(definition)
+        if definition is not None
+        else HeaderHint.of_any()
+        if below_titles
+        else None
+    )
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return read_xlsx(path, raw, sheet, hint)
     data, encoding, findings = to_utf8(raw, path)

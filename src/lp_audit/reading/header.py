@@ -1,11 +1,12 @@
 """Finding a return's header when a title or notes sit above it, as exported workbooks often
 have ("Quarterly return: North Trust" in the first row, the column names in the third).
 
-Only a definition can tell a header from a title, so the header is looked for only when one is
-given (:class:`HeaderHint`): if the first row names fewer than half of its fields, the first of
-the next :data:`HEADER_SEARCH` rows that names at least half (and more than the first) is the
-header; the rows above it are skipped and said so (:func:`preamble_finding`). Without a
-definition, or when no row names enough, the first row is the header, as before.
+A definition tells a header from a title best, so the header is looked for when one is given
+(:class:`HeaderHint`): if the first row names fewer than half of its fields, the first of the
+next :data:`HEADER_SEARCH` rows that names at least half (and more than the first) is the
+header; the rows above it are skipped and said so (:func:`preamble_finding`). A draft of a
+definition, which has none yet, takes a row of two or more values under rows of one
+(:meth:`HeaderHint.of_any`). Otherwise, or when no row qualifies, the first row is the header.
 """
 
 from __future__ import annotations
@@ -31,12 +32,19 @@ HEADER_SEARCH = 10
 
 @dataclass(frozen=True)
 class HeaderHint:
-    """The headers a definition accepts (its fields' names, labels and aliases)."""
+    """The headers a definition accepts (its fields' names, labels and aliases); or, of a
+    file whose definition is not known yet (:meth:`of_any`), only the shape of a header: a
+    line of two or more names under lines of one (a title, a date, a note)."""
 
-    #: each accepted header, folded by :func:`~lp_audit.definitions.header_key`, to its field
-    keys: Mapping[str, str]
+    #: each accepted header, folded by :func:`~lp_audit.definitions.header_key`, to its field;
+    #: None for any names
+    keys: Mapping[str, str] | None
     #: how many fields the definition has
     fields: int
+
+    @classmethod
+    def of_any(cls) -> HeaderHint:
+        return cls(None, 4)  # half of 4: a header of at least two names
 
     @classmethod
     def of(cls, definition: Definition) -> HeaderHint:
@@ -47,8 +55,11 @@ class HeaderHint:
         return cls(keys, len(definition.fields))
 
     def named(self, cells: Sequence[str]) -> int:
-        """How many of the definition's fields ``cells`` name."""
-        return len({self.keys[k] for k in map(header_key, cells) if k in self.keys})
+        """How many of the definition's fields ``cells`` name (or of any: how many names)."""
+        if self.keys is None:
+            return sum(1 for c in cells if c.strip())
+        keys = self.keys
+        return len({keys[k] for k in map(header_key, cells) if k in keys})
 
     def is_header(self, cells: Sequence[str]) -> bool:
         """Whether ``cells`` name at least half of the definition's fields."""
@@ -59,7 +70,7 @@ def header_row(rows: Sequence[Sequence[str]], hint: HeaderHint | None) -> int:
     """Which of a file's first non-blank ``rows`` is its header: 0, or, when the first names
     too few of the hint's fields, the first of the next :data:`HEADER_SEARCH` that names
     enough, and more than the first."""
-    if hint is None or not rows or not hint.fields or hint.is_header(rows[0]):
+    if hint is None or not rows or hint.is_header(rows[0]):
         return 0
     first = hint.named(rows[0])
     for index, cells in enumerate(rows[1 : HEADER_SEARCH + 1], start=1):
