@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -69,14 +70,32 @@ class HeaderHint:
 def header_row(rows: Sequence[Sequence[str]], hint: HeaderHint | None) -> int:
     """Which of a file's first non-blank ``rows`` is its header: 0, or, when the first names
     too few of the hint's fields, the first of the next :data:`HEADER_SEARCH` that names
-    enough, and more than the first."""
+    enough, and more than the first. Of no known definition, that row must also look like a
+    table's header: a name in every cell (none a number) and the row below as wide."""
     if hint is None or not rows or hint.is_header(rows[0]):
         return 0
     first = hint.named(rows[0])
     for index, cells in enumerate(rows[1 : HEADER_SEARCH + 1], start=1):
-        if hint.is_header(cells) and hint.named(cells) > first:
+        if (
+            hint.is_header(cells)
+            and hint.named(cells) > first
+            and (hint.keys is not None or _heads_a_table(rows, index))
+        ):
             return index
     return 0
+
+
+_NUMBER = re.compile(r"[+-]?[0-9][0-9.,/:\s-]*")
+
+
+def _heads_a_table(rows: Sequence[Sequence[str]], index: int) -> bool:
+    cells = list(rows[index])
+    while cells and not cells[-1].strip():
+        cells.pop()
+    if any(not c.strip() or _NUMBER.fullmatch(c.strip()) for c in cells):
+        return False
+    below = rows[index + 1] if index + 1 < len(rows) else None
+    return below is None or len(below) == len(rows[index])
 
 
 def header_record(
