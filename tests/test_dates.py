@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from lp_audit import load_definition, validate_return
@@ -187,3 +189,41 @@ def test_definitions_check_on_text_tests(tmp_path: Path, change: str, said: str 
     else:
         assert outcome.exit_code != 0 and said in outcome.output, outcome.output
         assert "bad.yaml:" in outcome.output and "Traceback" not in outcome.output
+
+
+#: values of an optional date field, each with the one finding it must get (None: none)
+DATE_CASES = {
+    "2020-05-31": None,
+    "": None,
+    "45839": "date-as-number",
+    "45839.5": "date-as-number",
+    "2020-05-31 00:00:00": "date-with-time",
+    "2020-05-31T13:45": "date-with-time",
+    "2020-05-31 08:00:00.000+01:00": "date-with-time",
+    "yesterday": "invalid-date",
+    "2025-02-30": "invalid-date",
+    "2025-02-30 00:00:00": "invalid-date",  # no real date under the time
+    "123456": "invalid-date",
+    "4583": "invalid-date",
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(st.sampled_from(sorted(DATE_CASES)), min_size=1, max_size=10))
+def test_an_unreadable_date_gets_one_error_that_says_what_it_looks_like(
+    values: list[str],
+) -> None:
+    """A spreadsheet's date number and a date with a time are told apart from other dates that
+    cannot be read, so that the message says what to do; each is one error, on its line."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        definition, data = _files(Path(folder))
+        rows = "".join(f"B{i},{v},2020-05-31,,1\n" for i, v in enumerate(values))
+        data.write_text("id,born,referred,reviewed,score\n" + rows)
+        findings = validate_return(data, definition).findings
+    dated = findings[findings.field.eq("born") & findings.code.str.startswith(("date", "invalid"))]
+    got = {int(line): code for line, code in zip(dated.line, dated.code, strict=True)}
+    expected = {i + 2: DATE_CASES[v] for i, v in enumerate(values) if DATE_CASES[v]}
+    assert got == expected and len(dated) == len(expected)
+    assert set(dated.severity) <= {"error"}

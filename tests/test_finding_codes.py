@@ -155,6 +155,10 @@ CASES: dict[str, Case] = {
     "non-standard-code": Case(edit(1, "site_code", "kch"), 3, "site_code", "warning"),
     "invalid-type": Case(edit(2, "contacts_count", "2.5"), 4, "contacts_count", "error"),
     "invalid-date": Case(edit(2, "attendance_date", "yesterday"), 4, "attendance_date", "error"),
+    "date-as-number": Case(edit(2, "attendance_date", "45839"), 4, "attendance_date", "error"),
+    "date-with-time": Case(
+        edit(1, "attendance_date", "2025-07-01 00:00:00"), 3, "attendance_date", "error"
+    ),
     "date-format": Case(edit(2, "attendance_date", "01/07/2025"), 4, "attendance_date", "warning"),
     "out-of-range": Case(edit(0, "age_at_referral", "31"), 2, "age_at_referral", "error"),
     "pattern-mismatch": Case(edit(0, "referral_id", "R1"), 2, "referral_id", "error"),

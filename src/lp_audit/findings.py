@@ -146,6 +146,18 @@ CATALOGUE: dict[str, FindingKind] = {
             "The value is not a date in an accepted format, or is an impossible date.",
         ),
         FindingKind(
+            "date-as-number",
+            "Date saved as a number",
+            "error",
+            "The value is a number, as a spreadsheet stores a date: the column was not saved as dates.",
+        ),
+        FindingKind(
+            "date-with-time",
+            "Date with a time",
+            "error",
+            "The value is a date with a time after it, as databases export dates.",
+        ),
+        FindingKind(
             "date-format",
             "Non-standard date format",
             "warning",

@@ -7,8 +7,11 @@ missing in the typed frame and are reported as problems with their original text
 
 from __future__ import annotations
 
+import functools
+import operator
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -273,6 +276,48 @@ def _without_spaces(text: pa.Array) -> pa.Array:
     return pc.replace_with_mask(text, mask, fixed)
 
 
+#: A time after a date, as databases and spreadsheets export a date: 2025-07-01 00:00:00
+_TIME = r"[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
+
+
+def _unreadable_dates(
+    name: str,
+    label: str,
+    text: pa.Array,
+    failed: pd.Series,
+    formats: tuple[str, ...],
+    mask: Callable[[pa.Array], pd.Series],
+) -> list[ParseProblem]:
+    """The dates that could not be read, told apart by what they look like, so that the
+    advice fits: a spreadsheet's date number (45839: ``date-as-number``), a date with a time
+    (``date-with-time``), anything else (``invalid-date``); all errors."""
+    import pyarrow.compute as pc
+
+    accepted = " or ".join(formats)
+    number = failed & mask(pc.match_substring_regex(text, r"^[0-9]{5}(\.[0-9]+)?$"))
+    day = pc.replace_substring_regex(text, _TIME, "")
+    read = (mask(pc.is_valid(parse_dates(day, f))) for f in formats)
+    timed = failed & ~number & functools.reduce(operator.or_, read)
+    other = failed & ~number & ~timed
+    kinds = (
+        (
+            number,
+            "date-as-number",
+            f"{label} is a number, as a spreadsheet stores a date, not a date: format the "
+            f"column as dates in the form {accepted} before saving.",
+        ),
+        (
+            timed,
+            "date-with-time",
+            f"{label} has a time after the date: write the date alone, in the form {accepted}.",
+        ),
+        (other, "invalid-date", f"{label} is not a real date in the form {accepted}."),
+    )
+    return [
+        ParseProblem(name, code, "error", says, rows) for rows, code, says in kinds if rows.any()
+    ]
+
+
 def _parse_field(
     text: pa.Array,
     blank: pd.Series,
@@ -338,18 +383,8 @@ def _parse_field(
                 dates = pc.if_else(pc.is_valid(dates), dates, alt)
                 failed = failed & ~fixed
         if failed.any():
-            accepted = " or ".join(
-                (definition.date_format, *definition.dates_accepted_with_warning)
-            )
-            problems.append(
-                ParseProblem(
-                    f.name,
-                    "invalid-date",
-                    "error",
-                    f"{label} is not a real date in the form {accepted}.",
-                    failed,
-                )
-            )
+            formats = (definition.date_format, *definition.dates_accepted_with_warning)
+            problems += _unreadable_dates(f.name, label, text, failed, formats, mask)
         return pd.Series(dates.to_pandas(), index=index)
     if f.type == "code":
         values, changed = normalise_codes(present, f)

@@ -32,7 +32,7 @@ PARSE_CODES: dict[str, tuple[str, ...]] = {
     "integer": ("invalid-type",),
     "decimal": ("invalid-type",),
     "boolean": ("invalid-type",),
-    "date": ("invalid-date", "date-format"),
+    "date": ("invalid-date", "date-as-number", "date-with-time", "date-format"),
     "code": ("non-standard-code",),
     "multi_code": ("non-standard-code",),
 }
@@ -112,6 +112,8 @@ def _parse_check(definition: Definition, name: str, code: str) -> pa.Check:
     what = {
         "invalid-type": f"{label} is not a value of its type",
         "invalid-date": f"{label} is not a real date in a form the definition accepts",
+        "date-as-number": f"{label} is a spreadsheet's date number, not a date",
+        "date-with-time": f"{label} is a date with a time after it",
         "date-format": f"{label} is a date written in a form accepted with a warning",
         "non-standard-code": f"{label} is a code written in a non-standard way",
     }[code]

@@ -42,6 +42,8 @@ INVALID_CODES = frozenset(
         "invalid-code",
         "invalid-type",
         "invalid-date",
+        "date-as-number",
+        "date-with-time",
         "out-of-range",
         "pattern-mismatch",
         "too-long",
