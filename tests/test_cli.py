@@ -323,3 +323,17 @@ def test_an_output_to_a_device_writes_to_it_and_leaves_it_a_device(tmp_path: Pat
     result = CliRunner().invoke(app, ["validate", str(EXAMPLES[0]), "-f", "json", "-o", os.devnull])
     assert result.exit_code in (0, 1)
     assert stat.S_ISCHR(Path(os.devnull).stat().st_mode)
+
+
+def test_findings_on_the_header_line_say_their_columns(runner: CliRunner, tmp_path: Path) -> None:
+    """Three unknown columns were 'lines 1, 1, 1'; they are on line 1, in columns A, B and C."""
+    path = tmp_path / "return.csv"
+    path.write_text("shoe_size,colour,hat,referral_id\n9,red,no,R1\n", encoding="utf-8")
+    where = "line 1, columns A, B, C"
+    for fmt in ("markdown", "junit"):
+        out = runner.invoke(
+            app, ["validate", str(path), "-d", "hbyw-quarterly-return@1.0", "-f", fmt]
+        )
+        assert where in out.stdout and "lines 1, 1" not in out.stdout, fmt
+    text = runner.invoke(app, ["validate", str(path), "-d", "hbyw-quarterly-return@1.0"]).stdout
+    assert "line 1, columns A" in text and "lines 1, 1" not in text  # a table's cell may wrap

@@ -96,6 +96,7 @@ def _groups(result: ReturnResult) -> list[dict[str, Any]]:
                 "lines": lines,
                 "message": str(group["message"].iloc[0]),
                 "column": None if _isna(group["column"].iloc[0]) else group["column"].iloc[0],
+                "columns": [str(c) for c in group["column"] if not _isna(c)],
                 "values": [str(v) for v in group["value"].dropna().unique()[:4] if str(v)][:3],
             }
         )
@@ -134,12 +135,20 @@ def terminal_safe(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def _lines_text(lines: list[int], limit: int = 6) -> str:
+def _where(group: dict[str, Any], limit: int = 6) -> str:
+    """Where a group of findings is: its lines, or of findings on one line (a header's), that
+    line and their columns."""
+    lines, columns = group["lines"], group["columns"]
     if not lines:
         return "file"
-    shown = ", ".join(str(x) for x in lines[:limit])
-    more = f" +{len(lines) - limit} more" if len(lines) > limit else ""
-    return ("line " if len(lines) == 1 else "lines ") + shown + more
+    if len(lines) > 1 and len(set(lines)) == 1 and len(columns) == len(lines):
+        return f"line {lines[0]}, columns " + _listed(columns, limit)
+    return ("line " if len(lines) == 1 else "lines ") + _listed(lines, limit)
+
+
+def _listed(items: list[Any], limit: int) -> str:
+    more = f" +{len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(str(x) for x in items[:limit]) + more
 
 
 def to_markdown(results: Sequence[ReturnResult]) -> str:
@@ -168,7 +177,7 @@ def to_markdown(results: Sequence[ReturnResult]) -> str:
         for g in groups:
             out.append(
                 f"| {g['severity']} | `{g['code']}` | {_md(g['field'] or '')} | {g['count']} | "
-                f"{_lines_text(g['lines'])} | {_md(g['message'])} |"
+                f"{_where(g)} | {_md(g['message'])} |"
             )
         out.append("")
     return "\n".join(out)
@@ -237,7 +246,7 @@ def to_junit(results: Sequence[ReturnResult]) -> str:
             )
             case = ET.SubElement(suite, "testcase", classname=result.where, name=name)
             message = terminal_safe(g["message"])  # XML 1.0 cannot hold most control characters
-            body = f"{message} ({g['count']} × {_lines_text(g['lines'], 20)})"
+            body = f"{message} ({g['count']} × {_where(g, 20)})"
             counted = _counted(result, g)
             if counted == "error":
                 ET.SubElement(case, "failure", message=message, type=g["code"]).text = body
@@ -322,7 +331,7 @@ def print_text(results: Sequence[ReturnResult], console: Console) -> None:
                     repr(v) if len(v) <= 40 else repr(v[:40] + "…") for v in g["values"]
                 )
                 what += f"\n[dim]values: {escape(shown)}[/dim]"
-            table.add_row(mark, what, str(g["count"]), _lines_text(g["lines"], 3))
+            table.add_row(mark, what, str(g["count"]), _where(g, 3))
         console.print(table)
         console.print()
     if len(results) > 1:
