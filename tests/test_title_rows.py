@@ -91,6 +91,7 @@ def test_in_chunks_and_in_an_audits_batch_as_whole(tmp_path: Path) -> None:
     _title(EXAMPLE, titled)
     whole = _findings(titled)
     assert _findings(titled, chunk_rows=7) == whole
+    assert _findings(titled, chunk_rows=1) == whole  # the title longer than a chunk
     together = validate_together([Source(titled), Source(EXAMPLE)], today=TODAY)
     found = together[0].findings  # type: ignore[union-attr]
     alone = validate_return(titled, today=TODAY).findings

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from lp_audit.definitions import Definition
 
 import csv
@@ -15,7 +17,7 @@ import io
 
 from lp_audit.reading.decode import describe_binary, first_non_utf8, utf16_without_bom
 from lp_audit.reading.delimited import read_csv_bytes
-from lp_audit.reading.header import HeaderHint
+from lp_audit.reading.header import HEADER_SEARCH, HeaderHint, header_record
 from lp_audit.reading.model import MAX_COLUMNS, ChunkPlace, NotChunkable, RawTable
 from lp_audit.reading.scan import record_ends
 
@@ -69,13 +71,16 @@ def iter_chunks(
         # record ends found in buf so far, and whether buf ends inside a quoted value; each
         # block is scanned once, as it arrives
         ends, quoted = record_ends(buf, False)
+        hint = HeaderHint.of(definition) if definition is not None else None
+        above = _records_above_header(buf, ends, hint)
         # bytes not yet in a chunk: a bytearray grows in place and gives up its start without
         # a copy, where bytes were copied whole at each block and each cut (0.5 CPU s of a
         # million rows in ten chunks)
         held = bytearray(buf)
         del buf
         while held:
-            wanted = chunk_rows + (1 if header is None else 0)
+            # the first chunk holds the header, and the lines of a title above it
+            wanted = chunk_rows + (1 + above if header is None else 0)
             while len(ends) <= wanted and not eof:
                 more = handle.read(_BLOCK)
                 eof = len(more) < _BLOCK
@@ -101,7 +106,6 @@ def iter_chunks(
             lines_in_body = data.count(b"\n") - (header.count(b"\n") if header else 0)
             if header is None:
                 chunk = ChunkPlace(0, last, blank_lines)
-                hint = HeaderHint.of(definition) if definition is not None else None
                 table = read_csv_bytes(str(path), data, "UTF-8", [], chunk=chunk, hint=hint)
                 header = header_bytes(table)
                 yield table
@@ -114,6 +118,20 @@ def iter_chunks(
                 yield table
             del data, table
             first_line += lines_in_body
+
+
+def _records_above_header(buf: bytes, ends: np.ndarray, hint: HeaderHint | None) -> int:
+    """How many records of the file's first block come before its header, as the reader
+    finds it below a title (see :func:`~lp_audit.reading.header.header_record`)."""
+    import numpy as np
+
+    if hint is None or not len(ends):
+        return 0
+    ends = ends[: 4 * HEADER_SEARCH]
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    head = bytes(buf[: int(ends[-1])])
+    first = next((i for i in range(len(ends)) if head[starts[i] : ends[i]].strip(b" \t,;|\r")), 0)
+    return header_record(head, (starts, ends, starts), first, hint, [])
 
 
 def header_bytes(table: RawTable) -> bytes | None:
