@@ -344,6 +344,10 @@ def _codes(column: Column, distinct: pd.Series, weights: object) -> None:
         if len(upper) > 1 and "leading_zeros" not in column.normalise:
             column.normalise.append("leading_zeros")  # '01' and '1'
     codes = sorted(canonical.values(), key=lambda v: (-_total(forms[_fold(v)], totals), v))
+    if sum(c.isdecimal() for c in codes) >= max(2, len(codes) - 2):
+        # numbered codes (year groups 7 to 11, a scale 1 to 5) read best in order, the odd
+        # lettered one after them
+        codes = sorted(codes, key=lambda v: (not v.isdecimal(), int(v) if v.isdecimal() else 0))
     in_run = _in_numbered_run(codes)
     column.unknown_codes = [c for c in codes if c.lower() in UNKNOWN_SPELLINGS and c not in in_run]
     column.codes = [c for c in codes if c not in column.unknown_codes]
