@@ -323,3 +323,21 @@ def test_check_digits_are_those_of_the_nhs_algorithm(values: list[str | None]) -
 
     got = modulus11_ok(pd.Series(values, dtype="str")).tolist()
     assert got == [_modulus11(v) for v in values]
+
+
+def test_a_number_written_with_a_separator_is_told_how_to_write_it(tmp_path: Path) -> None:
+    definition = tmp_path / "hours.yaml"
+    definition.write_text(
+        'name: hours\nversion: "1.0"\ntitle: Hours\nfields:\n'
+        "  - {name: hours, label: Hours of support, type: decimal, example: '7.5'}\n",
+        encoding="utf-8",
+    )
+    data = tmp_path / "return.csv"
+    data.write_text('hours\n7.5\n"1,000"\n"7,5"\n12 hrs\n', encoding="utf-8")
+    findings = validate_return(data, definition).findings
+    said = findings[findings.code == "invalid-type"]
+    assert said.line.tolist() == [3, 4, 5]
+    assert set(said.message) == {
+        "Hours of support must be a number, such as 7.5: a point for decimals, and no thousands "
+        "separators, units or spaces."
+    }

@@ -359,7 +359,14 @@ def _parse_field(
         bad = ~blank & numbers.isna()
         if bad.any():
             problems.append(
-                ParseProblem(f.name, "invalid-type", "error", f"{label} must be a number.", bad)
+                ParseProblem(
+                    f.name,
+                    "invalid-type",
+                    "error",
+                    f"{label} must be a number, such as {f.example or '2.5'}: a point for "
+                    "decimals, and no thousands separators, units or spaces.",
+                    bad,
+                )
             )
         return numbers.astype("Float64")
     if f.type == "date":
