@@ -17,7 +17,7 @@ import io
 
 from lp_audit.reading.decode import describe_binary, first_non_utf8, utf16_without_bom
 from lp_audit.reading.delimited import read_csv_bytes
-from lp_audit.reading.header import HEADER_SEARCH, HeaderHint, header_record
+from lp_audit.reading.header import HEADER_SEARCH, HeaderHint, first_with_value, header_record
 from lp_audit.reading.model import MAX_COLUMNS, ChunkPlace, NotChunkable, RawTable
 from lp_audit.reading.scan import record_ends
 
@@ -130,8 +130,8 @@ def _records_above_header(buf: bytes, ends: np.ndarray, hint: HeaderHint | None)
     ends = ends[: 4 * HEADER_SEARCH]
     starts = np.concatenate(([0], ends[:-1] + 1))
     head = bytes(buf[: int(ends[-1])])
-    first = next((i for i in range(len(ends)) if head[starts[i] : ends[i]].strip(b" \t,;|\r")), 0)
-    return header_record(head, (starts, ends, starts), first, hint, [])
+    first = first_with_value(head, starts, ends)
+    return header_record(head, (starts, ends, starts), max(first, 0), hint, [])
 
 
 def header_bytes(table: RawTable) -> bytes | None:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-from lp_audit.reading.header import HeaderHint, header_record
+from lp_audit.reading.header import HeaderHint, first_with_value, header_record
 from lp_audit.reading.model import (
     DELIMITER_NAMES,
     FEW_DISTINCT,
@@ -55,12 +55,7 @@ def read_csv_bytes(
     if chunk is not None:
         lines = lines + chunk.line_offset  # physical lines of the whole file
     nonempty = ends > starts
-    # the header is the first record with a value: lines of spaces or bare delimiters above it
-    # (an exported sheet's empty first rows) are blank, as empty lines are
-    header_index = next(
-        (int(i) for i in np.flatnonzero(nonempty) if data[starts[i] : ends[i]].strip(b" \t,;|")),
-        -1,
-    )
+    header_index = first_with_value(data, starts, ends)
     if header_index < 0:
         findings.append(
             Finding(

@@ -98,6 +98,15 @@ def _heads_a_table(rows: Sequence[Sequence[str]], index: int) -> bool:
     return below is None or len(below) == len(rows[index])
 
 
+def first_with_value(data: bytes, starts: np.ndarray, ends: np.ndarray) -> int:
+    """The first record with a value, or -1: lines of spaces or bare delimiters (an exported
+    sheet's empty first rows) are blank, as empty lines are."""
+    import numpy as np
+
+    filled = np.flatnonzero(ends > starts)
+    return next((int(i) for i in filled if data[starts[i] : ends[i]].strip(b" \t\r,;|")), -1)
+
+
 def header_record(
     data: bytes,
     records: tuple[np.ndarray, np.ndarray, np.ndarray],
@@ -145,4 +154,11 @@ def preamble_finding(first_line: int, header_line: int) -> Finding:
     )
 
 
-__all__ = ["HEADER_SEARCH", "HeaderHint", "header_record", "header_row", "preamble_finding"]
+__all__ = [
+    "HEADER_SEARCH",
+    "HeaderHint",
+    "first_with_value",
+    "header_record",
+    "header_row",
+    "preamble_finding",
+]
