@@ -166,6 +166,28 @@ def test_the_written_help_is_what_typer_renders() -> None:
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+def test_every_command_help_is_paragraphs_that_wrap_to_the_terminal() -> None:
+    """typer keeps the line breaks of a docstring's later paragraphs: a paragraph over several
+    lines came out broken mid-sentence at any width but the source's (``definitions infer``)."""
+    import inspect
+
+    import typer
+
+    def commands(command: object, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], object]]:
+        found = [(path, command)]
+        for name, sub in getattr(command, "commands", {}).items():
+            found += commands(sub, (*path, name))
+        return found
+
+    every = commands(typer.main.get_command(app), ())
+    assert len(every) > 10
+    for path, command in every:
+        later = inspect.cleandoc(getattr(command, "help", None) or "").split("\n\n")[1:]
+        assert all("\n" not in paragraph for paragraph in later), path
+    result = CliRunner().invoke(app, ["definitions", "infer", "--help"], env={"COLUMNS": "200"})
+    assert "the rules between them. What it could not decide" in result.output
+
+
 def test_lp_audit_help_writes_the_help_without_importing_the_application() -> None:
     import lp_audit.cli
 

@@ -271,6 +271,8 @@ def test_start_with_your_own_return_runs_as_shown(tmp_path: Path) -> None:
         "definitions",
         "definitions",
         "validate",
+        "definitions",  # samples of several tables
+        "validate",
         "init",
         "audit",
     ]
@@ -288,6 +290,14 @@ def test_start_with_your_own_return_runs_as_shown(tmp_path: Path) -> None:
     assert (tmp_path / "my-return.yaml").exists() and (tmp_path / "my-settings.yaml").exists()
     assert "lp_audit audit · my-return@0.1" in outputs[-1]
     assert "counted as warnings" in outputs[2]  # the sample's own errors, within a tolerance
+    from lp_audit.definitions import load_definition_file
+
+    tables = load_definition_file(tmp_path / "my-tables.yaml").tables
+    assert [(t.name, t.key) for t in tables] == [
+        ("episodes", ("CHILD", "DECOM")),
+        ("header", ("CHILD",)),
+    ]
+    assert "0 return(s) with errors" in outputs[4]
 
 
 def test_the_dask_example_runs_on_a_scheduler_and_workers_it_starts(tmp_path: Path) -> None:

@@ -197,7 +197,10 @@ def load_named(name: str) -> Definition:
 def definitions_infer(
     returns: Annotated[
         list[Path],
-        typer.Argument(help="Sample returns (CSV or XLSX), e.g. returns/*.csv, or a folder."),
+        typer.Argument(
+            help="Sample returns (CSV or XLSX), e.g. returns/*.csv, or a folder of them (at "
+            "any depth: a folder per return of several tables)."
+        ),
     ],
     output: OutputOpt = None,
     name: Annotated[
@@ -205,25 +208,24 @@ def definitions_infer(
     ] = "draft-return",
     title: Annotated[str | None, typer.Option(help="The definition's title.")] = None,
 ) -> None:
-    """Draft a definition from sample returns: types, codes, blanks, ranges, a key.
+    """Draft a definition from sample returns: types, codes, blanks, ranges, keys, and for
+    samples of several tables, the tables and the rules between them. What it could not decide
+    is a comment; codes get TODO labels; sensitive-looking columns are marked and none of their
+    values is copied. The samples validate against the draft with no error (a tolerance,
+    explained, covers the errors they have).
 
-    What it could not decide is written as comments; codes get TODO labels; sensitive-looking
-    columns are marked and none of their values is copied. The samples validate against the
-    draft with no error (a tolerance, explained, covers the errors they have).
-
-    Example: lp-audit definitions infer returns/*.csv --output draft.yaml
+    Example: lp-audit definitions infer returns/ --output draft.yaml
     """
+    from lp_audit.auditing import find_returns
     from lp_audit.drafting import infer_definition
     from lp_audit.errors import ReturnReadError
 
     files: list[Path] = []
     for path in returns:
         if path.is_dir():
-            found = sorted(
-                p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx", ".xlsm")
-            )
+            found = find_returns(path)
             if not found:
-                fail(f"{path}: no CSV or XLSX files in this folder")
+                fail(f"{path}: no CSV or XLSX files in this folder or the folders in it")
             files.extend(found)
         else:
             files.append(path)
@@ -236,9 +238,16 @@ def definitions_infer(
         fail(f"the draft could not be checked: {exc}", exc)
     emit(draft.text, output)
     sensitive = sum(1 for f in draft.fields if f.column.sensitive)
-    tolerated = sum(1 for f in draft.fields if f.tolerance or f.key_tolerance)
+    tolerated = sum(1 for f in draft.fields if f.tolerance) + sum(
+        1 for r in draft.rules if r.tolerance
+    )
+    made_of = (
+        f"of {len(draft.tables)} tables from {len(draft.files)} file(s)"
+        if draft.tables
+        else f"from {len(draft.files)} return(s)"
+    )
     stderr.print(
-        f"Drafted {len(draft.fields)} fields from {len(draft.files)} return(s), "
+        f"Drafted {len(draft.fields)} fields {made_of}, "
         f"{draft.rows:,} rows: {sensitive} marked sensitive, {tolerated} with a tolerance for "
         "the samples' own errors. Fill in each TODO, then run lp-audit definitions check."
     )

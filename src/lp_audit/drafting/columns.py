@@ -12,6 +12,14 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from lp_audit.drafting.names import (
+    ID_WORDS,
+    IDENTIFIER_WORDS,
+    QUANTITY_WORDS,
+    sensitive_reason,
+    words,
+)
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -21,61 +29,6 @@ REQUIRED_UP_TO = 0.01
 #: the share of values a type must fit to be chosen (the rest are findings)
 TYPE_SHARE = 0.95
 MAX_CODES = 60
-#: headers (split into words) that name sensitive data; values are never read into a draft
-SENSITIVE_WORDS = {
-    "name": "a name",
-    "forename": "a name",
-    "surname": "a name",
-    "firstname": "a name",
-    "lastname": "a name",
-    "fullname": "a name",
-    "dob": "a date of birth",
-    "birth": "a date of birth",
-    "postcode": "a postcode",
-    "address": "an address",
-    "street": "an address",
-    "nhs": "an NHS number",
-    "chi": "a CHI number",
-    "upn": "a pupil number",
-    "uln": "a learner number",
-    "ni": "a National Insurance number",
-    "phone": "a phone number",
-    "telephone": "a phone number",
-    "mobile": "a phone number",
-    "email": "an email address",
-    "notes": "free text",
-    "note": "free text",
-    "comment": "free text",
-    "comments": "free text",
-    "narrative": "free text",
-}
-#: an ID of a person (``person_id``, ``client_ref``): pseudonymous, but it links records
-PERSON_WORDS = {"person", "client", "patient", "pupil", "child", "individual", "customer"}
-ID_WORDS = {"id", "ref", "reference", "number", "no", "identifier", "key", "code"}
-QUANTITY_WORDS = {
-    "count",
-    "number",
-    "num",
-    "no",
-    "total",
-    "age",
-    "days",
-    "hours",
-    "minutes",
-    "amount",
-    "score",
-    "sessions",
-    "contacts",
-    "year",
-    "years",
-    "qty",
-    "quantity",
-    "weeks",
-    "months",
-    "size",
-    "duration",
-    "cost",
-}
 UNKNOWN_SPELLINGS = {
     "x",
     "u",
@@ -110,15 +63,21 @@ _DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)$"
 _CODE = r"^[A-Za-z0-9][A-Za-z0-9_\-/.]{0,39}$|^[A-Za-z][A-Za-z ]{0,29}$"
 _PERIOD = r"^\s*\d{4}-\d{2}\s*Q[1-4]\s*$"
 _NHS = r"^\d{3} ?\d{3} ?\d{4}$"
-_POSTCODE = r"^[A-Za-z]{1,2}\d[A-Za-z\d]?( ?\d[A-Za-z]{2})?$"
+_POSTCODE = r"^([A-Za-z]{1,2})\d[A-Za-z\d]?( ?\d[A-Za-z]{2})?$"
+#: the letters a UK postcode starts with (its area): ``U6`` or ``P7``, an ID of a user or a
+#: project, has the shape of a postcode district but no such area
+POSTCODE_AREA = (
+    r"^(A[BL]|B[ABDFHLNRSTX]?|C[ABFHMORTVW]|D[ADEGHLNTY]|E[CHNX]?|F[KY]|G[LUY]?|H[ADGPRSUX]|"
+    r"I[GMPV]|JE|K[ATWY]|L[ADELNSU]?|M[EKL]?|N[EGNPRW]?|O[LX]|P[AEHLOR]|R[GHM]|"
+    r"S[AEGKLMNOPRSTWY]?|T[ADFNQRSW]|UB|W[ACDFNRSV]?|YO|ZE)$"
+)
+#: a date with a time of day, as systems export them: 2024-02-04 12:46:51, 04/02/2024 12:46
+DATETIME_SHAPES = {
+    "YYYY-MM-DD hh:mm:ss": r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+    "DD/MM/YYYY hh:mm:ss": r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}(:\d{2})?$",
+}
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 SEPARATORS = ("|", ";")
-
-
-def words(header: str) -> list[str]:
-    """A header's words: ``PersonID``, ``person_id`` and ``Person ID`` give person, id."""
-    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", header)
-    return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
 
 
 @dataclass
@@ -139,6 +98,10 @@ class Column:
     low: float | None = None
     high: float | None = None
     period: bool = False
+    #: a pattern every value should match, and the message when one does not
+    pattern: tuple[str, str] | None = None
+    #: the values are dates with a time of day (drafted as text with a pattern, never a key)
+    datetime: bool = False
     notes: list[str] = field(default_factory=list)
     #: a few values that do not fit the type (never for a sensitive column)
     misfits: list[str] = field(default_factory=list)
@@ -151,27 +114,6 @@ class Column:
     @property
     def required(self) -> bool:
         return self.rows > 0 and self.blank <= REQUIRED_UP_TO * self.rows
-
-
-def sensitive_reason(header: str) -> str | None:
-    """Why a header names sensitive data, or None."""
-    parts = words(header)
-    joined = "".join(parts)
-    for word in parts:
-        if word in SENSITIVE_WORDS:
-            return f"its name suggests {SENSITIVE_WORDS[word]}"
-    for phrase in ("dateofbirth", "postcode", "firstname", "lastname", "fullname", "nhsnumber"):
-        if phrase in joined:
-            return "its name suggests personal data"
-    if PERSON_WORDS & set(parts) and ID_WORDS & set(parts):
-        return "its name suggests an identifier of a person"
-    return None
-
-
-def plural(header: str) -> bool:
-    """Whether a header's last word is a plural noun (``onward_referrals``, ``Needs``)."""
-    last = (words(header) or [""])[-1]
-    return len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is", "ys"))
 
 
 def describe(header: str, values: pd.Series) -> Column:
@@ -200,6 +142,16 @@ def describe(header: str, values: pd.Series) -> Column:
             _as_date(column, distinct, weights, total, keep_values=False)
         return column
 
+    for shape, pattern in DATETIME_SHAPES.items():
+        if share(pattern) >= TYPE_SHARE:
+            column.datetime = True
+            column.pattern = (pattern, f"Write the date and time as {shape}.")
+            column.notes.append(
+                "dates with a time of day: text that must have the form "
+                f"{shape}; lp-audit reads dates, not times"
+            )
+            _misfits(column, distinct, weights, ~distinct.str.fullmatch(pattern))
+            return column
     date_share, _ = _date_share(distinct, weights, total)
     if date_share >= TYPE_SHARE:
         _as_date(column, distinct, weights, total, keep_values=True)
@@ -210,6 +162,9 @@ def describe(header: str, values: pd.Series) -> Column:
         return column
     integer_share = share(_INTEGER)
     few = len(distinct) <= 12 and not (QUANTITY_WORDS & set(words(header)))
+    if integer_share >= TYPE_SHARE and not few and (words(header) or [""])[-1] in IDENTIFIER_WORDS:
+        _identifier(column, distinct, weights)
+        return column
     if integer_share >= TYPE_SHARE and not few:
         column.type = "integer"
         _numeric(column, distinct, weights, _INTEGER)
@@ -254,12 +209,34 @@ def _sensitive_by_shape(distinct: pd.Series, weights: object, total: int) -> str
     w = np.asarray(weights)
     for pattern, what in ((_NHS, "NHS numbers"), (_POSTCODE, "postcodes"), (_EMAIL, "emails")):
         if float(w[distinct.str.fullmatch(pattern).to_numpy()].sum()) / total >= 0.9:
-            if pattern == _POSTCODE and not distinct.str.contains(r"\d").all():
-                continue
+            if pattern == _POSTCODE and not (
+                distinct.str.contains(r"\d").all()
+                and distinct.str.extract(_POSTCODE)[0]
+                .dropna()
+                .str.upper()
+                .str.match(POSTCODE_AREA)
+                .all()
+            ):
+                continue  # codes such as U6 and P7: a postcode's shape, but no UK area
             if pattern == _NHS and len(distinct) < 0.5 * total:
                 continue  # a repeated ten-digit value is a code or an amount, not a person
             return f"its values look like {what}"
     return None
+
+
+def _identifier(column: Column, distinct: pd.Series, weights: object) -> None:
+    """An identifier written in digits: text, so that a leading zero stays, of the samples'
+    length when they all have one."""
+    digits = distinct.str.fullmatch(r"\d+")
+    lengths = set(distinct[digits].str.len())
+    if len(lengths) == 1 and (n := lengths.pop()) >= 2:
+        column.pattern = (f"^\\d{{{n}}}$", f"Not {n} digits, as every value in the samples is.")
+    else:
+        column.pattern = ("^\\d+$", "Not digits alone, as every value in the samples is.")
+    column.notes.append(
+        "an identifier written in digits: text, so that leading zeros stay; check the pattern"
+    )
+    _misfits(column, distinct, weights, ~digits)
 
 
 def _date_share(distinct: pd.Series, weights: object, total: int) -> tuple[float, dict[str, int]]:

@@ -14,52 +14,23 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lp_audit.definitions import header_key
 from lp_audit.definitions.model import NAME_RE
-from lp_audit.drafting.columns import ID_WORDS, Column, describe, plural, words
+from lp_audit.drafting.columns import describe
+from lp_audit.drafting.model import Draft, Field, Rule, Table
+from lp_audit.drafting.names import PERSON_WORDS, plural, words
+from lp_audit.drafting.render import quote, render
+from lp_audit.drafting.tables import choose_key, group, links
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from lp_audit.reading import RawTable
 
+__all__ = ["Draft", "Field", "draft_from_tables", "infer_definition", "quote", "render"]
+
 PROVIDER_WORDS = {"provider", "organisation", "organization", "org", "supplier", "agency", "trust"}
-
-
-@dataclass
-class Field:
-    """A column of the samples as a field of the draft."""
-
-    name: str
-    column: Column
-    alias: str | None = None
-    missing_from: list[str] = field(default_factory=list)
-    tolerance: str | None = None
-    tolerance_note: str | None = None
-    #: the column in each sample that has it, as read
-    samples: list[pd.Series] = field(default_factory=list, repr=False)
-    #: for the key: the tolerance of its rule of one row per key
-    key_tolerance: str | None = None
-    key_tolerance_note: str | None = None
-
-
-@dataclass
-class Draft:
-    """A draft definition: its YAML text (with comments) and what it was made from."""
-
-    text: str
-    fields: list[Field]
-    files: list[str]
-    rows: int
-    #: what the draft could not decide, also written as comments in the YAML
-    undecided: list[str]
-    period_field: str | None = None
-    provider_field: str | None = None
-    key: str | None = None
 
 
 def infer_definition(
@@ -107,26 +78,40 @@ def _draft(tables: list[RawTable], name: str, title: str | None) -> Draft:
         ]
         for header in table.headers:
             order.setdefault(header_key(header) or header, header)
+    keys = [[header_key(h) or h for h in t.headers] for t in tables]
+    groups, notes = group([t.path for t in tables], keys)
+    if len(groups) > 1:  # the files of one table need no names
+        undecided += notes
+    table_of = {i: g for g in groups for i in g.samples}
     fields: list[Field] = []
     taken: set[str] = set()
     for key, header in order.items():
         parts = []
         missing = []
         samples = []
-        for table in tables:
-            index = next(
-                (i for i, h in enumerate(table.headers) if (header_key(h) or h) == key), None
-            )
+        sample_of = []
+        # a table's samples without the column count as blank; another table's do not
+        having = {table_of[i].name for i, k in enumerate(keys) if key in k}
+        for i, table in enumerate(tables):
+            if table_of[i].name not in having:
+                continue
+            index = keys[i].index(key) if key in keys[i] else None
             if index is None:
                 missing.append(table.path)
                 parts.append(pd.Series([""] * len(table.cells), dtype="string"))
             else:
                 samples.append(table.cells.iloc[:, index].astype("string"))
+                sample_of.append(i)
                 parts.append(samples[-1])
         values = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="string")
         column = describe(header, values)
         field_name, alias = _name(header, len(fields) + 1, taken)
-        fields.append(Field(field_name, column, alias, missing, samples=samples))
+        fields.append(
+            Field(field_name, column, alias, missing, samples=samples, sample_of=sample_of)
+        )
+    named = {k: f.name for k, f in zip(order, fields, strict=True)}
+    for g in groups:  # its fields in the order its samples have them
+        g.fields = list(dict.fromkeys(named[k] for i in g.samples for k in keys[i]))
     rows = sum(len(t.cells) for t in tables)
     if rows < 20:
         undecided.append(
@@ -134,6 +119,9 @@ def _draft(tables: list[RawTable], name: str, title: str | None) -> Draft:
             "infer again from more rows"
         )
     draft = Draft("", fields, [t.path for t in tables], rows, undecided)
+    if len(groups) > 1:
+        draft.tables = groups
+    draft.period = _cadence(draft.files, by_folder=bool(draft.tables))
     separators = {f.column.separator for f in fields if f.column.separator}
     if len(separators) == 1:  # the samples write several codes one way: a plural may too
         separator = separators.pop()
@@ -153,6 +141,36 @@ def _draft(tables: list[RawTable], name: str, title: str | None) -> Draft:
 def draft_from_tables(tables: list[RawTable]) -> Draft:
     """A draft of tables already read, without the check against them (for ``init``)."""
     return _draft(tables, "draft-return", None)
+
+
+#: a period in a file's or folder's name: 2025-26-q2, 2024-25, 2025_Q3, 2025-07
+_NAMED_PERIOD = re.compile(r"(?<!\d)(\d{4})(?:-(\d{2}))?(?:[-_ ]?[qQ]([1-4]))?(?!\d)")
+
+
+def _cadence(paths: Sequence[str], *, by_folder: bool) -> tuple[str, int, str] | None:
+    """How often the returns come, when the samples' names (each folder's, for returns of
+    several tables) say so alike and it is not the default, a financial quarter: (every, the
+    month its year starts, a name's period)."""
+    from lp_audit.periods import Period
+
+    found: dict[tuple[str, int], str] = {}
+    for path in paths:
+        name = Path(path).parent.name if by_folder else Path(path).stem
+        name = re.sub(r"\d{4}[-_]?\d{2}[-_]?\d{2}", " ", name)  # a day's export, not a period
+        for match in _NAMED_PERIOD.finditer(name):
+            year, pair, quarter = match.groups()
+            if not 2000 <= int(year) < 2100:
+                continue
+            label = year + (f"-{pair}" if pair else "") + (f" Q{quarter}" if quarter else "")
+            try:
+                period = Period.parse(label)
+            except ValueError:
+                continue
+            found.setdefault((period.every, period.starts), label)
+    if len(found) != 1:
+        return None
+    (every, starts), label = found.popitem()
+    return None if (every, starts) == ("quarter", 4) else (every, starts, label)
 
 
 def _looks_like_data(headers: list[str]) -> bool:
@@ -182,19 +200,15 @@ def _name(header: str, position: int, taken: set[str]) -> tuple[str, str | None]
 
 
 def _roles(draft: Draft, tables: list[RawTable]) -> None:
-    """The period column, the provider column and a key unique within each return."""
+    """The period column, the provider column, and the key of the return or of each table,
+    with the rules they give."""
     constant: dict[str, bool] = {}
-    unique: dict[str, int] = {}  # repeats in the return with most
     for f in draft.fields:
         per_file = []
-        repeats = 0
         for sample in f.samples:
             values = sample.fillna("").str.strip()
-            filled = values[values != ""]
-            per_file.append(filled.nunique())
-            repeats = max(repeats, int(filled.duplicated().sum()))
+            per_file.append(values[values != ""].nunique())
         constant[f.name] = bool(per_file) and all(n <= 1 for n in per_file)
-        unique[f.name] = repeats
     for f in draft.fields:
         if f.column.period and constant[f.name]:
             draft.period_field = f.name
@@ -206,186 +220,52 @@ def _roles(draft: Draft, tables: list[RawTable]) -> None:
     ]
     named = [f for f in candidates if PROVIDER_WORDS & set(words(f.column.header))]
     # by its name, or else a code that differs between the samples and is fixed within each
-    varying = [c for c in candidates if len(c.column.codes) > 1] if len(tables) > 1 else []
+    returns = max((len(t.samples) for t in draft.tables), default=len(tables))
+    varying = [c for c in candidates if len(c.column.codes) > 1] if returns > 1 else []
     chosen = (named or varying)[:1]
     if chosen:
         draft.provider_field = chosen[0].name
-    keys = [
-        f
-        for f in draft.fields
-        if f.column.type in ("text", "code", "integer")
-        and f.column.required
-        and f.column.blank == 0
-        and unique[f.name] <= max(0.01 * f.column.rows / max(len(tables), 1), 0)
-        and f.name not in (draft.period_field, draft.provider_field)
-        and f.column.filled > 1
-    ]
-    # an ID of the row's own (a referral's, an episode's) before a person's, which repeats
-    keys.sort(
-        key=lambda f: (
-            f.column.sensitive is not None,
-            not (ID_WORDS & set(words(f.column.header))),
-            unique[f.name],
-        )
+    exclude = {draft.period_field, draft.provider_field}
+    if not draft.tables:
+        one = Table("", list(range(len(tables))), [f.name for f in draft.fields])
+        draft.key = choose_key(draft.fields, one, exclude)
+        if draft.key:
+            draft.rules.append(_unique(draft, draft.key, None))
+        return
+    for table in draft.tables:
+        table.key = choose_key(draft.fields, table, exclude)
+    identifiers = frozenset(t.key[0] for t in draft.tables if len(t.key) == 1)
+    for table in draft.tables:
+        if not table.key:  # found by two fields, one of them perhaps another table's key
+            table.key = choose_key(draft.fields, table, exclude, identifiers)
+    draft.rules += links(draft.tables)
+    draft.rules += [_unique(draft, t.key, t.name) for t in draft.tables if t.key]
+    for table in draft.tables:
+        if len(table.key) != 1:
+            continue
+        f = draft.named(table.key[0])
+        if f.column.type == "code":
+            # a child's ID repeats in the episodes, like a code, but names one row of the header
+            f.column.type, f.column.codes, f.column.unknown_codes = "text", [], []
+            f.column.normalise = []
+            f.column.notes = [n for n in f.column.notes if not n.startswith("seen in at most")]
+            f.column.notes.append(f"identifies a row of {table.name}: text, not codes")
+        if f.column.sensitive is None and PERSON_WORDS & set(words(f.column.header)):
+            f.column.sensitive = f"it identifies a person, a row of {table.name}"
+
+
+def _unique(draft: Draft, key: tuple[str, ...], table: str | None) -> Rule:
+    """The rule that a key's values are each in one row, of a table or of the return."""
+    headers = [draft.named(n).column.header for n in key]
+    what = headers[0] if len(key) == 1 else f"{' and '.join(headers)} together"
+    verb = "appears" if len(key) == 1 else "appear"
+    return Rule(
+        "-".join((*([table] if table else []), *key, "unique")),
+        "unique",
+        key,
+        f"Each {what} {verb} once in {table or 'a return'}.",
+        table=table,
     )
-    if keys:
-        draft.key = keys[0].name
-
-
-# -- the YAML ---------------------------------------------------------------------------------
-
-
-def quote(value: Any) -> str:
-    """A YAML scalar, quoted where YAML would read it as something else."""
-    import yaml
-
-    text: str = yaml.safe_dump(value, default_flow_style=True, width=10_000, allow_unicode=True)
-    return text.removesuffix("\n...\n").rstrip("\n")
-
-
-ACRONYMS = {"id", "nhs", "la", "gp", "uk", "ons", "dob", "ni", "uln", "upn", "ed", "los"}
-
-
-def _label(header: str) -> str:
-    """``home_la`` as Home LA, ``Ethnic group`` as it is."""
-    if not NAME_RE.match(header.strip()):
-        return header.strip()
-    parts = [w.upper() if w in ACRONYMS else w for w in words(header)]
-    spaced = " ".join(parts)
-    return (spaced[:1].upper() + spaced[1:]) if spaced else header
-
-
-def render(draft: Draft, name: str, title: str | None, *, probe: bool = False) -> str:
-    """The draft as YAML, with comments for people. ``probe`` gives every field and rule a
-    tolerance of everything, to count the samples' errors by field and rule."""
-    from lp_audit import __version__
-
-    files = draft.files
-    out = [
-        f"# A draft definition inferred by lp-audit {__version__} from {len(files)} sample "
-        f"return(s), {draft.rows:,} rows:",
-        *(f"#   {path}" for path in files[:6]),
-        *([f"#   and {len(files) - 6} more"] if len(files) > 6 else []),
-        "# Check every field, fill in each TODO, and run `lp-audit definitions check` on it.",
-        "# Columns that look sensitive are marked sensitive: true, and none of their values is",
-        "# copied here. The format is described in the lp_audit README.",
-        "format: lp-audit/definition-1",
-        f"name: {quote(name)}",
-        'version: "0.1"',
-        f"title: {quote(title or 'TODO the title of the return')}",
-        "description: TODO say what the return is, who sends it, and what a row is.",
-    ]
-    if draft.period_field or draft.provider_field:
-        out.append("return:")
-        if draft.period_field:
-            out.append(f"  period_field: {draft.period_field}  # the same period on every row")
-        if draft.provider_field:
-            out.append(f"  provider_field: {draft.provider_field}  # the same on every row")
-    else:
-        out.append(
-            "# no column names the period (like 2025-26 Q2) or the provider on every row: add"
-        )
-        out.append("# return: {period_field: ..., provider_field: ...} if the returns have them")
-    formats: dict[str, int] = {}
-    for f in draft.fields:
-        for fmt, n in f.column.date_formats.items():
-            if not f.column.sensitive:
-                formats[fmt] = formats.get(fmt, 0) + n
-    if formats:
-        main = max(formats, key=lambda k: formats[k])
-        others = [k for k in formats if k != main]
-        spelled = (
-            f"{{format: {main}"
-            + (f", accepted_with_warning: [{', '.join(others)}]" if others else "")
-            + "}"
-        )
-        out.append(f"dates: {spelled}")
-        if others:
-            counts = ", ".join(f"{formats[k]:,} as {k}" for k in [main, *others])
-            out.append(f"# dates in the samples: {counts}")
-    for note in draft.undecided:
-        out.append(f"# NOTE: {note}")
-    out.append("")
-    out.append("fields:")
-    for f in draft.fields:
-        out.extend(_field_lines(f, probe))
-    if draft.key:
-        key = next(f for f in draft.fields if f.name == draft.key)
-        out.append("")
-        out.append("return_rules:")
-        out.append(f"  - id: {draft.key}-unique")
-        out.append(f"    unique: [{draft.key}]")
-        out.append(f"    message: Each {quote(key.column.header)} appears once in a return.")
-        if probe:
-            out.append("    tolerance: {warning: 100%}")
-        elif key.key_tolerance:
-            out.append(f"    tolerance: {key.key_tolerance}  # {key.key_tolerance_note}")
-    out.append("")
-    return "\n".join(out)
-
-
-def _field_lines(f: Field, probe: bool) -> list[str]:
-    c = f.column
-    lines = ["", f"  - name: {f.name}", f"    label: {quote(_label(c.header))}"]
-    ftype = "text" if c.type == "date" and c.date_format is None else c.type
-    lines.append(f"    type: {ftype}")
-    if c.required:
-        note = f"  # blank in {c.blank:,} of {c.rows:,} rows of the samples" if c.blank else ""
-        lines.append(f"    required: true{note}")
-    elif c.filled:
-        lines.append(
-            f"    # blank in {c.blank:,} of {c.rows:,} rows ({100 * c.blank / c.rows:.0f}%): not "
-            "required; if it is required in some cases, write required_when"
-        )
-    if c.sensitive:
-        lines.append(f"    sensitive: true  # {c.sensitive}")
-    lines.append("    description: TODO what it records")
-    if f.alias:
-        lines.append(f"    aliases: [{quote(f.alias)}]  # the samples' header")
-    if f.missing_from:
-        lines.append(
-            f"    # not in {len(f.missing_from)} of the samples: {', '.join(f.missing_from[:3])}"
-        )
-    if c.normalise:
-        lines.append(f"    normalise: [{', '.join(c.normalise)}]")
-    if c.separator:
-        lines.append(f"    separator: {quote(c.separator)}")
-    if c.codes or c.unknown_codes:
-        lines.append("    # TODO: give each code its label, as CODE: Label")
-        if c.codes:
-            lines.append(f"    codes: [{', '.join(quote(v) for v in c.codes)}]")
-        if c.unknown_codes:
-            lines.append(
-                f"    unknown_codes: [{', '.join(quote(v) for v in c.unknown_codes)}]  # they look like 'not known'"
-            )
-    if c.type in ("integer", "decimal") and c.low is not None and c.high is not None:
-        low, high = (int(v) if c.type == "integer" else v for v in (c.low, c.high))
-        lines.append("    constraints:")
-        lines.append(f"      - range: {{min: {low}, max: {high}}}")
-        lines.append("        severity: warning")
-        lines.append(
-            "        message: Outside the range of the samples, rounded outward; check the value."
-        )
-    if c.period:
-        lines.append("    constraints:")
-        lines.append("      - pattern: '^\\d{4}-\\d{2} Q[1-4]$'")
-        lines.append("        message: Write the period as YYYY-YY Qn, for example 2025-26 Q2.")
-    if c.misfit_count:
-        shown = (
-            f" (e.g. {', '.join(quote(v) for v in c.misfits)})"
-            if c.misfits and not c.sensitive
-            else ""
-        )
-        lines.append(
-            f"    # {c.misfit_count:,} value(s) in the samples do not fit this type{shown}"
-        )
-    for note in c.notes:
-        lines.append(f"    # {note}")
-    if probe:
-        lines.append("    tolerance: {warning: 100%}")
-    elif f.tolerance:
-        lines.append(f"    tolerance: {f.tolerance}  # {f.tolerance_note}")
-    return lines
 
 
 # -- tolerances from the samples' own errors ---------------------------------------------------
@@ -407,10 +287,14 @@ def _tolerate(draft: Draft, paths: list[str], name: str, title: str | None) -> N
         path = Path(folder) / "draft.yaml"
         path.write_text(render(draft, name, title, probe=True), encoding="utf-8")
         definition = load_definition_file(path)
-        validation = validate_returns(paths, definition, chunk_rows=0)
+        results = [
+            result
+            for together in _returns(draft, paths)
+            for result in validate_returns(together, definition, chunk_rows=0).results
+        ]
     worst: dict[str, tuple[float, int]] = {}  # subject -> (share of rows, errors), at most
     kinds: dict[str, dict[str, int]] = {}
-    for result in validation.results:
+    for result in results:
         for outcome in result.tolerated:
             if not outcome.errors:
                 continue
@@ -432,19 +316,35 @@ def _tolerate(draft: Draft, paths: list[str], name: str, title: str | None) -> N
             draft.undecided.append(
                 f"{result.path} has errors no field's tolerance covers: {', '.join(left)}"
             )
-    key_rule = f"{draft.key}-unique" if draft.key else None
+    rules = {r.id: r for r in draft.rules}
     for subject, (share, count) in worst.items():
         what = ", ".join(f"{code} ×{n:,}" for code, n in sorted(kinds.get(subject, {}).items()))
         note = (
             f"the samples have {what or 'errors'} (at most {count:,} in one return): lower or "
             "remove it once providers have fixed them"
         )
-        if subject == key_rule:
-            target = next(f for f in draft.fields if f.name == draft.key)
-            target.key_tolerance = f"{{error: {count}}}"
-            target.key_tolerance_note = note
+        if subject in rules:
+            rule = rules[subject]
+            if rule.kind == "unique":
+                rule.tolerance = f"{{error: {count}}}"
+            else:
+                rule.tolerance = f"{{error: {math.ceil(share * 1000) / 10:g}%}}"
+            rule.tolerance_note = note
             continue
-        target = next(f for f in draft.fields if f.name == subject)
+        target = draft.named(subject)
         percent = math.ceil(share * 1000) / 10  # one decimal, rounded up
         target.tolerance, target.tolerance_note = f"{{error: {percent:g}%}}", note
     draft.text = render(draft, name, title)
+
+
+def _returns(draft: Draft, paths: list[str]) -> list[list[str]]:
+    """The samples as returns to validate: each one alone, or for a return of several tables,
+    the files of each folder named after a table (one of each)."""
+    if not draft.tables:
+        return [paths]
+    names = {(t.file or t.name).lower() for t in draft.tables}
+    folders: dict[Path, list[str]] = {}
+    for p in paths:
+        if Path(p).stem.lower() in names:
+            folders.setdefault(Path(p).parent, []).append(p)
+    return list(folders.values())

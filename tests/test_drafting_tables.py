@@ -1,0 +1,304 @@
+"""``lp-audit definitions infer`` on returns it was not built around: an export of several
+linked tables (people, their enrolments and exits, shaped like a homelessness case system's
+CSV export), and columns such exports have (social security numbers, data-quality codes,
+identifiers in digits, dates with a time of day)."""
+
+from __future__ import annotations
+
+import csv
+import random
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from lp_audit.cli import app
+from lp_audit.definitions import load_definition_file
+from lp_audit.drafting import infer_definition
+from lp_audit.validation import validate_returns
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _write(path: Path, rows: list[dict[str, object]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def export(folder: Path, seed: int, people: int = 80) -> None:
+    """A synthetic export of three tables: Client (one row a person), Enrollment (a person's
+    stays, one or two) and Exit (most stays end), linked by PersonalID and EnrollmentID."""
+    rng = random.Random(seed)
+    clients, enrolments, exits = [], [], []
+
+    def stamp(day: date) -> str:
+        return f"{day.isoformat()} {rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}:00"
+
+    for i in range(people):
+        person = str(rng.randint(10**9, 10**10 - 1))
+        made = date(2024, 1, 1) + timedelta(days=rng.randint(0, 300))
+        dob_quality = rng.choice([1, 1, 1, 1, 2, 8, 9, 99])
+        clients.append(
+            {
+                "PersonalID": person,
+                "FirstName": rng.choice(["Alex", "Sam", "Jo", "Kim"]),
+                "LastName": rng.choice(["Smith", "Jones", "Brown"]),
+                "NameDataQuality": rng.choice([1, 1, 1, 2, 99]),
+                "SSN": f"xxxxx{rng.randint(1000, 9999)}" if rng.random() < 0.7 else "",
+                "DOB": ""
+                if dob_quality > 2
+                else (date(1960, 1, 1) + timedelta(days=rng.randint(0, 20000))).isoformat(),
+                "DOBDataQuality": dob_quality,
+                "VeteranStatus": rng.choice([0, 0, 0, 1, 8, 9, 99]),
+                "UserID": f"U{rng.randint(1, 9)}",
+                "DateCreated": stamp(made),
+            }
+        )
+        for j in range(rng.choice([1, 1, 2])):
+            stay = f"E{seed}{i:04d}{j}"
+            entry = made + timedelta(days=rng.randint(0, 90))
+            enrolments.append(
+                {
+                    "EnrollmentID": stay,
+                    "PersonalID": person,
+                    "ProjectID": "P7",
+                    "EntryDate": entry.isoformat(),
+                    "RelationshipToHoH": rng.choice([1, 1, 1, 2, 3, 99]),
+                    "LivingSituation": rng.choice([101, 116, 215, 302, 410, 8, 9, 99]),
+                    "DateCreated": stamp(entry),
+                }
+            )
+            if rng.random() < 0.6:
+                exits.append(
+                    {
+                        "ExitID": f"X{seed}{i:04d}{j}",
+                        "EnrollmentID": stay,
+                        "PersonalID": person,
+                        "ExitDate": (entry + timedelta(days=rng.randint(0, 200))).isoformat(),
+                        "Destination": rng.choice([101, 116, 215, 302, 410, 8, 9, 17, 24, 99]),
+                        "DateCreated": stamp(entry),
+                    }
+                )
+    _write(folder / "Client.csv", clients)
+    _write(folder / "Enrollment.csv", enrolments)
+    _write(folder / "Exit.csv", exits)
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("exports")
+    export(root / "returns" / "proj-a", 1)
+    export(root / "returns" / "proj-b", 2)
+    return root
+
+
+@pytest.fixture(scope="module")
+def drafted(exports: Path) -> Path:
+    path = exports / "draft.yaml"
+    result = CliRunner().invoke(
+        app, ["definitions", "infer", str(exports / "returns"), "--output", str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "of 3 tables from 6 file(s)" in result.output
+    return path
+
+
+def test_an_export_of_linked_tables_drafts_a_return_of_several_tables(drafted: Path) -> None:
+    definition = load_definition_file(drafted)
+    tables = {t.name: t for t in definition.tables}
+    assert list(tables) == ["Client", "Enrollment", "Exit"]
+    assert tables["Client"].key == ("PersonalID",)
+    assert tables["Enrollment"].key == ("EnrollmentID",)
+    assert tables["Exit"].key == ("ExitID",)  # its own ID, not the enrolment's, also unique
+    assert tables["Enrollment"].fields[:2] == ("EnrollmentID", "PersonalID")  # as the files
+    # every enrolment's person is a client, every exit's stay an enrolment
+    assert {r.id for r in definition.rules} == {
+        "Enrollment-PersonalID-in-Client",
+        "Exit-PersonalID-in-Client",
+        "Exit-EnrollmentID-in-Enrollment",
+    }
+    assert {r.id for r in definition.return_rules} == {
+        "Client-PersonalID-unique",
+        "Enrollment-EnrollmentID-unique",
+        "Exit-ExitID-unique",
+    }
+    text = drafted.read_text(encoding="utf-8")
+    # a field in one table is not blank in the rows of the others
+    assert definition.field("EntryDate").required and definition.field("DOBDataQuality").required
+    assert "not in 2 of the samples" not in text
+
+
+def test_the_draft_validates_its_samples_and_finds_what_breaks_the_links(
+    exports: Path, drafted: Path, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    returns = [str(exports / "returns" / p) for p in ("proj-a", "proj-b")]
+    clean = runner.invoke(app, ["validate", *returns, "-d", str(drafted)])
+    assert clean.exit_code == 0, clean.output
+    broken = tmp_path / "proj-a"
+    shutil.copytree(exports / "returns" / "proj-a", broken)
+    enrolments = list(csv.reader((broken / "Enrollment.csv").open(encoding="utf-8")))
+    enrolments[4][1] = "1234567890"  # line 5: a person who is not a client
+    enrolments[6][6] = "03/07/2025 10:00"  # line 7: another form of date and time
+    exits = list(csv.reader((broken / "Exit.csv").open(encoding="utf-8")))
+    exits.append(exits[2])  # an exit sent twice
+    for name, rows in (("Enrollment.csv", enrolments), ("Exit.csv", exits)):
+        with (broken / name).open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(rows)
+    run = validate_returns([broken], load_definition_file(drafted))
+    found = {
+        (Path(r.path).name, f.code, f.rule or f.field, f.line)
+        for r in run.results
+        for f in r.finding_objects()
+    }
+    assert found == {
+        ("Enrollment.csv", "rule-failed", "Enrollment-PersonalID-in-Client", 5),
+        ("Enrollment.csv", "pattern-mismatch", "DateCreated", 7),
+        ("Exit.csv", "duplicate-id", "Exit-ExitID-unique", len(exits)),
+    }
+
+
+def test_columns_of_such_exports_are_drafted_for_what_they_hold(drafted: Path) -> None:
+    definition = load_definition_file(drafted)
+    text = drafted.read_text(encoding="utf-8")
+    ssn = definition.field("SSN")
+    assert ssn.sensitive and ssn.label == "SSN"
+    assert "xxxxx" not in text  # none of its values is copied
+    quality = definition.field("NameDataQuality")  # a code about a name, not a name
+    assert not quality.sensitive and quality.type == "code" and quality.unknown_codes == ("99",)
+    assert definition.field("DOBDataQuality").label == "DOB data quality"
+    assert definition.field("UserID").type == "code"  # U1 to U9: no postcode area U
+    assert not definition.field("ProjectID").sensitive  # P7: nor P
+    person = definition.field("PersonalID")  # ten digits: an identifier, of a person
+    assert person.type == "text" and person.sensitive
+    stamped = definition.field("DateCreated")
+    assert stamped.type == "text"
+    assert "dates with a time of day" in text
+    assert any(c.kind == "pattern" for c in stamped.constraints)
+    enrolment = definition.field("EnrollmentID")
+    assert enrolment.type == "text" and not enrolment.sensitive
+
+
+def test_identifiers_in_digits_are_text_with_the_samples_length(tmp_path: Path) -> None:
+    rows = "".join(f"{i:06d},{i % 7},2024-05-0{1 + i % 9} 10:1{i % 10}:00\n" for i in range(40))
+    sample = tmp_path / "cases.csv"
+    sample.write_text("case_id,score,logged\n" + rows, encoding="utf-8")
+    draft = infer_definition([sample])
+    definition = _load(tmp_path, draft.text)
+    case = definition.field("case_id")
+    assert case.type == "text"  # 000001 keeps its zeros
+    assert [c.pattern for c in case.constraints if c.kind == "pattern"] == [r"^\d{6}$"]
+    assert draft.key == ("case_id",)  # the time a row was logged is unique, but not a key
+
+
+def test_postcodes_stay_sensitive_and_codes_shaped_like_districts_do_not(tmp_path: Path) -> None:
+    lines = ["home,unit"] + [f"LS{i % 9 + 1} {i % 9}AB,U{i % 5}" for i in range(30)]
+    sample = tmp_path / "places.csv"
+    sample.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    draft = infer_definition([sample])
+    assert draft.named("home").column.sensitive == "its values look like postcodes"
+    assert draft.named("unit").column.sensitive is None
+    assert draft.named("unit").column.type == "code"
+
+
+def test_the_cla_examples_draft_the_hand_written_tables_and_period(tmp_path: Path) -> None:
+    """The children-looked-after examples (a header of children, their episodes; a folder per
+    provider and year): the draft finds the keys and the rule between the tables that the
+    hand-written definition has, and that the returns come yearly, so an audit takes them."""
+    path = tmp_path / "cla.yaml"
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["definitions", "infer", str(ROOT / "examples" / "cla"), "-o", str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    draft = load_definition_file(path)
+    truth = load_definition_file(ROOT / "definitions" / "cla-annual-return" / "1.0.yaml")
+    assert {t.name: t.key for t in draft.tables} == {t.name: t.key for t in truth.tables}
+    assert {t.name: set(t.fields) for t in draft.tables} == {
+        t.name: set(t.fields) for t in truth.tables
+    }
+    reads = [r for r in draft.rules if r.table == "episodes"]
+    assert [r.id for r in reads] == ["episodes-CHILD-in-header"]
+    assert draft.field("CHILD").sensitive and draft.field("CHILD").type == "text"
+    assert draft.period_every == "year"
+    audit = runner.invoke(app, ["audit", str(ROOT / "examples" / "cla"), "-d", str(path)])
+    assert audit.exit_code in (0, 1), audit.output
+    assert "6 returns read, 0 unreadable" in audit.stdout
+    assert "not a period" not in audit.output
+
+
+def test_files_of_one_table_named_apart_are_one_table(tmp_path: Path) -> None:
+    """Returns of one table named after their providers stay a return of one table; a file
+    with another table's columns but a name of its own is said to need its table's name."""
+    header = "person_id,sessions\n"
+    for provider in ("rth", "sgt"):
+        (tmp_path / f"{provider}-2025-26-q1.csv").write_text(
+            header + "".join(f"{provider}{i},{i % 4}\n" for i in range(30)), encoding="utf-8"
+        )
+    draft = infer_definition(sorted(tmp_path.glob("*.csv")))
+    assert draft.tables == [] and "tables:" not in draft.text
+    assert "period:" not in draft.text  # financial quarters: the default
+    return_folder = tmp_path / "nth-2025"
+    export(return_folder, 3, people=20)
+    shutil.copy(return_folder / "Exit.csv", return_folder / "Leavers.csv")
+    several = infer_definition(sorted(return_folder.glob("*.csv")))
+    assert [t.name for t in several.tables] == ["Client", "Enrollment", "Exit"]
+    assert any("Leavers.csv has the columns of table Exit" in n for n in several.undecided)
+    assert "period: {every: year, year_starts: january}" in several.text
+
+
+IDS = st.lists(st.from_regex(r"[A-Z]{2}[0-9]{3}", fullmatch=True), min_size=2, max_size=12)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    people=IDS,
+    visits=st.lists(st.tuples(st.integers(0, 11), st.integers(1, 28)), min_size=1, max_size=20),
+    extra=st.lists(
+        st.sampled_from(["", "x", "1", "2025-01-01", "AB1 2CD"]), min_size=20, max_size=20
+    ),
+)
+def test_any_small_export_of_two_tables_gives_a_draft_that_passes_its_samples(
+    tmp_path_factory: pytest.TempPathFactory,
+    people: list[str],
+    visits: list[tuple[int, int]],
+    extra: list[str],
+) -> None:
+    folder = tmp_path_factory.mktemp("export")
+    people = sorted(set(people))
+    _write(
+        folder / "people.csv",
+        [{"person_id": p, "note": extra[i % 20]} for i, p in enumerate(people)],
+    )
+    _write(
+        folder / "visits.csv",
+        [
+            {
+                "visit_id": f"V{i}",
+                "person_id": people[p % len(people)],
+                "visit_date": f"2025-03-{d:02d}",
+                "outcome": extra[(i + 7) % 20],
+            }
+            for i, (p, d) in enumerate(visits)
+        ],
+    )
+    draft = infer_definition([folder / "people.csv", folder / "visits.csv"])
+    definition = _load(folder, draft.text)
+    assert [t.name for t in definition.tables] == ["people", "visits"]
+    run = validate_returns([folder], definition)
+    assert all(r.verdict["error"] == 0 for r in run.results), draft.text
+
+
+def _load(folder: Path, text: str):  # type: ignore[no-untyped-def]
+    path = folder / "draft.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_definition_file(path)
