@@ -322,6 +322,26 @@ def test_with_no_definition_named_the_header_says_which_bundled_one(tmp_path: Pa
     assert out.exit_code == 2 and "name a definition" not in out.stderr  # what the file is
 
 
+def test_a_header_is_split_as_the_reader_splits_it_to_say_which_definition(
+    tmp_path: Path,
+) -> None:
+    """A header of semicolons with a comma in one column's name was split at the comma, so
+    it named no bundled definition's fields; the reader splits it at the semicolons."""
+    import csv
+
+    with (ROOT / "examples/hbyw/rth-2025-26-q2.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    rows[0].append("Notes (free, optional)")
+    semicolons = tmp_path / "rth-2025-26-q2.csv"
+    with semicolons.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, delimiter=";").writerows([*rows[:1], *([*r, ""] for r in rows[1:])])
+    out = CliRunner().invoke(app, ["validate", str(semicolons), "--format", "json"])
+    assert out.exit_code in (0, 1), out.output
+    [checked] = json.loads(out.stdout)["returns"]
+    assert checked["definition"] == "hbyw-quarterly-return@1.0"
+    assert "unknown-column" in {f["code"] for f in checked["findings"]}
+
+
 def test_the_data_dictionary_of_the_second_definition_lists_its_tables(tmp_path: Path) -> None:
     out = tmp_path / "cla.md"
     made = CliRunner().invoke(

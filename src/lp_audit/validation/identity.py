@@ -70,6 +70,7 @@ def _rows_on_top(path: Path, sheet: str | None = None) -> list[list[str]]:
 
     from lp_audit.reading import read_table
     from lp_audit.reading.header import HEADER_SEARCH
+    from lp_audit.reading.scan import sniff_delimiter
 
     if path.suffix.lower() != ".csv":
         table = read_table(path, sheet=sheet)
@@ -86,13 +87,9 @@ def _rows_on_top(path: Path, sheet: str | None = None) -> list[list[str]]:
     lines = [line for line in head.decode("utf-8-sig", errors="replace").splitlines() if line]
     rows: list[list[str]] = []
     for line in lines[: HEADER_SEARCH + 1]:
-        cells = [line]
-        for delimiter in (",", ";", "\t", "|"):
-            split: list[str] = next(csv.reader([line], delimiter=delimiter), [])
-            if len(split) > 1:
-                cells = split
-                break
-        rows.append(cells)
+        # split as the reader splits a header: by the delimiter it has most of (a header of
+        # semicolons with a comma in one name is a header of semicolons)
+        rows.append(next(csv.reader([line], delimiter=sniff_delimiter(line)), [line]))
     return rows or [[""]]
 
 
