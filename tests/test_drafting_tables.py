@@ -302,3 +302,39 @@ def _load(folder: Path, text: str):  # type: ignore[no-untyped-def]
     path = folder / "draft.yaml"
     path.write_text(text, encoding="utf-8")
     return load_definition_file(path)
+
+
+def test_workbooks_of_a_sheet_per_table_draft_the_tables_of_their_sheets(tmp_path: Path) -> None:
+    """Returns sent as workbooks, a sheet per table (the template's, with its Codes and
+    Guidance sheets): the sheets are the samples, and each workbook a return of its own."""
+    import openpyxl
+
+    runner = CliRunner()
+    books = []
+    for provider in ("nth", "est"):
+        book_path = tmp_path / f"{provider}-2025-26.xlsx"
+        made = runner.invoke(app, ["template", "cla-annual-return", "--output", str(book_path)])
+        assert made.exit_code == 0, made.output
+        book = openpyxl.load_workbook(book_path)
+        for table in ("header", "episodes"):
+            source = ROOT / "examples" / "cla" / f"{provider}-2025-26" / f"{table}.csv"
+            with source.open(encoding="utf-8") as handle:
+                for r, row in enumerate(list(csv.reader(handle))[1:], start=2):
+                    for c, value in enumerate(row, start=1):
+                        book[table].cell(row=r, column=c, value=value)
+        book.save(book_path)
+        books.append(book_path)
+    draft = infer_definition(books)
+    assert [t.name for t in draft.tables] == ["header", "episodes"]
+    assert draft.files[0] == f"{books[0]} (sheet header)"
+    assert sum("is taken for notes: left out" in n for n in draft.undecided) == 4
+    assert draft.period is not None and draft.period[:2] == ("year", 4)
+    definition = _load(tmp_path, draft.text)
+    run = validate_returns(books, definition)  # each workbook a return: not one of four sheets
+    assert [(Path(r.path).name, r.sheet) for r in run.results] == [
+        ("nth-2025-26.xlsx", "header"),
+        ("nth-2025-26.xlsx", "episodes"),
+        ("est-2025-26.xlsx", "header"),
+        ("est-2025-26.xlsx", "episodes"),
+    ]
+    assert all(r.verdict["error"] == 0 for r in run.results)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from lp_audit.definitions import header_key
 from lp_audit.definitions.model import NAME_RE
 from lp_audit.drafting.columns import describe
-from lp_audit.drafting.model import Draft, Field, Rule, Table
+from lp_audit.drafting.model import Draft, Field, Rule, Source, Table
 from lp_audit.drafting.names import PERSON_WORDS, plural, words
 from lp_audit.drafting.render import quote, render
 from lp_audit.drafting.tables import choose_key, group, links
@@ -30,6 +30,18 @@ if TYPE_CHECKING:
 
 __all__ = ["Draft", "Field", "draft_from_tables", "infer_definition", "quote", "render"]
 
+#: the names of a workbook's sheets that are about the tables, not tables (a template's
+#: ``Codes`` and ``Guidance``)
+NOT_TABLES = {
+    "codes",
+    "guidance",
+    "notes",
+    "instructions",
+    "read me",
+    "readme",
+    "contents",
+    "cover",
+}
 PROVIDER_WORDS = {"provider", "organisation", "organization", "org", "supplier", "agency", "trust"}
 
 
@@ -48,20 +60,43 @@ def infer_definition(
     Raises:
         ReturnReadError: if a sample cannot be read as a table.
     """
-    from lp_audit.reading import read_table
+    from lp_audit.reading import read_table, sheet_names
 
     if not paths:
         raise ValueError("name at least one sample return")
-    tables = [read_table(p, below_titles=True) for p in paths]
-    draft = _draft(tables, name, title)
+    tables, sources, undecided = [], [], []
+    for path in map(Path, paths):
+        sheets = sheet_names(path) if path.suffix.lower() in (".xlsx", ".xlsm") else []
+        if len(sheets) <= 1:
+            tables.append(read_table(path, below_titles=True))
+            sources.append(Source(str(path)))
+            continue
+        for sheet in sheets:  # a workbook of several tables, a sheet each
+            if " ".join(words(sheet)) in NOT_TABLES:
+                undecided.append(f"sheet {sheet} of {path} is taken for notes: left out")
+                continue
+            table = read_table(path, sheet=sheet, below_titles=True)
+            if len(table.headers) < 2 or not table.rows:
+                undecided.append(f"sheet {sheet} of {path} has not two columns and a row: left out")
+                continue
+            table.path = Source(str(path), sheet).shown
+            tables.append(table)
+            sources.append(Source(str(path), sheet))
+    draft = _draft(tables, name, title, sources)
+    draft.undecided[:0] = undecided
     if tolerate and draft.rows:
-        _tolerate(draft, [str(p) for p in paths], name, title)
+        _tolerate(draft, sources, name, title)
+    else:
+        draft.text = render(draft, name, title)
     return draft
 
 
-def _draft(tables: list[RawTable], name: str, title: str | None) -> Draft:
+def _draft(
+    tables: list[RawTable], name: str, title: str | None, sources: list[Source] | None = None
+) -> Draft:
     import pandas as pd
 
+    sources = sources or [Source(t.path) for t in tables]
     undecided: list[str] = []
     order: dict[str, str] = {}  # header key -> the header as first written
     for table in tables:
@@ -79,7 +114,7 @@ def _draft(tables: list[RawTable], name: str, title: str | None) -> Draft:
         for header in table.headers:
             order.setdefault(header_key(header) or header, header)
     keys = [[header_key(h) or h for h in t.headers] for t in tables]
-    groups, notes = group([t.path for t in tables], keys)
+    groups, notes = group(sources, keys)
     if len(groups) > 1:  # the files of one table need no names
         undecided += notes
     table_of = {i: g for g in groups for i in g.samples}
@@ -121,7 +156,7 @@ def _draft(tables: list[RawTable], name: str, title: str | None) -> Draft:
     draft = Draft("", fields, [t.path for t in tables], rows, undecided)
     if len(groups) > 1:
         draft.tables = groups
-    draft.period = _cadence(draft.files, by_folder=bool(draft.tables))
+    draft.period = _cadence([s.return_name if draft.tables else Path(s.path).stem for s in sources])
     separators = {f.column.separator for f in fields if f.column.separator}
     if len(separators) == 1:  # the samples write several codes one way: a plural may too
         separator = separators.pop()
@@ -147,15 +182,14 @@ def draft_from_tables(tables: list[RawTable]) -> Draft:
 _NAMED_PERIOD = re.compile(r"(?<!\d)(\d{4})(?:-(\d{2}))?(?:[-_ ]?[qQ]([1-4]))?(?!\d)")
 
 
-def _cadence(paths: Sequence[str], *, by_folder: bool) -> tuple[str, int, str] | None:
-    """How often the returns come, when the samples' names (each folder's, for returns of
-    several tables) say so alike and it is not the default, a financial quarter: (every, the
-    month its year starts, a name's period)."""
+def _cadence(names: Sequence[str]) -> tuple[str, int, str] | None:
+    """How often the returns come, when the returns' ``names`` (a file's; a folder's or a
+    workbook's, for returns of several tables) say so alike and it is not the default, a
+    financial quarter: (every, the month its year starts, a name's period)."""
     from lp_audit.periods import Period
 
     found: dict[tuple[str, int], str] = {}
-    for path in paths:
-        name = Path(path).parent.name if by_folder else Path(path).stem
+    for name in names:
         name = re.sub(r"\d{4}[-_]?\d{2}[-_]?\d{2}", " ", name)  # a day's export, not a period
         for match in _NAMED_PERIOD.finditer(name):
             year, pair, quarter = match.groups()
@@ -271,7 +305,7 @@ def _unique(draft: Draft, key: tuple[str, ...], table: str | None) -> Rule:
 # -- tolerances from the samples' own errors ---------------------------------------------------
 
 
-def _tolerate(draft: Draft, paths: list[str], name: str, title: str | None) -> None:
+def _tolerate(draft: Draft, sources: list[Source], name: str, title: str | None) -> None:
     """Validate the samples against the draft; give each field (or the key's rule) with errors a
     tolerance that covers the return with most of them, and say so.
 
@@ -289,8 +323,8 @@ def _tolerate(draft: Draft, paths: list[str], name: str, title: str | None) -> N
         definition = load_definition_file(path)
         results = [
             result
-            for together in _returns(draft, paths)
-            for result in validate_returns(together, definition, chunk_rows=0).results
+            for together, sheet in _returns(draft, sources)
+            for result in validate_returns(together, definition, chunk_rows=0, sheet=sheet).results
         ]
     worst: dict[str, tuple[float, int]] = {}  # subject -> (share of rows, errors), at most
     kinds: dict[str, dict[str, int]] = {}
@@ -337,14 +371,18 @@ def _tolerate(draft: Draft, paths: list[str], name: str, title: str | None) -> N
     draft.text = render(draft, name, title)
 
 
-def _returns(draft: Draft, paths: list[str]) -> list[list[str]]:
-    """The samples as returns to validate: each one alone, or for a return of several tables,
-    the files of each folder named after a table (one of each)."""
+def _returns(draft: Draft, sources: list[Source]) -> list[tuple[list[str], str | None]]:
+    """The samples as returns to validate, with the sheet to read: each file (or sheet) alone,
+    or for a return of several tables, each workbook, and the files of each folder named after
+    a table (one of each)."""
     if not draft.tables:
-        return [paths]
+        files = [s.path for s in sources if s.sheet is None]
+        return [(files, None)] * bool(files) + [([s.path], s.sheet) for s in sources if s.sheet]
     names = {(t.file or t.name).lower() for t in draft.tables}
-    folders: dict[Path, list[str]] = {}
-    for p in paths:
-        if Path(p).stem.lower() in names:
-            folders.setdefault(Path(p).parent, []).append(p)
-    return list(folders.values())
+    returns: dict[str, list[str]] = {}
+    for source in sources:
+        if source.sheet is not None:
+            returns.setdefault(source.path, [source.path])
+        elif source.name.lower() in names:
+            returns.setdefault(str(Path(source.path).parent), []).append(source.path)
+    return [(files, None) for files in returns.values()]

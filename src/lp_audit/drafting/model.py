@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -25,6 +26,29 @@ class Field:
     samples: list[pd.Series] = field(default_factory=list, repr=False)
     #: the sample each of ``samples`` comes from (its position among the draft's files)
     sample_of: list[int] = field(default_factory=list, repr=False)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a sample is: a file, or one sheet of a workbook of several tables."""
+
+    path: str
+    sheet: str | None = None
+
+    @property
+    def shown(self) -> str:
+        return self.path if self.sheet is None else f"{self.path} (sheet {self.sheet})"
+
+    @property
+    def name(self) -> str:
+        """What names its table: the sheet's name, or the file's without its extension."""
+        return self.sheet if self.sheet is not None else Path(self.path).stem
+
+    @property
+    def return_name(self) -> str:
+        """The name of the return it is part of, in a return of several tables: the
+        workbook's, or the folder's."""
+        return Path(self.path).stem if self.sheet is not None else Path(self.path).parent.name
 
 
 @dataclass

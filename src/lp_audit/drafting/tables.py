@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 
 from lp_audit.definitions.model import NAME_RE
-from lp_audit.drafting.model import Field, Rule, Table
+from lp_audit.drafting.model import Field, Rule, Source, Table
 from lp_audit.drafting.names import ID_WORDS, PERSON_WORDS, words
 
 #: the share of two samples' columns (of all the columns either has) in both, from which they
@@ -22,9 +21,12 @@ from lp_audit.drafting.names import ID_WORDS, PERSON_WORDS, words
 SAME_TABLE = 0.5
 
 
-def group(paths: Sequence[str], columns: Sequence[Sequence[str]]) -> tuple[list[Table], list[str]]:
-    """The tables of samples ``paths`` whose columns (header keys) are ``columns``, in the
-    order of their first sample, and what could not be decided about them."""
+def group(
+    sources: Sequence[Source], columns: Sequence[Sequence[str]]
+) -> tuple[list[Table], list[str]]:
+    """The tables of samples from ``sources`` whose columns (header keys) are ``columns``, in
+    the order of their first sample, and what could not be decided about them."""
+    paths = [s.shown for s in sources]
     parent = list(range(len(paths)))
 
     def root(i: int) -> int:
@@ -33,7 +35,7 @@ def group(paths: Sequence[str], columns: Sequence[Sequence[str]]) -> tuple[list[
             i = parent[i]
         return i
 
-    stems = [Path(p).stem for p in paths]
+    stems = [s.name for s in sources]
     sets = [set(c) for c in columns]
     for i in range(len(paths)):
         for j in range(i + 1, len(paths)):
@@ -64,7 +66,8 @@ def group(paths: Sequence[str], columns: Sequence[Sequence[str]]) -> tuple[list[
             notes.append(
                 f"{', '.join(others[:3])} {'has' if len(others) == 1 else 'have'} the columns "
                 f"of table {name} but another name: a return's files are found by name "
-                f"({commonest}.csv), so rename {'it' if len(others) == 1 else 'them'}"
+                f"({commonest}.csv, or a sheet {commonest}), so rename "
+                f"{'it' if len(others) == 1 else 'them'}"
             )
     return tables, notes
 

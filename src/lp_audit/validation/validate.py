@@ -320,11 +320,20 @@ def validate_returns(
             definition = definition_of(paths[0], options.get("sheet"))  # the one it names
     if definition is not None:
         chosen = resolve_definition(definition, None)
-        if chosen.tables:  # the files of one return of several tables, together; a folder
-            # is a return of its own
-            folders = [p for p in paths if Path(p).is_dir()]
-            files = [p for p in paths if not Path(p).is_dir()]
-            runs = [validate_tables([f], chosen, **options) for f in folders]
+        if chosen.tables:  # the files of one return of several tables, together; a folder,
+            # or a workbook of a sheet per table, is a return of its own
+            tables = {t.file_name.lower() for t in chosen.tables} | {
+                t.name.lower() for t in chosen.tables
+            }
+
+            def whole(path: str | Path) -> bool:
+                path = Path(path)
+                return path.is_dir() or (
+                    path.suffix.lower() == ".xlsx" and path.stem.lower() not in tables
+                )
+
+            runs = [validate_tables([p], chosen, **options) for p in paths if whole(p)]
+            files = [p for p in paths if not whole(p)]
             if files:
                 runs.append(validate_tables(files, chosen, **options))
             return Validation(
