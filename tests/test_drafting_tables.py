@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from lp_audit.auditing import find_returns
 from lp_audit.cli import app
 from lp_audit.definitions import load_definition_file
 from lp_audit.drafting import infer_definition
@@ -119,7 +120,7 @@ def test_an_export_of_linked_tables_drafts_a_return_of_several_tables(drafted: P
     assert tables["Exit"].key == ("ExitID",)  # its own ID, not the enrolment's, also unique
     assert tables["Enrollment"].fields[:2] == ("EnrollmentID", "PersonalID")  # as the files
     # every enrolment's person is a client, every exit's stay an enrolment
-    assert {r.id for r in definition.rules} == {
+    assert {r.id for r in definition.rules if "-in-" in r.id} == {
         "Enrollment-PersonalID-in-Client",
         "Exit-PersonalID-in-Client",
         "Exit-EnrollmentID-in-Enrollment",
@@ -224,7 +225,7 @@ def test_the_cla_examples_draft_the_hand_written_tables_and_period(tmp_path: Pat
     assert {t.name: set(t.fields) for t in draft.tables} == {
         t.name: set(t.fields) for t in truth.tables
     }
-    reads = [r for r in draft.rules if r.table == "episodes"]
+    reads = [r for r in draft.rules if r.table == "episodes" and "-in-" in r.id]
     assert [r.id for r in reads] == ["episodes-CHILD-in-header"]
     assert draft.field("CHILD").sensitive and draft.field("CHILD").type == "text"
     assert draft.period_every == "year"
@@ -338,3 +339,79 @@ def test_workbooks_of_a_sheet_per_table_draft_the_tables_of_their_sheets(tmp_pat
         ("est-2025-26.xlsx", "episodes"),
     ]
     assert all(r.verdict["error"] == 0 for r in run.results)
+
+
+def _orders(text: str) -> set[tuple[str | None, str]]:
+    """The date orders a definition's text checks, as (table, 'LATER >= EARLIER')."""
+    import yaml
+
+    found = set()
+    for rule in yaml.safe_load(text).get("rules", []):
+        compare = rule.get("check", {}).get("compare", "")
+        later, op, earlier = [*compare.split(), "", "", ""][:3]
+        if op in (">=", "<=") and "when" not in rule:
+            pair = f"{later} >= {earlier}" if op == ">=" else f"{earlier} >= {later}"
+            found.add((rule.get("table"), pair))
+    return found
+
+
+def test_the_draft_proposes_the_date_orders_the_samples_keep(tmp_path: Path) -> None:
+    """On the examples, the draft's rules of one date on or after another include every such
+    rule of the hand-written definitions: within a row, and (children looked after) with the
+    row of another table its key finds."""
+    hbyw = infer_definition(sorted((ROOT / "examples" / "hbyw").glob("*.csv")))
+    hand = (ROOT / "definitions" / "hbyw-quarterly-return" / "1.0.yaml").read_text()
+    wanted = {
+        (None, p)
+        for p in (
+            "referral_date >= attendance_date",
+            "first_contact_date >= referral_date",
+            "closure_date >= first_contact_date",
+            "closure_date >= referral_date",
+        )
+    }
+    assert wanted <= _orders(hand)  # the hand-written definition's, without conditions
+    assert wanted <= _orders(hbyw.text)
+    assert "the samples keep it in" in hbyw.text
+    _load(tmp_path, hbyw.text)
+    cla = infer_definition(find_returns(ROOT / "examples" / "cla"))
+    hand = (ROOT / "definitions" / "cla-annual-return" / "1.0.yaml").read_text()
+    wanted = {("episodes", "DEC >= DECOM"), ("episodes", "DECOM >= header.DOB")}
+    assert {p for _, p in wanted} <= {p for _, p in _orders(hand)}
+    assert wanted <= _orders(cla.text)
+
+
+def test_a_date_order_across_tables_finds_an_exit_before_its_entry(
+    exports: Path, drafted: Path, tmp_path: Path
+) -> None:
+    text = drafted.read_text(encoding="utf-8")
+    assert ("Exit", "ExitDate >= Enrollment.EntryDate") in _orders(text)
+    broken = tmp_path / "proj-b"
+    shutil.copytree(exports / "returns" / "proj-b", broken)
+    exits = list(csv.reader((broken / "Exit.csv").open(encoding="utf-8")))
+    exits[3][3] = "2001-01-01"  # line 4: an exit long before any entry
+    with (broken / "Exit.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(exits)
+    run = validate_returns([broken], load_definition_file(drafted))
+    found = {(f.rule, f.line) for r in run.results for f in r.finding_objects()}
+    assert ("Exit-ExitDate-on-or-after-Enrollment-EntryDate", 4) in found
+
+
+@pytest.mark.parametrize(
+    ("later", "wanted"),
+    [
+        ([f"2025-02-{d:02d}" for d in range(1, 29)], True),  # always after: a rule
+        (["2025-01-01"] * 28, False),  # the same day: no order to keep
+        ([f"2025-02-{d:02d}" for d in range(1, 20)], False),  # 19 rows: too few to tell
+        ([f"2025-02-{d:02d}" for d in range(1, 28)] + ["2024-01-01"], False),  # 1 in 28 not
+    ],
+)
+def test_a_date_order_is_proposed_when_the_samples_keep_it(
+    tmp_path: Path, later: list[str], wanted: bool
+) -> None:
+    rows = "".join(f"R{i},2025-01-01,{day}\n" for i, day in enumerate(later))
+    sample = tmp_path / "cases.csv"
+    sample.write_text("case_id,opened,closed\n" + rows, encoding="utf-8")
+    draft = infer_definition([sample])
+    assert ((None, "closed >= opened") in _orders(draft.text)) is wanted
+    assert (None, "opened >= closed") not in _orders(draft.text)

@@ -22,6 +22,7 @@ from lp_audit.definitions.model import NAME_RE
 from lp_audit.drafting.columns import describe
 from lp_audit.drafting.model import Draft, Field, Rule, Source, Table
 from lp_audit.drafting.names import PERSON_WORDS, plural, words
+from lp_audit.drafting.orders import date_orders
 from lp_audit.drafting.render import quote, render
 from lp_audit.drafting.tables import choose_key, group, links
 
@@ -168,7 +169,7 @@ def _draft(
                     f"fields hold several codes separated by {separator}: make it type code if "
                     "a row can only have one"
                 )
-    _roles(draft, tables)
+    _roles(draft, tables, sources)
     draft.text = render(draft, name, title)
     return draft
 
@@ -233,7 +234,7 @@ def _name(header: str, position: int, taken: set[str]) -> tuple[str, str | None]
     return candidate, (stripped or None)
 
 
-def _roles(draft: Draft, tables: list[RawTable]) -> None:
+def _roles(draft: Draft, tables: list[RawTable], sources: list[Source]) -> None:
     """The period column, the provider column, and the key of the return or of each table,
     with the rules they give."""
     constant: dict[str, bool] = {}
@@ -263,6 +264,7 @@ def _roles(draft: Draft, tables: list[RawTable]) -> None:
     if not draft.tables:
         one = Table("", list(range(len(tables))), [f.name for f in draft.fields])
         draft.key = choose_key(draft.fields, one, exclude)
+        draft.rules += date_orders(draft.fields, [one], named=False)
         if draft.key:
             draft.rules.append(_unique(draft, draft.key, None))
         return
@@ -272,7 +274,12 @@ def _roles(draft: Draft, tables: list[RawTable]) -> None:
     for table in draft.tables:
         if not table.key:  # found by two fields, one of them perhaps another table's key
             table.key = choose_key(draft.fields, table, exclude, identifiers)
-    draft.rules += links(draft.tables)
+    linked = links(draft.tables)
+    return_of = [s.path if s.sheet else str(Path(s.path).parent) for s in sources]
+    draft.rules += linked
+    draft.rules += date_orders(
+        draft.fields, draft.tables, named=True, links=linked, returns=return_of
+    )
     draft.rules += [_unique(draft, t.key, t.name) for t in draft.tables if t.key]
     for table in draft.tables:
         if len(table.key) != 1:

@@ -68,16 +68,23 @@ class Table:
 
 @dataclass
 class Rule:
-    """A rule the draft proposes: one row per key value (``unique``), or a row's key value
-    found in the table it names (``link``: an episode's child is in the header)."""
+    """A rule the draft proposes: one row per key value (``unique``), a row's key value found
+    in the table it names (``link``: an episode's child is in the header), or one date of a
+    row on or after another (``order``: a first contact on or after the referral)."""
 
     id: str
-    kind: Literal["unique", "link"]
-    #: the fields the rule is about: the key, or the field that must be found in ``other``
+    kind: Literal["unique", "link", "order"]
+    #: the fields the rule is about: the key, the field that must be found in ``other``, or
+    #: the date that must be on or after the other
     fields: tuple[str, ...]
     message: str
     table: str | None = None
     other: str | None = None
+    #: what the samples say of it, as a comment
+    note: str | None = None
+    #: of an order, how the first date compares with the second (``TABLE.FIELD`` when it is
+    #: another table's): on or after (>=) or on or before (<=)
+    op: str = ">="
     tolerance: str | None = None
     tolerance_note: str | None = None
 

@@ -115,8 +115,8 @@ def render(draft: Draft, name: str, title: str | None, *, probe: bool = False) -
                     "    # no field, or two, has a value of its own in every row of the samples:"
                     " write key: [...] with those that identify a row"
                 )
-    for section, kind in (("rules", "link"), ("return_rules", "unique")):
-        rules = [r for r in draft.rules if r.kind == kind]
+    for section, kinds in (("rules", ("link", "order")), ("return_rules", ("unique",))):
+        rules = [r for r in draft.rules if r.kind in kinds]
         if rules:
             out += ["", f"{section}:"]
             for rule in rules:
@@ -144,9 +144,13 @@ def _rule_lines(rule: Rule, probe: bool) -> list[str]:
         lines.append(f"    table: {rule.table}")
     if rule.kind == "unique":
         lines.append(f"    unique: [{', '.join(rule.fields)}]")
+    elif rule.kind == "order":
+        lines.append(f"    check: {{compare: {rule.fields[0]} {rule.op} {rule.fields[1]}}}")
     else:
         lines.append(f"    check: {{field: {rule.other}.{rule.fields[0]}, blank: false}}")
     lines.append(f"    message: {quote(rule.message)}")
+    if rule.note:
+        lines.append(f"    # {rule.note}")
     if probe:
         lines.append("    tolerance: {warning: 100%}")
     elif rule.tolerance:

@@ -1,0 +1,182 @@
+"""Rules of the order of two dates of a row that the samples keep: a first contact on or after
+the referral, an episode's end on or after its start.
+
+Every ordered pair of date fields of a table is tried on the rows of the samples that have
+both dates: where the first is on or after the second in at least 99% of at least 20 such
+rows, and after it in some, the draft proposes the rule, and says how often it held. A rule
+another two imply (closure after first contact after referral gives closure after referral)
+is left out, unless a row may lack the date between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from lp_audit.drafting.columns import DATE_SHAPES
+from lp_audit.drafting.model import Field, Rule, Table
+from lp_audit.drafting.render import label as label_of
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: rows with both dates a rule needs in the samples, and the share of them it must hold in
+MIN_ROWS = 20
+HOLDS = 0.99
+
+
+def date_orders(
+    fields: Sequence[Field],
+    tables: Sequence[Table],
+    *,
+    named: bool,
+    links: Sequence[Rule] = (),
+    returns: Sequence[str] = (),
+) -> list[Rule]:
+    """The date-order rules of ``tables`` (of the return, when not ``named``) the samples
+    keep, in the order of their fields; then, for each of the ``links`` (a row's key in another
+    table), those between a date of the row and a date of the row it finds, on the samples of
+    the same return (``returns``: each sample's)."""
+    rules: list[Rule] = []
+    for table in tables:
+        dates = [f for f in fields if f.name in table.fields and f.column.type == "date"]
+        own = set(table.samples)
+        parsed = {
+            f.name: {i: _dates(s) for s, i in zip(f.samples, f.sample_of, strict=True) if i in own}
+            for f in dates
+        }
+        held: dict[tuple[str, str], tuple[int, int]] = {}
+        for later in dates:
+            for earlier in dates:
+                if later is not earlier:
+                    counted = _count(parsed[later.name], parsed[earlier.name])
+                    if counted is not None:
+                        held[(later.name, earlier.name)] = counted
+        label = {f.name: f.column.header for f in dates}
+        for (a, b), (kept, rows) in held.items():
+            if (b, a) in held:
+                continue  # the same day, as good as always: no order to keep
+            between = [
+                m
+                for m in parsed
+                if (a, m) in held and (m, b) in held and _covers(parsed, m, (a, b))
+            ]
+            if between:
+                continue  # implied by two others, with the date between them always there
+            rules.append(
+                Rule(
+                    "-".join((*([table.name] if named else []), a, "on-or-after", b)),
+                    "order",
+                    (a, b),
+                    f"{label_of(label[a])} is before the {_lower(label_of(label[b]))}: "
+                    "check both dates.",
+                    table=table.name if named else None,
+                    note=f"the samples keep it in {kept:,} of {rows:,} rows with both dates",
+                )
+            )
+    for link in links:
+        rules += _across(fields, {t.name: t for t in tables}, link, returns)
+    return rules
+
+
+def _across(
+    fields: Sequence[Field], tables: dict[str, Table], link: Rule, returns: Sequence[str]
+) -> list[Rule]:
+    """Date-order rules between the rows of ``link``'s table and the rows of the table it
+    finds them in (an exit on or after its enrolment's entry)."""
+    import pandas as pd
+
+    table, other = tables[str(link.table)], tables[str(link.other)]
+    key = {f.name: f for f in fields}[link.fields[0]]
+    columns = {(i, key.name): s for s, i in zip(key.samples, key.sample_of, strict=True)}
+    for f in fields:
+        if f.column.type == "date":
+            columns.update(
+                {(i, f.name): _dates(s) for s, i in zip(f.samples, f.sample_of, strict=True)}
+            )
+    own = [f for f in fields if f.name in table.fields and f.column.type == "date"]
+    found = [f for f in fields if f.name in other.fields and f.column.type == "date"]
+    rules = []
+    for theirs in found:
+        mapped: dict[int, pd.Series] = {}  # for each sample of the table, the other's date
+        for i in table.samples:
+            for j in other.samples:
+                needed = ((i, key.name), (j, key.name), (j, theirs.name))
+                if returns[i] != returns[j] or not all(n in columns for n in needed):
+                    continue
+                keys = columns[(j, key.name)].fillna("").str.strip()
+                lookup = pd.Series(columns[(j, theirs.name)].to_numpy(), index=keys.to_numpy())
+                lookup = lookup[(lookup.index != "") & ~lookup.index.duplicated()]
+                finding = columns[(i, key.name)].fillna("").str.strip()
+                mapped[i] = pd.Series(finding.map(lookup).to_numpy(), index=finding.index)
+        for mine in own:
+            dated = {i: columns[(i, mine.name)] for i in mapped if (i, mine.name) in columns}
+            after, before = _count(dated, mapped), _count(mapped, dated)
+            if (after is None) == (before is None):
+                continue  # no order, or the same day as good as always
+            op, counted = (">=", after) if after is not None else ("<=", before)
+            assert counted is not None
+            kept, rows = counted
+            word = "before" if op == ">=" else "after"
+            rules.append(
+                Rule(
+                    f"{table.name}-{mine.name}-{'on-or-after' if op == '>=' else 'on-or-before'}"
+                    f"-{other.name}-{theirs.name}",
+                    "order",
+                    (mine.name, f"{other.name}.{theirs.name}"),
+                    f"{label_of(mine.column.header)} is {word} the "
+                    f"{_lower(label_of(theirs.column.header))} in {other.name}: check both dates.",
+                    table=table.name,
+                    note=f"the samples keep it in {kept:,} of {rows:,} rows with both dates",
+                    op=op,
+                )
+            )
+    return rules
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """A column's dates, in any form a draft reads (not a date: missing)."""
+    import pandas as pd
+
+    text = values.fillna("").astype(str).str.strip()
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for pattern, strptime in DATE_SHAPES.values():
+        shaped = text.str.fullmatch(pattern) & result.isna()
+        if shaped.any():
+            result[shaped] = pd.to_datetime(text[shaped], format=strptime, errors="coerce")
+    return result
+
+
+def _count(first: dict[int, pd.Series], second: dict[int, pd.Series]) -> tuple[int, int] | None:
+    """(rows where the first date is on or after the second, rows with both), when the
+    samples keep that order; None when they do not."""
+    rows = kept = after = 0
+    for sample, a in first.items():
+        if sample not in second:
+            continue
+        b = second[sample]
+        both = a.notna() & b.notna()
+        rows += int(both.sum())
+        kept += int((a[both] >= b[both]).sum())
+        after += int((a[both] > b[both]).sum())
+    if rows >= MIN_ROWS and kept >= HOLDS * rows and after:
+        return kept, rows
+    return None
+
+
+def _covers(parsed: dict[str, dict[int, pd.Series]], middle: str, ends: tuple[str, str]) -> bool:
+    """Whether ``middle`` is known in every row of the samples where both ``ends`` are."""
+    a, b = (parsed[e] for e in ends)
+    for sample, values in a.items():
+        if sample not in b:
+            continue
+        both = values.notna() & b[sample].notna()
+        known = parsed[middle].get(sample)
+        if known is None or (both & known.isna()).any():
+            return False
+    return True
+
+
+def _lower(label: str) -> str:
+    """A label within a sentence: Referral date as referral date, DOB as it is."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
