@@ -415,3 +415,22 @@ def test_a_date_order_is_proposed_when_the_samples_keep_it(
     draft = infer_definition([sample])
     assert ((None, "closed >= opened") in _orders(draft.text)) is wanted
     assert (None, "opened >= closed") not in _orders(draft.text)
+
+
+def test_orders_are_tried_among_the_first_forty_dates_of_a_table(tmp_path: Path) -> None:
+    """Pairs grow as the square of the dates: a sample of hundreds of date columns would try
+    tens of thousands of orders. Each column here is a day after the one before."""
+    columns = 45
+    rows = [
+        ",".join(f"2025-{1 + (c // 28) % 12:02d}-{1 + c % 28:02d}" for c in range(r, r + columns))
+        for r in range(25)
+    ]
+    sample = tmp_path / "wide.csv"
+    sample.write_text(
+        ",".join(f"d{c}" for c in range(columns)) + "\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
+    orders = _orders(infer_definition([sample]).text)
+    assert (None, "d1 >= d0") in orders
+    assert (None, "d39 >= d38") in orders
+    assert not any("d40" in pair or "d44" in pair for _, pair in orders)

@@ -5,7 +5,8 @@ Every ordered pair of date fields of a table is tried on the rows of the samples
 both dates: where the first is on or after the second in at least 99% of at least 20 such
 rows, and after it in some, the draft proposes the rule, and says how often it held. A rule
 another two imply (closure after first contact after referral gives closure after referral)
-is left out, unless a row may lack the date between them.
+is left out, unless a row may lack the date between them. Of a table with more than 40 dates,
+the first 40 are tried.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 #: rows with both dates a rule needs in the samples, and the share of them it must hold in
 MIN_ROWS = 20
 HOLDS = 0.99
+#: the dates of a table whose orders are tried (pairs grow as the square: a sample of a
+#: thousand date columns would try a million)
+MOST_DATES = 40
 
 
 def date_orders(
@@ -40,6 +44,7 @@ def date_orders(
     rules: list[Rule] = []
     for table in tables:
         dates = [f for f in fields if f.name in table.fields and f.column.type == "date"]
+        dates = dates[:MOST_DATES]
         own = set(table.samples)
         parsed = {
             f.name: {i: _dates(s) for s, i in zip(f.samples, f.sample_of, strict=True) if i in own}
@@ -96,6 +101,7 @@ def _across(
             )
     own = [f for f in fields if f.name in table.fields and f.column.type == "date"]
     found = [f for f in fields if f.name in other.fields and f.column.type == "date"]
+    own, found = own[:MOST_DATES], found[:MOST_DATES]
     rules = []
     for theirs in found:
         mapped: dict[int, pd.Series] = {}  # for each sample of the table, the other's date
