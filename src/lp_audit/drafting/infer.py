@@ -264,7 +264,7 @@ def _roles(draft: Draft, tables: list[RawTable], sources: list[Source]) -> None:
     if not draft.tables:
         one = Table("", list(range(len(tables))), [f.name for f in draft.fields])
         draft.key = choose_key(draft.fields, one, exclude)
-        draft.rules += date_orders(draft.fields, [one], named=False)
+        draft.rules += date_orders(draft.fields, [one], named=False, notes=draft.undecided)
         if draft.key:
             draft.rules.append(_unique(draft, draft.key, None))
         return
@@ -278,7 +278,12 @@ def _roles(draft: Draft, tables: list[RawTable], sources: list[Source]) -> None:
     return_of = [s.path if s.sheet else str(Path(s.path).parent) for s in sources]
     draft.rules += linked
     draft.rules += date_orders(
-        draft.fields, draft.tables, named=True, links=linked, returns=return_of
+        draft.fields,
+        draft.tables,
+        named=True,
+        links=linked,
+        returns=return_of,
+        notes=draft.undecided,
     )
     draft.rules += [_unique(draft, t.key, t.name) for t in draft.tables if t.key]
     for table in draft.tables:

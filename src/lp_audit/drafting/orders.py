@@ -36,14 +36,20 @@ def date_orders(
     named: bool,
     links: Sequence[Rule] = (),
     returns: Sequence[str] = (),
+    notes: list[str] | None = None,
 ) -> list[Rule]:
     """The date-order rules of ``tables`` (of the return, when not ``named``) the samples
     keep, in the order of their fields; then, for each of the ``links`` (a row's key in another
     table), those between a date of the row and a date of the row it finds, on the samples of
-    the same return (``returns``: each sample's)."""
+    the same return (``returns``: each sample's). What was not tried is added to ``notes``."""
     rules: list[Rule] = []
     for table in tables:
         dates = [f for f in fields if f.name in table.fields and f.column.type == "date"]
+        if len(dates) > MOST_DATES and notes is not None:
+            notes.append(
+                f"{len(dates)} dates{f' in {table.name}' if named else ''}: their orders were "
+                f"tried among the first {MOST_DATES} only"
+            )
         dates = dates[:MOST_DATES]
         own = set(table.samples)
         parsed = {
