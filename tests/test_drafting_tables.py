@@ -436,3 +436,67 @@ def test_orders_are_tried_among_the_first_forty_dates_of_a_table(tmp_path: Path)
     assert (None, "d1 >= d0") in orders
     assert (None, "d39 >= d38") in orders
     assert not any("d40" in pair or "d44" in pair for _, pair in orders)
+
+
+def test_the_draft_finds_when_a_field_is_required_as_the_hand_written_definition_says(
+    tmp_path: Path,
+) -> None:
+    """On the HBYW examples: a closure date and reason when the case is closed, a risk level
+    and needs when engaged, as the hand-written definition has them; a first contact (date
+    and method) when consent was given, which in the examples is when the young person was
+    contacted, the hand-written reason."""
+    import yaml
+
+    samples = sorted((ROOT / "examples" / "hbyw").glob("*.csv"))
+    draft = infer_definition(samples)
+    _load(tmp_path, draft.text)
+    ours = {f["name"]: f.get("required_when") for f in yaml.safe_load(draft.text)["fields"]}
+    hand = {
+        f["name"]: f.get("required_when")
+        for f in yaml.safe_load(
+            (ROOT / "definitions" / "hbyw-quarterly-return" / "1.0.yaml").read_text()
+        )["fields"]
+    }
+
+    def same(a: dict[str, object], b: dict[str, object]) -> bool:
+        def norm(c: dict[str, object]) -> dict[str, object]:
+            return {k: sorted(v) if isinstance(v, list) else v for k, v in c.items()}
+
+        return norm(a) == norm(b)
+
+    for name in ("closure_date", "closure_reason", "initial_risk_level", "needs_identified"):
+        assert same(ours[name], hand[name]), (name, ours[name], hand[name])
+    for name in ("first_contact_date", "first_contact_method"):
+        assert ours[name] == {"field": "consent_status", "equals": "CONSENTED"}
+    rows = [r for p in samples for r in csv.DictReader(p.open(encoding="utf-8"))]
+    assert all(
+        (r["consent_status"] == "CONSENTED") == (r["engagement_status"] != "NOT_CONTACTED")
+        for r in rows
+    )
+    assert "required when: filled in 404 of the 404 rows" in draft.text
+
+
+@pytest.mark.parametrize(
+    ("rows", "noise", "wanted"),
+    [
+        (40, 0, "{field: status, equals: CLOSED}"),
+        (40, 1, None),  # filled in 39 of 40 closed rows: under 99%
+        (19, 0, None),  # 19 closed rows: too few to tell
+        (300, 2, "{field: status, equals: CLOSED}"),  # 298 of 300: a rule, with findings
+    ],
+)
+def test_required_when_is_proposed_when_the_samples_show_it(
+    tmp_path: Path, rows: int, noise: int, wanted: str | None
+) -> None:
+    lines = ["case_id,status,closed_on"]
+    for i in range(rows):
+        closed = "" if i < noise else f"2025-0{1 + i % 9}-1{i % 10}"
+        lines += [f"C{i},CLOSED,{closed}", f"O{i},OPEN,"]
+    sample = tmp_path / "cases.csv"
+    sample.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    draft = infer_definition([sample])
+    found = draft.named("closed_on").required_when
+    assert (found[0] if found else None) == wanted
+    # the samples' own blanks where it is required are findings, covered by a tolerance
+    assert (draft.named("closed_on").tolerance is not None) == bool(wanted and noise)
+    _load(tmp_path, draft.text)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from lp_audit.definitions import header_key
 from lp_audit.definitions.model import NAME_RE
 from lp_audit.drafting.columns import describe
+from lp_audit.drafting.conditions import required_when
 from lp_audit.drafting.model import Draft, Field, Rule, Source, Table
 from lp_audit.drafting.names import PERSON_WORDS, plural, words
 from lp_audit.drafting.orders import date_orders
@@ -170,6 +171,8 @@ def _draft(
                     "a row can only have one"
                 )
     _roles(draft, tables, sources)
+    for field_name, reason in required_when(draft.fields).items():
+        draft.named(field_name).required_when = (reason.condition, reason.note)
     draft.text = render(draft, name, title)
     return draft
 

@@ -26,6 +26,8 @@ class Field:
     samples: list[pd.Series] = field(default_factory=list, repr=False)
     #: the sample each of ``samples`` comes from (its position among the draft's files)
     sample_of: list[int] = field(default_factory=list, repr=False)
+    #: when it is required, as the samples show it: the condition's YAML, and a comment
+    required_when: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

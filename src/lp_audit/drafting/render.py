@@ -166,6 +166,10 @@ def _field_lines(f: Field, probe: bool) -> list[str]:
     if c.required:
         note = f"  # blank in {c.blank:,} of {c.rows:,} rows of the samples" if c.blank else ""
         lines.append(f"    required: true{note}")
+    elif f.required_when:
+        condition, note = f.required_when
+        lines.append(f"    required_when: {condition}")
+        lines.append(f"    # blank in {c.blank:,} of {c.rows:,} rows; required when: {note}")
     elif c.filled:
         lines.append(
             f"    # blank in {c.blank:,} of {c.rows:,} rows ({100 * c.blank / c.rows:.0f}%): not "

@@ -1,0 +1,171 @@
+"""When a field that is often blank is required, as the samples show it: a closure date when
+the case is closed, a first contact's method when there is a first contact date.
+
+For a field blank in some rows and filled in others, every code field of its rows (and every
+field that is itself sometimes blank) is tried as the reason: the codes in whose rows the
+field is filled in at least 95% of rows, together filled in at least 99% of at least 20 rows,
+with the field blank in most rows of the other codes, so that these explain at least 90% of
+its blanks. The reason that explains most of them, with the fewest codes, is proposed as
+``required_when``, with how often it held; the samples' rows that break it are findings,
+covered by a tolerance as any other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lp_audit.drafting.model import Field
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: rows the reason must make the field required in, the share of them it must be filled in,
+#: and the share of the field's blanks the reason must explain
+MIN_ROWS = 20
+FILLED = 0.99
+EXPLAINED = 0.9
+#: the share of a code's rows the field must be filled in for the code to be a reason; and at
+#: most, in the rows of the other codes
+CODE_FILLED = 0.95
+OTHERS_FILLED = 0.5
+MOST_CODES = 12
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A field's ``required_when``: its YAML, and what the samples say of it."""
+
+    condition: str
+    note: str
+
+
+def required_when(fields: Sequence[Field]) -> dict[str, Reason]:
+    """For each field the samples show required in some rows only, the condition when."""
+    found: dict[str, Reason] = {}
+    codes = [
+        f
+        for f in fields
+        if f.column.type == "code"
+        and not f.column.sensitive
+        and 1 < len(f.column.codes) + len(f.column.unknown_codes) <= MOST_CODES
+    ]
+    blanks = [f for f in fields if not f.column.required and f.column.filled and f.column.blank]
+    for f in blanks:
+        if f.column.filled < MIN_ROWS:
+            continue
+        best: tuple[tuple[float, bool, int, int], Reason] | None = None
+        for position, reason_field in enumerate([*codes, *blanks]):
+            if reason_field is f:
+                continue
+            rows = _aligned(f, reason_field)
+            if not rows:
+                continue
+            reason = (
+                _by_codes(f, reason_field, rows)
+                if reason_field in codes
+                else _by_blank(reason_field, rows)
+            )
+            if reason is None:
+                continue
+            explained, size, found_reason = reason
+            # most blanks explained; then a code's reason before another field's blanks (a
+            # status says why), the fewest codes written, the first field
+            rank = (-explained, reason_field not in codes, size, position)
+            if best is None or rank < best[0]:
+                best = (rank, found_reason)
+        if best is not None:
+            found[f.name] = best[1]
+    return found
+
+
+def _aligned(f: Field, other: Field) -> list[tuple[pd.Series, pd.Series]]:
+    """(whether ``f`` is filled, ``other``'s text) in each sample that has both."""
+    mine = dict(zip(f.sample_of, f.samples, strict=True))
+    return [
+        (mine[i].fillna("").str.strip() != "", theirs.fillna("").str.strip())
+        for i, theirs in zip(other.sample_of, other.samples, strict=True)
+        if i in mine
+    ]
+
+
+def _by_codes(
+    f: Field, codes: Field, rows: list[tuple[pd.Series, pd.Series]]
+) -> tuple[float, int, Reason] | None:
+    import pandas as pd
+
+    canonical = {_fold(c): c for c in (*codes.column.codes, *codes.column.unknown_codes)}
+    filled = pd.concat([r[0] for r in rows], ignore_index=True)
+    values = pd.concat([r[1] for r in rows], ignore_index=True).map(
+        lambda v: canonical.get(_fold(v))
+    )
+    known = values.notna()
+    by_code = filled[known].groupby(values[known]).agg(["sum", "count"])
+    chosen = [str(code) for code, (n, total) in by_code.iterrows() if n >= CODE_FILLED * total]
+    if not chosen or len(chosen) == len(by_code):
+        return None
+    inside = known & values.isin(chosen)
+    outside = known & ~values.isin(chosen)
+    if not _holds(filled, inside, outside):
+        return None
+    order = [c for c in canonical.values() if c in chosen]
+    others = [c for c in canonical.values() if c not in chosen and c in by_code.index]
+    if len(order) == 1:
+        spec, written = f"equals: {_quote(order[0])}", 1
+    elif len(others) == 1:
+        spec, written = f"not_equals: {_quote(others[0])}", 1
+    else:
+        spec, written = f"in: [{', '.join(_quote(c) for c in order)}]", len(order)
+    return _reason(f"{{field: {codes.name}, {spec}}}", filled, inside, outside, written)
+
+
+def _by_blank(
+    other: Field, rows: list[tuple[pd.Series, pd.Series]]
+) -> tuple[float, int, Reason] | None:
+    import pandas as pd
+
+    filled = pd.concat([r[0] for r in rows], ignore_index=True)
+    inside = pd.concat([r[1] != "" for r in rows], ignore_index=True)
+    if not _holds(filled, inside, ~inside):
+        return None
+    return _reason(f"{{field: {other.name}, blank: false}}", filled, inside, ~inside, 1)
+
+
+def _holds(filled: pd.Series, inside: pd.Series, outside: pd.Series) -> bool:
+    """Whether the field is required inside and not outside, explaining its blanks."""
+    rows, filled_in = int(inside.sum()), int((filled & inside).sum())
+    blank = int((~filled & (inside | outside)).sum())
+    blank_outside = int((~filled & outside).sum())
+    return (
+        rows >= MIN_ROWS
+        and filled_in >= FILLED * rows
+        and int((filled & outside).sum()) <= OTHERS_FILLED * max(int(outside.sum()), 1)
+        and blank > 0
+        and blank_outside >= EXPLAINED * blank
+    )
+
+
+def _reason(
+    condition: str, filled: pd.Series, inside: pd.Series, outside: pd.Series, size: int
+) -> tuple[float, int, Reason]:
+    rows, filled_in = int(inside.sum()), int((filled & inside).sum())
+    blank = int((~filled & (inside | outside)).sum())
+    explained = int((~filled & outside).sum()) / blank
+    note = (
+        f"filled in {filled_in:,} of the {rows:,} rows of the samples where it holds; "
+        f"{round(100 * explained)}% of the blanks are where it does not"
+    )
+    return explained, size, Reason(condition, note)
+
+
+def _fold(value: object) -> str:
+    folded = str(value).strip().upper()
+    return (folded.lstrip("0") or "0") if re.fullmatch(r"\d+", folded) else folded
+
+
+def _quote(code: str) -> str:
+    from lp_audit.drafting.render import quote
+
+    return quote(code)
