@@ -500,3 +500,43 @@ def test_required_when_is_proposed_when_the_samples_show_it(
     # the samples' own blanks where it is required are findings, covered by a tolerance
     assert (draft.named("closed_on").tolerance is not None) == bool(wanted and noise)
     _load(tmp_path, draft.text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    samples=st.lists(
+        st.tuples(
+            st.sampled_from(["Client", "client", "Exit", "visits", "2025 data", "a-b", "_x"]),
+            st.sets(st.sampled_from(list("abcdefgh")), min_size=1),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_samples_group_into_tables_a_definition_can_name(
+    samples: list[tuple[str, set[str]]],
+) -> None:
+    """Every sample is in one table; samples of one name, or much the same columns, in the
+    same one; each table's name is one a definition takes, and unlike the others'."""
+    from lp_audit.definitions.model import NAME_RE
+    from lp_audit.drafting.model import Source
+    from lp_audit.drafting.tables import SAME_TABLE, group
+
+    sources = [Source(f"r{i}/{stem}.csv") for i, (stem, _) in enumerate(samples)]
+    tables, notes = group(sources, [sorted(c) for _, c in samples])
+    table_of = {i: t.name for t in tables for i in t.samples}
+    assert sorted(table_of) == list(range(len(samples)))
+    assert sum(len(t.samples) for t in tables) == len(samples)
+    for i, (stem, columns) in enumerate(samples):
+        for j, (other, theirs) in enumerate(samples):
+            if stem.lower() == other.lower() or len(columns & theirs) >= SAME_TABLE * len(
+                columns | theirs
+            ):
+                assert table_of[i] == table_of[j]
+    names = [t.name for t in tables]
+    assert all(NAME_RE.match(n) for n in names)
+    assert len({n.lower() for n in names}) == len(names)
+    for t in tables:  # a table named otherwise than its files says which name they have
+        stems = {samples[i][0].lower() for i in t.samples}
+        assert (t.file or t.name).lower() in stems
+        assert (len(stems) > 1) == any(f"of table {t.name} " in n for n in notes)
