@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from lp_audit.drafting.model import Field
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import numpy as np
 
 #: rows the reason must make the field required in, the share of them it must be filled in,
 #: and the share of the field's blanks the reason must explain
@@ -44,6 +44,8 @@ class Reason:
 
 def required_when(fields: Sequence[Field]) -> dict[str, Reason]:
     """For each field the samples show required in some rows only, the condition when."""
+    import numpy as np
+
     found: dict[str, Reason] = {}
     codes = [
         f
@@ -53,6 +55,9 @@ def required_when(fields: Sequence[Field]) -> dict[str, Reason]:
         and 1 < len(f.column.codes) + len(f.column.unknown_codes) <= MOST_CODES
     ]
     blanks = [f for f in fields if not f.column.required and f.column.filled and f.column.blank]
+    # each field's rows once, as numbers: filled or not, and a code's position (-1: none)
+    filled = {f.name: _filled(f) for f in [*codes, *blanks]}
+    coded = {f.name: _coded(f) for f in codes}
     for f in blanks:
         if f.column.filled < MIN_ROWS:
             continue
@@ -60,14 +65,16 @@ def required_when(fields: Sequence[Field]) -> dict[str, Reason]:
         for position, reason_field in enumerate([*codes, *blanks]):
             if reason_field is f:
                 continue
-            rows = _aligned(f, reason_field)
-            if not rows:
+            shared = [i for i in filled[f.name] if i in filled[reason_field.name]]
+            if not shared:
                 continue
-            reason = (
-                _by_codes(f, reason_field, rows)
-                if reason_field in codes
-                else _by_blank(reason_field, rows)
-            )
+            mine = np.concatenate([filled[f.name][i] for i in shared])
+            if reason_field in codes:
+                theirs = np.concatenate([coded[reason_field.name][i] for i in shared])
+                reason = _by_codes(reason_field, mine, theirs)
+            else:
+                theirs = np.concatenate([filled[reason_field.name][i] for i in shared])
+                reason = _by_blank(reason_field, mine, theirs)
             if reason is None:
                 continue
             explained, size, found_reason = reason
@@ -81,37 +88,52 @@ def required_when(fields: Sequence[Field]) -> dict[str, Reason]:
     return found
 
 
-def _aligned(f: Field, other: Field) -> list[tuple[pd.Series, pd.Series]]:
-    """(whether ``f`` is filled, ``other``'s text) in each sample that has both."""
-    mine = dict(zip(f.sample_of, f.samples, strict=True))
-    return [
-        (mine[i].fillna("").str.strip() != "", theirs.fillna("").str.strip())
-        for i, theirs in zip(other.sample_of, other.samples, strict=True)
-        if i in mine
-    ]
+def _filled(f: Field) -> dict[int, np.ndarray]:
+    """Whether each row of each sample has a value of ``f``."""
+    return {
+        i: (s.fillna("").str.strip() != "").to_numpy(dtype=bool)
+        for s, i in zip(f.samples, f.sample_of, strict=True)
+    }
+
+
+def _codes_of(f: Field) -> list[str]:
+    return [*f.column.codes, *f.column.unknown_codes]
+
+
+def _coded(f: Field) -> dict[int, np.ndarray]:
+    """The position of each row's code of ``f`` among its codes (-1: none of them), each
+    distinct spelling folded once (a column of a million rows has a few)."""
+    import numpy as np
+
+    position = {_fold(c): n for n, c in enumerate(_codes_of(f))}
+    result = {}
+    for sample, i in zip(f.samples, f.sample_of, strict=True):
+        text = sample.fillna("").astype(str)
+        result[i] = text.map({v: position.get(_fold(v), -1) for v in text.unique()}).to_numpy(
+            dtype=np.int64
+        )
+    return result
 
 
 def _by_codes(
-    f: Field, codes: Field, rows: list[tuple[pd.Series, pd.Series]]
+    codes: Field, filled: np.ndarray, coded: np.ndarray
 ) -> tuple[float, int, Reason] | None:
-    import pandas as pd
+    import numpy as np
 
-    canonical = {_fold(c): c for c in (*codes.column.codes, *codes.column.unknown_codes)}
-    filled = pd.concat([r[0] for r in rows], ignore_index=True)
-    values = pd.concat([r[1] for r in rows], ignore_index=True).map(
-        lambda v: canonical.get(_fold(v))
-    )
-    known = values.notna()
-    by_code = filled[known].groupby(values[known]).agg(["sum", "count"])
-    chosen = [str(code) for code, (n, total) in by_code.iterrows() if n >= CODE_FILLED * total]
-    if not chosen or len(chosen) == len(by_code):
+    names = _codes_of(codes)
+    known = coded >= 0
+    total = np.bincount(coded[known], minlength=len(names))
+    with_value = np.bincount(coded[known], weights=filled[known], minlength=len(names))
+    seen = total > 0
+    chosen = seen & (with_value >= CODE_FILLED * total)
+    if not chosen.any() or chosen.sum() == seen.sum():
         return None
-    inside = known & values.isin(chosen)
-    outside = known & ~values.isin(chosen)
+    inside = known & chosen[np.where(known, coded, 0)]
+    outside = known & ~inside
     if not _holds(filled, inside, outside):
         return None
-    order = [c for c in canonical.values() if c in chosen]
-    others = [c for c in canonical.values() if c not in chosen and c in by_code.index]
+    order = [c for c, yes in zip(names, chosen, strict=True) if yes]
+    others = [c for c, yes, any_ in zip(names, chosen, seen, strict=True) if any_ and not yes]
     if len(order) == 1:
         spec, written = f"equals: {_quote(order[0])}", 1
     elif len(others) == 1:
@@ -122,18 +144,14 @@ def _by_codes(
 
 
 def _by_blank(
-    other: Field, rows: list[tuple[pd.Series, pd.Series]]
+    other: Field, filled: np.ndarray, inside: np.ndarray
 ) -> tuple[float, int, Reason] | None:
-    import pandas as pd
-
-    filled = pd.concat([r[0] for r in rows], ignore_index=True)
-    inside = pd.concat([r[1] != "" for r in rows], ignore_index=True)
     if not _holds(filled, inside, ~inside):
         return None
     return _reason(f"{{field: {other.name}, blank: false}}", filled, inside, ~inside, 1)
 
 
-def _holds(filled: pd.Series, inside: pd.Series, outside: pd.Series) -> bool:
+def _holds(filled: np.ndarray, inside: np.ndarray, outside: np.ndarray) -> bool:
     """Whether the field is required inside and not outside, explaining its blanks."""
     rows, filled_in = int(inside.sum()), int((filled & inside).sum())
     blank = int((~filled & (inside | outside)).sum())
@@ -148,7 +166,7 @@ def _holds(filled: pd.Series, inside: pd.Series, outside: pd.Series) -> bool:
 
 
 def _reason(
-    condition: str, filled: pd.Series, inside: pd.Series, outside: pd.Series, size: int
+    condition: str, filled: np.ndarray, inside: np.ndarray, outside: np.ndarray, size: int
 ) -> tuple[float, int, Reason]:
     rows, filled_in = int(inside.sum()), int((filled & inside).sum())
     blank = int((~filled & (inside | outside)).sum())
