@@ -11,10 +11,12 @@ the first 40 are tried.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from lp_audit.drafting.columns import DATE_SHAPES
+from lp_audit.drafting.conditions import per_distinct
 from lp_audit.drafting.model import Field, Rule, Table
 from lp_audit.drafting.render import label as label_of
 
@@ -147,16 +149,25 @@ def _across(
 
 
 def _dates(values: pd.Series) -> pd.Series:
-    """A column's dates, in any form a draft reads (not a date: missing)."""
+    """A column's dates, in any form a draft reads (not a date: missing), each distinct text
+    read once."""
     import pandas as pd
 
-    text = values.fillna("").astype(str).str.strip()
-    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    return pd.Series(per_distinct(values, _date, "datetime64[ns]"), index=values.index)
+
+
+def _date(text: str) -> object:
+    """The day ``text`` is, in any form a draft reads; NaT if none."""
+    from datetime import datetime
+
+    text = text.strip()
     for pattern, strptime in DATE_SHAPES.values():
-        shaped = text.str.fullmatch(pattern) & result.isna()
-        if shaped.any():
-            result[shaped] = pd.to_datetime(text[shaped], format=strptime, errors="coerce")
-    return result
+        if re.fullmatch(pattern, text):
+            try:
+                return datetime.strptime(text, strptime)
+            except ValueError:
+                return None
+    return None
 
 
 def _count(first: dict[int, pd.Series], second: dict[int, pd.Series]) -> tuple[int, int] | None:
