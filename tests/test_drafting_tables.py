@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -540,3 +540,52 @@ def test_samples_group_into_tables_a_definition_can_name(
         stems = {samples[i][0].lower() for i in t.samples}
         assert (t.file or t.name).lower() in stems
         assert (len(stems) > 1) == any(f"of table {t.name} " in n for n in notes)
+
+
+#: mostly clean rows, so that the draft proposes its rules (in about half the examples each),
+#: with every kind of noise now and then
+NOISE = st.sampled_from(["ok"] * 60 + ["blank", "early", "bad", "excel"])
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["OPEN", "CLOSED", "CLOSED", "closed", "PAUSED", ""]),
+            st.integers(1, 60),  # days from opening to closing
+            NOISE,
+        ),
+        min_size=40,
+        max_size=120,
+    )
+)
+def test_any_sample_with_orders_and_reasons_validates_against_its_draft(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, int, str]]
+) -> None:
+    """Whatever order, reason and noise the rows have (blanks, a closing before the opening, a
+    date that is no date, another date form), the draft's rules and required_when leave the
+    samples with no error: what they break is a finding within a tolerance."""
+    folder = tmp_path_factory.mktemp("orders")
+    lines = ["case_id,status,opened,closed"]
+    for i, (status, days, noise) in enumerate(rows):
+        opened = date(2025, 1, 1) + timedelta(days=i % 90)
+        closed = (opened + timedelta(days=days)).isoformat() if status.upper() == "CLOSED" else ""
+        closed = (
+            {
+                "blank": "",
+                "early": (opened - timedelta(days=3)).isoformat(),
+                "bad": "2025-02-30",
+                "excel": opened.strftime("%d/%m/%Y"),
+            }.get(noise, closed)
+            if noise != "ok" and status.upper() == "CLOSED"
+            else closed
+        )
+        lines.append(f"C{i},{status},{opened.isoformat()},{closed}")
+    sample = folder / "cases.csv"
+    sample.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    draft = infer_definition([sample])
+    definition = _load(folder, draft.text)
+    run = validate_returns([sample], definition)
+    assert [r.verdict["error"] for r in run.results] == [0], draft.text
+    event(f"order proposed: {'on-or-after' in draft.text}")
+    event(f"required_when proposed: {'required_when: {' in draft.text}")
