@@ -589,3 +589,17 @@ def test_any_sample_with_orders_and_reasons_validates_against_its_draft(
     assert [r.verdict["error"] for r in run.results] == [0], draft.text
     event(f"order proposed: {'on-or-after' in draft.text}")
     event(f"required_when proposed: {'required_when: {' in draft.text}")
+
+
+def test_two_files_of_one_table_in_a_folder_are_checked_apart(tmp_path: Path) -> None:
+    """client.csv beside Client.csv (one table, two returns' worth): checking the samples
+    against the draft took the folder for one return and stopped, 'both table Client'."""
+    (tmp_path / "client.csv").write_text("person_id,age\nA1,3\nA2,4\n", encoding="utf-8")
+    (tmp_path / "Client.csv").write_text("person_id,age\nA3,3\nA4,4\n", encoding="utf-8")
+    if len(list(tmp_path.iterdir())) < 2:
+        pytest.skip("a file system that does not tell client.csv from Client.csv")
+    (tmp_path / "visits.csv").write_text("visit_id,person_id\nV1,A1\n", encoding="utf-8")
+    out = tmp_path / "draft.yaml"
+    result = CliRunner().invoke(app, ["definitions", "infer", str(tmp_path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [t.name for t in load_definition_file(out).tables] == ["Client", "visits"]

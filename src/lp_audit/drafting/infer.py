@@ -394,10 +394,16 @@ def _returns(draft: Draft, sources: list[Source]) -> list[tuple[list[str], str |
         files = [s.path for s in sources if s.sheet is None]
         return [(files, None)] * bool(files) + [([s.path], s.sheet) for s in sources if s.sheet]
     names = {(t.file or t.name).lower() for t in draft.tables}
-    returns: dict[str, list[str]] = {}
+    returns: dict[tuple[str, int], list[str]] = {}
     for source in sources:
         if source.sheet is not None:
-            returns.setdefault(source.path, [source.path])
+            returns.setdefault((source.path, 0), [source.path])
         elif source.name.lower() in names:
-            returns.setdefault(str(Path(source.path).parent), []).append(source.path)
+            # a folder's files, one of each table (client.csv beside Client.csv: two returns)
+            folder, slot = str(Path(source.path).parent), 0
+            while any(
+                Path(p).stem.lower() == source.name.lower() for p in returns.get((folder, slot), [])
+            ):
+                slot += 1
+            returns.setdefault((folder, slot), []).append(source.path)
     return [(files, None) for files in returns.values()]
