@@ -240,3 +240,35 @@ def test_a_feedback_workbook_for_a_definition_file_of_ones_own(tmp_path: Path) -
     )
     assert result.exit_code == 1, result.output
     assert load_workbook(out)["Summary"]["B4"].value == "mine@1"
+
+
+def test_a_chart_sheet_is_not_a_table(tmp_path: Path) -> None:
+    """Naming a chart sheet was an internal error (openpyxl's chart sheets have no rows); a
+    draft from the workbook, which reads every sheet, leaves it out."""
+    import openpyxl
+    from openpyxl.chart import BarChart, Reference
+
+    from lp_audit.drafting import infer_definition
+
+    book = openpyxl.Workbook()
+    people = book.active
+    people.title = "people"
+    for row in [("person_id", "age"), *((f"P{i}", i % 9) for i in range(30))]:
+        people.append(row)
+    visits = book.create_sheet("visits")
+    for row in [("visit_id", "person_id"), *((f"V{i}", f"P{i % 30}") for i in range(40))]:
+        visits.append(row)
+    chart = BarChart()
+    chart.add_data(Reference(people, min_col=2, min_row=1, max_row=31), titles_from_data=True)
+    book.create_chartsheet("Chart").add_chart(chart)
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    out = CliRunner().invoke(
+        app, ["validate", str(path), "--sheet", "Chart", "-d", "hbyw-quarterly-return"]
+    )
+    assert out.exit_code == 2
+    assert out.output.strip().splitlines() == [
+        f"error: {path}: sheet 'Chart' is a chart, not a table: name a sheet of rows"
+    ]
+    draft = infer_definition([path])
+    assert [t.name for t in draft.tables] == ["people", "visits"]

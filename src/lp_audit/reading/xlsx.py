@@ -85,7 +85,8 @@ def _unsaved_formulas(
 
 
 def sheet_names(path: str | Path) -> list[str]:
-    """The names of a workbook's sheets, in order, with the same checks as reading one.
+    """The names of a workbook's sheets of cells (not its charts), in order, with the same
+    checks as reading one.
 
     Raises:
         ReturnReadError: if the file cannot be read, or is not a workbook.
@@ -93,7 +94,7 @@ def sheet_names(path: str | Path) -> list[str]:
     from lp_audit.files import read_input
 
     workbook, _ = _open(Path(path), read_input(Path(path)))
-    names = list(workbook.sheetnames)
+    names = [ws.title for ws in workbook.worksheets]  # not its charts
     workbook.close()
     return names
 
@@ -147,6 +148,10 @@ def read_xlsx(
                 str(path), f"has no sheet {sheet!r} (sheets: {', '.join(workbook.sheetnames)})"
             )
         ws = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+        if not hasattr(ws, "iter_rows"):
+            raise ReturnReadError(
+                str(path), f"sheet {sheet!r} is a chart, not a table: name a sheet of rows"
+            )
 
         def text(value: object) -> str:
             if value is None:
