@@ -297,7 +297,7 @@ def test_start_with_your_own_return_runs_as_shown(tmp_path: Path) -> None:
         ("episodes", ("CHILD", "DECOM")),
         ("header", ("CHILD",)),
     ]
-    assert "0 return(s) with errors" in outputs[4]
+    assert "0 table(s) with errors" in outputs[4]
 
 
 def test_the_dask_example_runs_on_a_scheduler_and_workers_it_starts(tmp_path: Path) -> None:

@@ -322,6 +322,18 @@ def test_with_no_definition_named_the_header_says_which_bundled_one(tmp_path: Pa
     assert out.exit_code == 2 and "name a definition" not in out.stderr  # what the file is
 
 
+def test_the_total_of_returns_of_several_tables_counts_returns_and_tables() -> None:
+    """Two returns of two tables were 'Total: 4 returns'; a table is not a return."""
+    out = CliRunner().invoke(
+        app,
+        ["validate", str(EXAMPLES / "nth-2025-26"), str(EXAMPLES / "est-2025-26")],
+        env={"COLUMNS": "200"},
+    )
+    total = next(line for line in out.stdout.splitlines() if line.startswith("Total"))
+    assert total.startswith("Total: 2 return(s), 4 tables, ")
+    assert total.endswith(" table(s) with errors")
+
+
 def test_a_header_is_split_as_the_reader_splits_it_to_say_which_definition(
     tmp_path: Path,
 ) -> None:

@@ -8,6 +8,7 @@ import json
 import re
 import textwrap
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lp_audit.findings import CATALOGUE, FINDING_COLUMNS
@@ -351,10 +352,15 @@ def print_text(results: Sequence[ReturnResult], console: Console) -> None:
             if any(r.verdict["warning"] for r in results)
             else "green"
         )
+        counted, failed = f"{len(results)} returns", "return(s)"
+        model = results[0].definition_model
+        if model is not None and model.tables:  # each result is a table of a return
+            returns = {r.path if r.sheet else str(Path(r.path).parent) for r in results}
+            counted, failed = f"{len(returns)} return(s), {len(results)} tables", "table(s)"
         console.print(
-            f"[bold]Total[/bold]: {len(results)} returns, {sum(r.rows for r in results):,} rows · "
+            f"[bold]Total[/bold]: {counted}, {sum(r.rows for r in results):,} rows · "
             f"[{colour}]{errors} error(s), {warnings} warning(s){after}[/{colour}] · "
-            f"{failing} return(s) with errors"
+            f"{failing} {failed} with errors"
         )
 
 
