@@ -379,6 +379,8 @@ def test_the_draft_proposes_the_date_orders_the_samples_keep(tmp_path: Path) -> 
     wanted = {("episodes", "DEC >= DECOM"), ("episodes", "DECOM >= header.DOB")}
     assert {p for _, p in wanted} <= {p for _, p in _orders(hand)}
     assert wanted <= _orders(cla.text)
+    # an episode ends after the child's birth: implied by the two, DECOM always given
+    assert ("episodes", "DEC >= header.DOB") not in _orders(cla.text)
 
 
 def test_a_date_order_across_tables_finds_an_exit_before_its_entry(

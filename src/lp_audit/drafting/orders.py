@@ -45,6 +45,7 @@ def date_orders(
     table), those between a date of the row and a date of the row it finds, on the samples of
     the same return (``returns``: each sample's). What was not tried is added to ``notes``."""
     rules: list[Rule] = []
+    within: dict[str, dict[tuple[str, str], tuple[int, int]]] = {}  # each table's orders
     for table in tables:
         dates = [f for f in fields if f.name in table.fields and f.column.type == "date"]
         if len(dates) > MOST_DATES and notes is not None:
@@ -65,6 +66,7 @@ def date_orders(
                     counted = _count(parsed[later.name], parsed[earlier.name])
                     if counted is not None:
                         held[(later.name, earlier.name)] = counted
+        within[table.name] = held
         label = {f.name: f.column.header for f in dates}
         for (a, b), (kept, rows) in held.items():
             if (b, a) in held:
@@ -88,15 +90,24 @@ def date_orders(
                 )
             )
     for link in links:
-        rules += _across(fields, {t.name: t for t in tables}, link, returns)
+        rules += _across(
+            fields, {t.name: t for t in tables}, link, returns, within.get(str(link.table), {})
+        )
     return rules
 
 
 def _across(
-    fields: Sequence[Field], tables: dict[str, Table], link: Rule, returns: Sequence[str]
+    fields: Sequence[Field],
+    tables: dict[str, Table],
+    link: Rule,
+    returns: Sequence[str],
+    held: dict[tuple[str, str], tuple[int, int]],
 ) -> list[Rule]:
     """Date-order rules between the rows of ``link``'s table and the rows of the table it
-    finds them in (an exit on or after its enrolment's entry)."""
+    finds them in (an exit on or after its enrolment's entry); one that an order within the
+    row (``held``) and another across imply is left out when the date between them is always
+    there (an episode's end after the child's birth, as its start is, and it ends after it
+    starts)."""
     import pandas as pd
 
     table, other = tables[str(link.table)], tables[str(link.other)]
@@ -110,7 +121,8 @@ def _across(
     own = [f for f in fields if f.name in table.fields and f.column.type == "date"]
     found = [f for f in fields if f.name in other.fields and f.column.type == "date"]
     own, found = own[:MOST_DATES], found[:MOST_DATES]
-    rules = []
+    kept_orders: dict[tuple[str, str], tuple[str, int, int]] = {}  # (mine, theirs): op, counts
+    across: dict[str, dict[int, pd.Series]] = {}  # theirs, for each sample of the table
     for theirs in found:
         mapped: dict[int, pd.Series] = {}  # for each sample of the table, the other's date
         for i in table.samples:
@@ -123,6 +135,7 @@ def _across(
                 lookup = lookup[(lookup.index != "") & ~lookup.index.duplicated()]
                 finding = columns[(i, key.name)].fillna("").str.strip()
                 mapped[i] = pd.Series(finding.map(lookup).to_numpy(), index=finding.index)
+        across[theirs.name] = mapped
         for mine in own:
             dated = {i: columns[(i, mine.name)] for i in mapped if (i, mine.name) in columns}
             after, before = _count(dated, mapped), _count(mapped, dated)
@@ -130,7 +143,30 @@ def _across(
                 continue  # no order, or the same day as good as always
             op, counted = (">=", after) if after is not None else ("<=", before)
             assert counted is not None
-            kept, rows = counted
+            kept_orders[(mine.name, theirs.name)] = (op, *counted)
+    rules = []
+    for (mine_name, theirs_name), (op, kept, rows) in kept_orders.items():
+        mine = next(f for f in own if f.name == mine_name)
+        theirs = next(f for f in found if f.name == theirs_name)
+        mapped = across[theirs_name]
+        implied = False
+        for m in own:
+            inner = (mine_name, m.name) if op == ">=" else (m.name, mine_name)
+            if (
+                m is mine
+                or inner not in held
+                or kept_orders.get((m.name, theirs_name), ("",))[0] != op
+            ):
+                continue
+            dated = {i: columns[(i, mine_name)] for i in mapped if (i, mine_name) in columns}
+            middle = {i: columns[(i, m.name)] for i in mapped if (i, m.name) in columns}
+            implied = all(
+                i in middle and not (a.notna() & mapped[i].notna() & middle[i].isna()).any()
+                for i, a in dated.items()
+            )
+            if implied:
+                break
+        if not implied:
             word = "before" if op == ">=" else "after"
             rules.append(
                 Rule(
