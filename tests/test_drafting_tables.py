@@ -605,3 +605,23 @@ def test_two_files_of_one_table_in_a_folder_are_checked_apart(tmp_path: Path) ->
     result = CliRunner().invoke(app, ["definitions", "infer", str(tmp_path), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert [t.name for t in load_definition_file(out).tables] == ["Client", "visits"]
+
+
+def test_a_workbook_of_notes_alone_is_one_line_and_no_draft(tmp_path: Path) -> None:
+    """Every sheet left out (notes, or not a table): a draft of no fields was written."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active.append(["Send the return by the 15th."])
+    book.create_sheet("Lookup").append(["one column"])
+    path = tmp_path / "notes.xlsx"
+    book.save(path)
+    out = tmp_path / "draft.yaml"
+    result = CliRunner().invoke(app, ["definitions", "infer", str(path), "-o", str(out)])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"error: {path}: no sheet is a table of column names and rows: Notes (notes), "
+        "Lookup (not two columns and a row) left out"
+    ]
+    assert not out.exists()

@@ -62,11 +62,12 @@ def infer_definition(
     Raises:
         ReturnReadError: if a sample cannot be read as a table.
     """
+    from lp_audit.errors import ReturnReadError
     from lp_audit.reading import read_table, sheet_names
 
     if not paths:
         raise ValueError("name at least one sample return")
-    tables, sources, undecided = [], [], []
+    tables, sources, undecided, left_out = [], [], [], []
     for path in map(Path, paths):
         sheets = sheet_names(path) if path.suffix.lower() in (".xlsx", ".xlsm") else []
         if len(sheets) <= 1:
@@ -76,14 +77,21 @@ def infer_definition(
         for sheet in sheets:  # a workbook of several tables, a sheet each
             if " ".join(words(sheet)) in NOT_TABLES:
                 undecided.append(f"sheet {sheet} of {path} is taken for notes: left out")
+                left_out.append(f"{sheet} (notes)")
                 continue
             table = read_table(path, sheet=sheet, below_titles=True)
             if len(table.headers) < 2 or not table.rows:
                 undecided.append(f"sheet {sheet} of {path} has not two columns and a row: left out")
+                left_out.append(f"{sheet} (not two columns and a row)")
                 continue
             table.path = Source(str(path), sheet).shown
             tables.append(table)
             sources.append(Source(str(path), sheet))
+    if not tables:  # every sample a workbook of notes
+        raise ReturnReadError(
+            str(paths[0]),
+            f"no sheet is a table of column names and rows: {', '.join(left_out)} left out",
+        )
     draft = _draft(tables, name, title, sources)
     draft.undecided[:0] = undecided
     if tolerate and draft.rows:
