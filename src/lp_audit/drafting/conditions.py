@@ -5,23 +5,24 @@ For a field blank in some rows and filled in others, every code field of its row
 field that is itself sometimes blank) is tried as the reason: the codes in whose rows the
 field is filled in at least 95% of rows, together filled in at least 99% of at least 20 rows,
 with the field blank in most rows of the other codes, so that these explain at least 90% of
-its blanks. The reason that explains most of them, with the fewest codes, is proposed as
-``required_when``, with how often it held; the samples' rows that break it are findings,
-covered by a tolerance as any other.
+its blanks. The reason that explains most of them (then a code field's before another
+field's blanks, the fewest codes written, the first field) is proposed as ``required_when``,
+with how often it held; the samples' rows that break it are findings, covered by a tolerance
+as any other.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from lp_audit.drafting.columns import per_distinct
 from lp_audit.drafting.model import Field
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas as pd
 
 #: rows the reason must make the field required in, the share of them it must be filled in,
 #: and the share of the field's blanks the reason must explain
@@ -95,17 +96,6 @@ def _filled(f: Field) -> dict[int, np.ndarray]:
         i: (s.fillna("").str.strip() != "").to_numpy(dtype=bool)
         for s, i in zip(f.samples, f.sample_of, strict=True)
     }
-
-
-def per_distinct(values: pd.Series, fn: Callable[[str], Any], dtype: Any) -> np.ndarray:
-    """``fn`` of each row's text (a missing value as ''), worked out once for each distinct
-    text: a column of codes or dates of a million rows has a few hundred."""
-    import numpy as np
-    import pandas as pd
-
-    positions, distinct = pd.factorize(values, use_na_sentinel=True)
-    results = np.array([fn(str(v)) for v in distinct] + [fn("")], dtype=dtype)
-    return results[positions]  # -1, missing, is the last: ''s
 
 
 def _codes_of(f: Field) -> list[str]:

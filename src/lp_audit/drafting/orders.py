@@ -15,8 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from lp_audit.drafting.columns import DATE_SHAPES
-from lp_audit.drafting.conditions import per_distinct
+from lp_audit.drafting.columns import DATE_SHAPES, per_distinct
 from lp_audit.drafting.model import Field, Rule, Table
 from lp_audit.drafting.render import label as label_of
 
