@@ -311,9 +311,7 @@ def _codes(column: Column, distinct: pd.Series, weights: object) -> None:
     canonical: dict[str, str] = {}
     forms: dict[str, list[str]] = {}
     for value in sorted(totals, key=lambda v: (-totals[v], v)):
-        folded = value.upper()
-        if re.fullmatch(r"\d+", folded):
-            folded = folded.lstrip("0") or "0"
+        folded = fold(value)
         forms.setdefault(folded, []).append(value)
         canonical.setdefault(folded, value)
     for spellings in forms.values():
@@ -322,7 +320,7 @@ def _codes(column: Column, distinct: pd.Series, weights: object) -> None:
             column.normalise.append("case")  # 'x' and 'X'
         if len(upper) > 1 and "leading_zeros" not in column.normalise:
             column.normalise.append("leading_zeros")  # '01' and '1'
-    codes = sorted(canonical.values(), key=lambda v: (-_total(forms[_fold(v)], totals), v))
+    codes = sorted(canonical.values(), key=lambda v: (-_total(forms[fold(v)], totals), v))
     if sum(c.isdecimal() for c in codes) >= max(2, len(codes) - 2):
         # numbered codes (year groups 7 to 11, a scale 1 to 5) read best in order, the odd
         # lettered one after them
@@ -335,7 +333,7 @@ def _codes(column: Column, distinct: pd.Series, weights: object) -> None:
             f"{', '.join(in_run)}: a code among the other numbers, not 'not known' "
             "(if it means 'not known', move it to unknown_codes)"
         )
-    rare = [c for c in codes if _total(forms[_fold(c)], totals) <= 2]
+    rare = [c for c in codes if _total(forms[fold(c)], totals) <= 2]
     if rare and column.filled >= 100:
         column.notes.append(
             "seen in at most two rows: "
@@ -361,8 +359,10 @@ def _in_numbered_run(codes: list[str]) -> list[str]:
     ]
 
 
-def _fold(value: str) -> str:
-    folded = value.upper()
+def fold(value: str) -> str:
+    """A code as it is compared with others: without spaces around it, in capitals, a number
+    without leading zeros ('01' and '1' are one code, as 'x' and 'X' are)."""
+    folded = value.strip().upper()
     return (folded.lstrip("0") or "0") if re.fullmatch(r"\d+", folded) else folded
 
 

@@ -13,13 +13,13 @@ as any other.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lp_audit.drafting.columns import per_distinct
+from lp_audit.drafting.columns import fold, per_distinct
 from lp_audit.drafting.model import Field
+from lp_audit.drafting.render import quote
 
 if TYPE_CHECKING:
     import numpy as np
@@ -107,9 +107,9 @@ def _coded(f: Field) -> dict[int, np.ndarray]:
     distinct spelling folded once (a column of a million rows has a few)."""
     import numpy as np
 
-    position = {_fold(c): n for n, c in enumerate(_codes_of(f))}
+    position = {fold(c): n for n, c in enumerate(_codes_of(f))}
     return {
-        i: per_distinct(sample, lambda v: position.get(_fold(v), -1), np.int64)
+        i: per_distinct(sample, lambda v: position.get(fold(v), -1), np.int64)
         for sample, i in zip(f.samples, f.sample_of, strict=True)
     }
 
@@ -134,11 +134,11 @@ def _by_codes(
     order = [c for c, yes in zip(names, chosen, strict=True) if yes]
     others = [c for c, yes, any_ in zip(names, chosen, seen, strict=True) if any_ and not yes]
     if len(order) == 1:
-        spec, written = f"equals: {_quote(order[0])}", 1
+        spec, written = f"equals: {quote(order[0])}", 1
     elif len(others) == 1:
-        spec, written = f"not_equals: {_quote(others[0])}", 1
+        spec, written = f"not_equals: {quote(others[0])}", 1
     else:
-        spec, written = f"in: [{', '.join(_quote(c) for c in order)}]", len(order)
+        spec, written = f"in: [{', '.join(quote(c) for c in order)}]", len(order)
     return _reason(f"{{field: {codes.name}, {spec}}}", filled, inside, outside, written)
 
 
@@ -175,14 +175,3 @@ def _reason(
         f"{round(100 * explained)}% of the blanks are where it does not"
     )
     return explained, size, Reason(condition, note)
-
-
-def _fold(value: object) -> str:
-    folded = str(value).strip().upper()
-    return (folded.lstrip("0") or "0") if re.fullmatch(r"\d+", folded) else folded
-
-
-def _quote(code: str) -> str:
-    from lp_audit.drafting.render import quote
-
-    return quote(code)
