@@ -45,6 +45,7 @@ def date_orders(
     the same return (``returns``: each sample's). What was not tried is added to ``notes``."""
     rules: list[Rule] = []
     within: dict[str, dict[tuple[str, str], tuple[int, int]]] = {}  # each table's orders
+    dates_of = _Dates()
     for table in tables:
         dates = [f for f in fields if f.name in table.fields and f.column.type == "date"]
         if len(dates) > MOST_DATES and notes is not None:
@@ -54,10 +55,7 @@ def date_orders(
             )
         dates = dates[:MOST_DATES]
         own = set(table.samples)
-        parsed = {
-            f.name: {i: _dates(s) for s, i in zip(f.samples, f.sample_of, strict=True) if i in own}
-            for f in dates
-        }
+        parsed = {f.name: dates_of(f, own) for f in dates}
         held: dict[tuple[str, str], tuple[int, int]] = {}
         for later in dates:
             for earlier in dates:
@@ -90,7 +88,12 @@ def date_orders(
             )
     for link in links:
         rules += _across(
-            fields, {t.name: t for t in tables}, link, returns, within.get(str(link.table), {})
+            fields,
+            {t.name: t for t in tables},
+            link,
+            returns,
+            within.get(str(link.table), {}),
+            dates_of,
         )
     return rules
 
@@ -101,6 +104,7 @@ def _across(
     link: Rule,
     returns: Sequence[str],
     held: dict[tuple[str, str], tuple[int, int]],
+    dates_of: _Dates,
 ) -> list[Rule]:
     """Date-order rules between the rows of ``link``'s table and the rows of the table it
     finds them in (an exit on or after its enrolment's entry); one that an order within the
@@ -112,14 +116,11 @@ def _across(
     table, other = tables[str(link.table)], tables[str(link.other)]
     key = {f.name: f for f in fields}[link.fields[0]]
     columns = {(i, key.name): s for s, i in zip(key.samples, key.sample_of, strict=True)}
-    for f in fields:
-        if f.column.type == "date":
-            columns.update(
-                {(i, f.name): _dates(s) for s, i in zip(f.samples, f.sample_of, strict=True)}
-            )
     own = [f for f in fields if f.name in table.fields and f.column.type == "date"]
     found = [f for f in fields if f.name in other.fields and f.column.type == "date"]
     own, found = own[:MOST_DATES], found[:MOST_DATES]
+    for f, samples in [(f, table.samples) for f in own] + [(f, other.samples) for f in found]:
+        columns.update({(i, f.name): d for i, d in dates_of(f, set(samples)).items()})
     kept_orders: dict[tuple[str, str], tuple[str, int, int]] = {}  # (mine, theirs): op, counts
     across: dict[str, dict[int, pd.Series]] = {}  # theirs, for each sample of the table
     for theirs in found:
@@ -181,6 +182,23 @@ def _across(
                 )
             )
     return rules
+
+
+class _Dates:
+    """Each sample's dates of a field, read once however many orders use them."""
+
+    def __init__(self) -> None:
+        self._read: dict[tuple[str, int], pd.Series] = {}
+
+    def __call__(self, f: Field, samples: set[int]) -> dict[int, pd.Series]:
+        """The dates of ``f`` in each of ``samples`` that has it."""
+        found = {}
+        for values, i in zip(f.samples, f.sample_of, strict=True):
+            if i in samples:
+                if (f.name, i) not in self._read:
+                    self._read[(f.name, i)] = _dates(values)
+                found[i] = self._read[(f.name, i)]
+        return found
 
 
 def _dates(values: pd.Series) -> pd.Series:
