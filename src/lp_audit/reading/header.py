@@ -121,10 +121,10 @@ def header_record(
 
     starts, ends, lines = records
 
-    def cells(index: int) -> list[str]:  # split by the delimiter the record looks to have
-        text = data[int(starts[index]) : int(ends[index])].decode("utf-8", errors="replace")
-        csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-        return next(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)), [])
+    def cells(index: int) -> list[str]:
+        return record_cells(
+            data[int(starts[index]) : int(ends[index])].decode("utf-8", errors="replace")
+        )
 
     if hint.is_header(cells(first)):
         return first
@@ -135,6 +135,13 @@ def header_record(
     header = int(candidates[found])
     findings.append(preamble_finding(int(lines[first]), int(lines[header])))
     return header
+
+
+def record_cells(text: str) -> list[str]:
+    """One record's cells, split as a header is split: by the delimiter it has most of (a
+    header of semicolons with a comma in one name is a header of semicolons)."""
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    return next(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)), [])
 
 
 def preamble_finding(first_line: int, header_line: int) -> Finding:

@@ -66,11 +66,9 @@ def _rows_on_top(path: Path, sheet: str | None = None) -> list[list[str]]:
     """A return's first rows that are not blank, its header (as a definition would find it,
     below a title or notes) among them: the cells of its first 64 KB (a workbook: the
     sheet's first rows). There is always one, if only of one empty cell."""
-    import csv
 
     from lp_audit.reading import read_table
-    from lp_audit.reading.header import HEADER_SEARCH
-    from lp_audit.reading.scan import sniff_delimiter
+    from lp_audit.reading.header import HEADER_SEARCH, record_cells
 
     if path.suffix.lower() != ".csv":
         table = read_table(path, sheet=sheet)
@@ -87,9 +85,7 @@ def _rows_on_top(path: Path, sheet: str | None = None) -> list[list[str]]:
     lines = [line for line in head.decode("utf-8-sig", errors="replace").splitlines() if line]
     rows: list[list[str]] = []
     for line in lines[: HEADER_SEARCH + 1]:
-        # split as the reader splits a header: by the delimiter it has most of (a header of
-        # semicolons with a comma in one name is a header of semicolons)
-        rows.append(next(csv.reader([line], delimiter=sniff_delimiter(line)), [line]))
+        rows.append(record_cells(line) or [line])  # split as the reader splits a header
     return rows or [[""]]
 
 
