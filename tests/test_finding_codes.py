@@ -102,6 +102,15 @@ def _too_short(tmp: Path) -> str:
     return str(tmp / "short.yaml")
 
 
+def _timed(tmp: Path) -> str:
+    """A definition whose arrival date must carry a time of day."""
+    (tmp / "timed.yaml").write_text(
+        'name: timed\nversion: "1.0"\ntitle: Arrivals\nfields:\n'
+        "  - {name: arrival, label: Arrival date and time, type: date, time: required}\n"
+    )
+    return str(tmp / "timed.yaml")
+
+
 def _carried(tmp: Path) -> str:
     """A definition that compares with the previous return, and that return (``last.csv``:
     team T2, open at its end, on line 3)."""
@@ -159,6 +168,9 @@ CASES: dict[str, Case] = {
     "date-with-time": Case(
         edit(1, "attendance_date", "2025-07-01 00:00:00"), 3, "attendance_date", "error"
     ),
+    "date-without-time": Case(
+        lambda: "arrival\n2025-07-01 09:30\n2025-07-01\n", 3, "arrival", "error", definition="timed"
+    ),
     "date-format": Case(edit(2, "attendance_date", "01/07/2025"), 4, "attendance_date", "warning"),
     "out-of-range": Case(edit(0, "age_at_referral", "31"), 2, "age_at_referral", "error"),
     "pattern-mismatch": Case(edit(0, "referral_id", "R1"), 2, "referral_id", "error"),
@@ -199,7 +211,7 @@ def test_finding_code_is_reported_at_the_exact_place(code: str, tmp_path: Path) 
     content = case.make()
     path = tmp_path / f"return{case.suffix}"
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    definition = {"short": _too_short, "carried": _carried}.get(
+    definition = {"short": _too_short, "carried": _carried, "timed": _timed}.get(
         case.definition, lambda _: case.definition
     )(tmp_path)
     options = dict(case.options)

@@ -158,6 +158,12 @@ CATALOGUE: dict[str, FindingKind] = {
             "The value is a date with a time after it, as databases export dates.",
         ),
         FindingKind(
+            "date-without-time",
+            "Date without a time",
+            "error",
+            "The value is a date alone, in a field that needs the time of day after the date.",
+        ),
+        FindingKind(
             "date-format",
             "Non-standard date format",
             "warning",

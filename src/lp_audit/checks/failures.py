@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from lp_audit.checks.parsing import ParseProblem
+    from lp_audit.checks.problems import ParseProblem
 
 
 _CONSTRAINT_CODES = (

@@ -7,32 +7,19 @@ missing in the typed frame and are reported as problems with their original text
 
 from __future__ import annotations
 
-import functools
-import operator
 import os
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from lp_audit.definitions import DATE_FORMATS, Definition, Field
+from lp_audit.checks.dates import parse_date_column
+from lp_audit.checks.problems import ParseProblem
+from lp_audit.definitions import Definition, Field
 from lp_audit.reading import FEW_DISTINCT
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
     import pyarrow as pa
-
-
-@dataclass(frozen=True)
-class ParseProblem:
-    """Rows of one field whose text failed to parse, or parsed with a warning."""
-
-    field: str
-    code: str
-    severity: str
-    message: str
-    mask: pd.Series  # True where the problem applies
 
 
 @dataclass
@@ -82,37 +69,11 @@ def normalise_codes(values: pd.Series, f: Field) -> tuple[pd.Series, pd.Series]:
     return result, changed
 
 
-def _date_spec(name: str) -> tuple[str, str, int]:
-    """For a format name such as DD/MM/YYYY: its strptime format, exact regex and day offset."""
-    fmt = DATE_FORMATS[name]
-    pattern = re.escape(fmt).replace("%Y", r"\d{4}").replace("%m", r"\d{2}").replace("%d", r"\d{2}")
-    day_at = len(fmt[: fmt.index("%d")].replace("%Y", "YYYY").replace("%m", "MM"))
-    return fmt, f"^{pattern}$", day_at
-
-
 def _arrow_text(values: pd.Series) -> pa.Array:
     import pyarrow as pa
 
     array = pa.array(values, type=pa.large_string(), from_pandas=True)
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-
-
-def parse_dates(text: pa.Array, name: str) -> pa.Array:
-    """Dates written exactly in format ``name``; anything else, or an impossible date, is null.
-
-    pyarrow's strptime rolls 2025-02-30 over to 2 March, so the parsed day is checked against
-    the written one.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    fmt, pattern, day_at = _date_spec(name)
-    shaped = pc.match_substring_regex(text, pattern).fill_null(False)
-    candidates = pc.if_else(shaped, text, pa.scalar(None, pa.large_string()))
-    stamps = pc.strptime(candidates, format=fmt, unit="s", error_is_null=True)
-    written_day = pc.cast(pc.utf8_slice_codeunits(candidates, day_at, day_at + 2), pa.int64())
-    exact = pc.equal(pc.day(stamps), written_day).fill_null(False)
-    return pc.if_else(exact, stamps, pa.scalar(None, stamps.type))
 
 
 def parse_return(
@@ -276,48 +237,6 @@ def _without_spaces(text: pa.Array) -> pa.Array:
     return pc.replace_with_mask(text, mask, fixed)
 
 
-#: A time after a date, as databases and spreadsheets export a date: 2025-07-01 00:00:00
-_TIME = r"[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
-
-
-def _unreadable_dates(
-    name: str,
-    label: str,
-    text: pa.Array,
-    failed: pd.Series,
-    formats: tuple[str, ...],
-    mask: Callable[[pa.Array], pd.Series],
-) -> list[ParseProblem]:
-    """The dates that could not be read, told apart by what they look like, so that the
-    advice fits: a spreadsheet's date number (45839: ``date-as-number``), a date with a time
-    (``date-with-time``), anything else (``invalid-date``); all errors."""
-    import pyarrow.compute as pc
-
-    accepted = " or ".join(formats)
-    number = failed & mask(pc.match_substring_regex(text, r"^[0-9]{5}(\.[0-9]+)?$"))
-    day = pc.replace_substring_regex(text, _TIME, "")
-    read = (mask(pc.is_valid(parse_dates(day, f))) for f in formats)
-    timed = failed & ~number & functools.reduce(operator.or_, read)
-    other = failed & ~number & ~timed
-    kinds = (
-        (
-            number,
-            "date-as-number",
-            f"{label} is a number, as a spreadsheet stores a date, not a date: format the "
-            f"column as dates in the form {accepted} before saving.",
-        ),
-        (
-            timed,
-            "date-with-time",
-            f"{label} has a time after the date: write the date alone, in the form {accepted}.",
-        ),
-        (other, "invalid-date", f"{label} is not a real date in the form {accepted}."),
-    )
-    return [
-        ParseProblem(name, code, "error", says, rows) for rows, code, says in kinds if rows.any()
-    ]
-
-
 def _parse_field(
     text: pa.Array,
     blank: pd.Series,
@@ -370,29 +289,7 @@ def _parse_field(
             )
         return numbers.astype("Float64")
     if f.type == "date":
-        dates = parse_dates(text, definition.date_format)
-        failed = ~blank & ~mask(pc.is_valid(dates))
-        for name in definition.dates_accepted_with_warning:
-            if not failed.any():
-                break
-            alt = parse_dates(text, name)
-            fixed = failed & mask(pc.is_valid(alt))
-            if fixed.any():
-                problems.append(
-                    ParseProblem(
-                        f.name,
-                        "date-format",
-                        "warning",
-                        f"{label} is written {name}; it was accepted, but write dates as {definition.date_format}.",
-                        fixed,
-                    )
-                )
-                dates = pc.if_else(pc.is_valid(dates), dates, alt)
-                failed = failed & ~fixed
-        if failed.any():
-            formats = (definition.date_format, *definition.dates_accepted_with_warning)
-            problems += _unreadable_dates(f.name, label, text, failed, formats, mask)
-        return pd.Series(dates.to_pandas(), index=index)
+        return parse_date_column(text, blank, f, definition, problems, mask)
     if f.type == "code":
         values, changed = normalise_codes(present, f)
         if changed.any():

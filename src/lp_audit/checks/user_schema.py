@@ -33,6 +33,9 @@ PARSE_CODES: dict[str, tuple[str, ...]] = {
     "decimal": ("invalid-type",),
     "boolean": ("invalid-type",),
     "date": ("invalid-date", "date-as-number", "date-with-time", "date-format"),
+    # a date field that takes a time of day (``time: allowed`` or ``required``)
+    "date-time": ("invalid-date", "date-as-number", "date-format"),
+    "date-time-required": ("invalid-date", "date-as-number", "date-format", "date-without-time"),
     "code": ("non-standard-code",),
     "multi_code": ("non-standard-code",),
 }
@@ -70,7 +73,8 @@ def pandera_schema(
     schema = build_schema(definition, Context(when, provider, today))
     columns = {}
     for f in definition.fields:
-        checks = [_parse_check(definition, f.name, code) for code in PARSE_CODES.get(f.type, ())]
+        kind = {None: f.type, "allowed": "date-time", "required": "date-time-required"}[f.time]
+        checks = [_parse_check(definition, f.name, code) for code in PARSE_CODES.get(kind, ())]
         checks += [
             _column_check(definition, f.name, check, schema.specs[check.name])
             for check in schema.column_checks.get(f.name, ())
@@ -114,6 +118,7 @@ def _parse_check(definition: Definition, name: str, code: str) -> pa.Check:
         "invalid-date": f"{label} is not a real date in a form the definition accepts",
         "date-as-number": f"{label} is a spreadsheet's date number, not a date",
         "date-with-time": f"{label} is a date with a time after it",
+        "date-without-time": f"{label} is a date without the time of day it needs",
         "date-format": f"{label} is a date written in a form accepted with a warning",
         "non-standard-code": f"{label} is a code written in a non-standard way",
     }[code]

@@ -181,6 +181,8 @@ def _change_field(parser: Parser, old: Field, data: dict[str, Any], path: Path_)
             continue
         if key in Parser.FIELD_KEYS:
             updates[key] = getattr(probe, key)
+    if updates.get("type", "date") != "date":
+        updates["time"] = None  # a time of day is only for dates
     codes = list(old.codes)
     if "codes" in data or "unknown_codes" in data:
         codes = list(probe.codes)

@@ -23,6 +23,9 @@ from lp_audit.periods import Every, Period
 
 FieldType = Literal["text", "integer", "decimal", "date", "code", "multi_code", "boolean"]
 Normalisation = Literal["case", "leading_zeros"]
+#: whether a date field's values carry a time of day after the date
+TimeOfDay = Literal["allowed", "required"]
+TIMES_OF_DAY: tuple[TimeOfDay, ...] = ("allowed", "required")
 ConstraintKind = Literal["range", "pattern", "max_length", "min_length", "check_digit"]
 ReturnRuleKind = Literal["unique", "duplicate"]
 MetricKind = Literal["share", "mean", "median_days"]
@@ -161,6 +164,9 @@ class Field:
     example: str | None = None
     compare: bool = True
     tolerance: Tolerance | None = None
+    #: for a date field: a time of day may (``allowed``) or must (``required``) follow the
+    #: date; it is checked, then set aside (rules and profiles compare days)
+    time: TimeOfDay | None = None
     line: int | None = field(default=None, compare=False)
 
     @property

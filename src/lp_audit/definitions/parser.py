@@ -15,12 +15,14 @@ from lp_audit.definitions.model import (
     FIELD_TYPES,
     NAME_RE,
     NORMALISATIONS,
+    TIMES_OF_DAY,
     VERSION_RE,
     Code,
     Constraint,
     Definition,
     Field,
     FieldType,
+    TimeOfDay,
 )
 from lp_audit.definitions.reader import describe_kind
 from lp_audit.definitions.references import ReferenceParser
@@ -174,6 +176,7 @@ class Parser(RuleParser, ReferenceParser):
         "example",
         "compare",
         "tolerance",
+        "time",
     )
 
     def fields(self, value: Any, path: Path_, *, required: bool) -> tuple[Field, ...]:
@@ -276,8 +279,28 @@ class Parser(RuleParser, ReferenceParser):
             example=self.text(data, "example", path),
             compare=self.boolean(data, "compare", path, default=True),
             tolerance=self.tolerance(data, path),
+            time=self.time_of_day(data, path, ftype_checked),
             line=self.located.line(path),
         )
+
+    def time_of_day(
+        self, data: Mapping[str, Any], path: Path_, ftype: FieldType
+    ) -> TimeOfDay | None:
+        """A date field's ``time``: whether a time of day may or must follow the date."""
+        if data.get("time") is None:
+            return None
+        value = data["time"]
+        if ftype != "date":
+            self.problem((*path, "time"), f"time is only for date fields, not {ftype}")
+            return None
+        if value not in TIMES_OF_DAY:
+            self.problem(
+                (*path, "time"),
+                f"time is 'allowed' (a time of day may follow the date) or 'required' (it "
+                f"must), not {value!r}",
+            )
+            return None
+        return value  # type: ignore[no-any-return]
 
     def codes(self, data: Mapping[str, Any], path: Path_, *, unknown: bool) -> tuple[Code, ...]:
         key = "unknown_codes" if unknown else "codes"

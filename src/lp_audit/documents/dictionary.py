@@ -61,7 +61,8 @@ def _type_text(f: Field, definition: Definition) -> str:
     name = TYPE_NAMES[f.type]
     if f.type == "date":
         extra = ", ".join(definition.dates_accepted_with_warning)
-        return f"{name}, written {definition.date_format}" + (
+        time = {None: "", "allowed": " hh:mm (the time may be left out)", "required": " hh:mm"}
+        return f"{name}, written {definition.date_format}{time[f.time]}" + (
             f" ({extra} accepted with a warning)" if extra else ""
         )
     if f.type == "multi_code":
@@ -241,6 +242,19 @@ def diff_definitions(old: Definition, new: Definition) -> list[Change]:
         if [c.describe() for c in before.constraints] != [c.describe() for c in after.constraints]:
             changes.append(
                 Change("field-changed", subject, f"{after.label}: the checks on its values change.")
+            )
+        if before.type == after.type == "date" and before.time != after.time:
+            says = {
+                None: "a date alone",
+                "allowed": "a date, with or without a time of day",
+                "required": "a date and a time of day",
+            }
+            changes.append(
+                Change(
+                    "field-changed",
+                    subject,
+                    f"{after.label}: was {says[before.time]}, now {says[after.time]}.",
+                )
             )
         if before.sensitive != after.sensitive:
             state = "now sensitive" if after.sensitive else "no longer sensitive"

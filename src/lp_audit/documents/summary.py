@@ -42,7 +42,7 @@ def describe_definition(definition: Definition) -> DefinitionSummary:
             number,
             f.name,
             f.label,
-            f.type,
+            f.type + {None: "", "allowed": " (time allowed)", "required": " and time"}[f.time],
             f.status,
             shorten([c.value + ("*" if c.unknown else "") for c in f.codes], 6) if f.codes else "",
             "; ".join(c.describe() for c in f.constraints),

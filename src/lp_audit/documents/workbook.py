@@ -24,6 +24,14 @@ if TYPE_CHECKING:
 TEMPLATE_ROWS = 5000
 
 
+#: what a date field's note says of a time of day after the date
+_TIME_NOTE = {
+    None: "",
+    "allowed": ", with or without the time after it (hh:mm)",
+    "required": ", then the time (hh:mm)",
+}
+
+
 def _note(f: Field, definition: Definition) -> str:
     from lp_audit.documents.dictionary import field_status
 
@@ -34,7 +42,7 @@ def _note(f: Field, definition: Definition) -> str:
     if f.type == "multi_code":
         parts.append(f"Several codes separated by {f.separator}, e.g. {f.example or ''}.")
     if f.type == "date":
-        parts.append(f"A date, written {definition.date_format}.")
+        parts.append(f"A date, written {definition.date_format}{_TIME_NOTE[f.time]}.")
     return "\n".join(p for p in parts if p)[:2000]
 
 
@@ -138,12 +146,13 @@ def _return_sheet(
                 formula2="DATE(2100,12,31)",
                 allow_blank=True,
                 showErrorMessage=True,
-                error=f"{f.label} must be a date."[:255],
+                error=f"{f.label} must be a date{' and time' if f.time else ''}."[:255],
             )
             ws.add_data_validation(check)
             check.add(cells)
+            shown = "yyyy-mm-dd hh:mm" if f.time else "yyyy-mm-dd"
             for row in range(2, 12):  # show the format on the first rows people type in
-                ws.cell(row=row, column=index + 1).number_format = "yyyy-mm-dd"
+                ws.cell(row=row, column=index + 1).number_format = shown
         elif f.type == "integer":
             bounds = [c for c in f.constraints if c.kind == "range" and c.severity == "error"]
             low = min((c.minimum for c in bounds if c.minimum is not None), default=-1_000_000_000)

@@ -44,6 +44,7 @@ INVALID_CODES = frozenset(
         "invalid-date",
         "date-as-number",
         "date-with-time",
+        "date-without-time",
         "out-of-range",
         "pattern-mismatch",
         "too-long",

@@ -162,7 +162,8 @@ def _enter_twice(
         return None
     row = choices[int(rng.integers(0, len(choices)))]
     copy = frame.iloc[[row]].copy()
-    copy[order] = (start[row] + pd.Timedelta(days=1)).date().isoformat()
+    shape = "%Y-%m-%d %H:%M" if definition.field(order).time else "%Y-%m-%d"
+    copy[order] = (start[row] + pd.Timedelta(days=1)).strftime(shape)
     frames[name] = pd.concat([frame, copy], ignore_index=True)
     used[name] |= {row, len(frames[name]) - 1}
     return Planted(name, len(frames[name]) + 1, order, "entered-twice")

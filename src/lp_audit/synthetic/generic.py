@@ -112,6 +112,7 @@ def _draw(
                 columns[name_] = _values(spec, n, rng, *window, unknown_share, blank_share)
         frame = pd.DataFrame(columns, columns=list(fields))
         _order_dates(definition, frame, fields, rng)
+        _add_times(definition, frame, fields, rng)
         frames[name] = frame
         if number == 0 and key:
             first_keys = frame[list(key)]
@@ -263,6 +264,30 @@ def _order_dates(
         at = at + pd.to_timedelta(rng.integers(0, 15, len(frame)), unit="D")
         text = at.dt.strftime("%Y-%m-%d").fillna("")
         frame[name] = np.where(frame[name].to_numpy(dtype=object) == "", "", text.to_numpy())
+
+
+def _add_times(
+    definition: Definition, frame: pd.DataFrame, fields: tuple[str, ...], rng: np.random.Generator
+) -> None:
+    """A time of day after the dates of a field that takes one: after every date of a field
+    that requires it, after half the dates of one that allows it."""
+    import pandas as pd
+
+    for name in fields:
+        spec = definition.field(name)
+        if spec.type != "date" or spec.time is None:
+            continue
+        dated = frame[name].to_numpy(dtype=object) != ""
+        if spec.time == "allowed":
+            dated &= rng.random(len(frame)) < 0.5
+        minutes = pd.Series(rng.integers(0, 24 * 60, len(frame)), index=frame.index)
+        times = (
+            " "
+            + (minutes // 60).astype(str).str.zfill(2)
+            + ":"
+            + (minutes % 60).astype(str).str.zfill(2)
+        )
+        frame[name] = frame[name].where(~dated, frame[name] + times)
 
 
 def _keep_valid(

@@ -1,0 +1,163 @@
+"""Reading a date field's text: its definition's form, the forms accepted with a warning, and a
+time of day after the date when the field takes one (checked, then set aside: a date is a day).
+
+Every step is pyarrow compute over the column (or its distinct texts), with no Python loop.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from lp_audit.checks.problems import ParseProblem
+from lp_audit.definitions import DATE_FORMATS, Definition, Field
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+#: A time after a date, as databases and spreadsheets export a date: 2025-07-01 00:00:00
+TIME = r"[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
+#: The same, when it is a real time of day: hours 0 to 23, minutes and seconds 0 to 59
+REAL_TIME = (
+    r"[ T](?:[01]?[0-9]|2[0-3]):[0-5][0-9]"  # hh:mm
+    r"(?::[0-5][0-9](?:\.[0-9]+)?)?"  # :ss and a fraction
+    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?$"  # a zone
+)
+
+
+def _date_spec(name: str) -> tuple[str, str, int]:
+    """For a format name such as DD/MM/YYYY: its strptime format, exact regex and day offset."""
+    fmt = DATE_FORMATS[name]
+    pattern = re.escape(fmt).replace("%Y", r"\d{4}").replace("%m", r"\d{2}").replace("%d", r"\d{2}")
+    day_at = len(fmt[: fmt.index("%d")].replace("%Y", "YYYY").replace("%m", "MM"))
+    return fmt, f"^{pattern}$", day_at
+
+
+def parse_dates(text: pa.Array, name: str) -> pa.Array:
+    """Dates written exactly in format ``name``; anything else, or an impossible date, is null.
+
+    pyarrow's strptime rolls 2025-02-30 over to 2 March, so the parsed day is checked against
+    the written one.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    fmt, pattern, day_at = _date_spec(name)
+    shaped = pc.match_substring_regex(text, pattern).fill_null(False)
+    candidates = pc.if_else(shaped, text, pa.scalar(None, pa.large_string()))
+    stamps = pc.strptime(candidates, format=fmt, unit="s", error_is_null=True)
+    written_day = pc.cast(pc.utf8_slice_codeunits(candidates, day_at, day_at + 2), pa.int64())
+    exact = pc.equal(pc.day(stamps), written_day).fill_null(False)
+    return pc.if_else(exact, stamps, pa.scalar(None, stamps.type))
+
+
+def parse_date_column(
+    text: pa.Array,
+    blank: pd.Series,
+    f: Field,
+    definition: Definition,
+    problems: list[ParseProblem],
+    mask: Callable[[pa.Array], pd.Series],
+) -> pd.Series:
+    """The days of a date field's ``text`` (null where unreadable), adding its problems.
+
+    A form accepted with a warning gives ``date-format``; a value in no accepted form is an
+    error told apart by what it looks like (see :func:`_unreadable`). For a field with
+    ``time: allowed`` a real time of day may follow the date; with ``time: required`` a date
+    without one is ``date-without-time``, an error, and its day is still read.
+    """
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    days = text
+    timed = None
+    if f.time is not None:
+        timed = mask(pc.match_substring_regex(text, REAL_TIME))
+        days = pc.replace_substring_regex(text, REAL_TIME, "")
+    dates = parse_dates(days, definition.date_format)
+    failed = ~blank & ~mask(pc.is_valid(dates))
+    for name in definition.dates_accepted_with_warning:
+        if not failed.any():
+            break
+        alt = parse_dates(days, name)
+        fixed = failed & mask(pc.is_valid(alt))
+        if fixed.any():
+            problems.append(
+                ParseProblem(
+                    f.name,
+                    "date-format",
+                    "warning",
+                    f"{f.label} is written {name}; it was accepted, but write dates as "
+                    f"{definition.date_format}{' hh:mm' if f.time == 'required' else ''}.",
+                    fixed,
+                )
+            )
+            dates = pc.if_else(pc.is_valid(dates), dates, alt)
+            failed = failed & ~fixed
+    if failed.any():
+        formats = (definition.date_format, *definition.dates_accepted_with_warning)
+        problems += _unreadable(f, text, failed, formats, mask)
+    if f.time == "required" and timed is not None:
+        untimed = ~blank & ~failed & ~timed
+        if untimed.any():
+            problems.append(
+                ParseProblem(
+                    f.name,
+                    "date-without-time",
+                    "error",
+                    f"{f.label} has no time of day: write the date and the time, in the form "
+                    f"{definition.date_format} hh:mm.",
+                    untimed,
+                )
+            )
+    return pd.Series(dates.to_pandas(), index=blank.index)
+
+
+def _unreadable(
+    f: Field,
+    text: pa.Array,
+    failed: pd.Series,
+    formats: tuple[str, ...],
+    mask: Callable[[pa.Array], pd.Series],
+) -> list[ParseProblem]:
+    """The dates that could not be read, told apart by what they look like, so that the
+    advice fits: a spreadsheet's date number (45839: ``date-as-number``), a date with a time
+    (``date-with-time``; for a field that takes a time, a time that is not one: 25:00), anything
+    else (``invalid-date``); all errors."""
+    import pyarrow.compute as pc
+
+    label = f.label
+    accepted = " or ".join(formats)
+    number = failed & mask(pc.match_substring_regex(text, r"^[0-9]{5}(\.[0-9]+)?$"))
+    day = pc.replace_substring_regex(text, TIME, "")
+    read = (mask(pc.is_valid(parse_dates(day, fmt))) for fmt in formats)
+    timed = failed & ~number & functools.reduce(operator.or_, read)
+    other = failed & ~number & ~timed
+    if f.time is None:
+        time_code = "date-with-time"
+        time_says = (
+            f"{label} has a time after the date: write the date alone, in the form {accepted}."
+        )
+    else:
+        time_code = "invalid-date"
+        time_says = (
+            f"{label} has a time that is not a time of day: write it as hh:mm or hh:mm:ss, "
+            "from 00:00 to 23:59, after the date."
+        )
+    kinds = (
+        (
+            number,
+            "date-as-number",
+            f"{label} is a number, as a spreadsheet stores a date, not a date: format the "
+            f"column as dates in the form {accepted} before saving.",
+        ),
+        (timed, time_code, time_says),
+        (other, "invalid-date", f"{label} is not a real date in the form {accepted}."),
+    )
+    return [
+        ParseProblem(f.name, code, "error", says, rows) for rows, code, says in kinds if rows.any()
+    ]
