@@ -161,7 +161,7 @@ def test_the_draft_validates_its_samples_and_finds_what_breaks_the_links(
     }
     assert found == {
         ("Enrollment.csv", "rule-failed", "Enrollment-PersonalID-in-Client", 5),
-        ("Enrollment.csv", "pattern-mismatch", "DateCreated", 7),
+        ("Enrollment.csv", "invalid-date", "DateCreated", 7),
         ("Exit.csv", "duplicate-id", "Exit-ExitID-unique", len(exits)),
     }
 
@@ -179,10 +179,9 @@ def test_columns_of_such_exports_are_drafted_for_what_they_hold(drafted: Path) -
     assert not definition.field("ProjectID").sensitive  # P7: nor P
     person = definition.field("PersonalID")  # ten digits: an identifier, of a person
     assert person.type == "text" and person.sensitive
-    stamped = definition.field("DateCreated")
-    assert stamped.type == "text"
-    assert "dates with a time of day" in text
-    assert any(c.kind == "pattern" for c in stamped.constraints)
+    stamped = definition.field("DateCreated")  # 2024-03-05 10:41:00: a date with a time
+    assert stamped.type == "date" and stamped.time == "required"
+    assert not stamped.constraints
     enrolment = definition.field("EnrollmentID")
     assert enrolment.type == "text" and not enrolment.sensitive
 
@@ -197,6 +196,31 @@ def test_identifiers_in_digits_are_text_with_the_samples_length(tmp_path: Path) 
     assert case.type == "text"  # 000001 keeps its zeros
     assert [c.pattern for c in case.constraints if c.kind == "pattern"] == [r"^\d{6}$"]
     assert draft.key == ("case_id",)  # the time a row was logged is unique, but not a key
+
+
+def test_dates_with_times_are_dates_that_take_a_time_and_have_orders(drafted: Path) -> None:
+    """A case system's stamps (2024-03-05 10:41:00) are dates with ``time: required``, so the
+    draft orders them: a stay starts on or after its client's record was made."""
+    definition = load_definition_file(drafted)
+    compares = {r.id: r.check.describe(definition.labels()) for r in definition.rules}
+    assert "Enrollment-EntryDate-on-or-after-Client-DateCreated" in compares
+    assert "Exit-ExitDate-on-or-after-Enrollment-EntryDate" in compares
+
+
+def test_a_time_after_some_dates_is_allowed_and_the_draft_says_how_many(tmp_path: Path) -> None:
+    days = [f"2024-05-{1 + i % 28:02d}" for i in range(40)]
+    rows = "".join(
+        f"C{i},{day}{' 09:3' + str(i % 10) if i % 4 == 0 else ''},{days[(i + 3) % 40]}\n"
+        for i, day in enumerate(days)
+    )
+    sample = tmp_path / "calls.csv"
+    sample.write_text("call_id,called,logged\n" + rows, encoding="utf-8")
+    draft = infer_definition([sample])
+    definition = _load(tmp_path, draft.text)
+    assert definition.field("called").time == "allowed"
+    assert definition.field("logged").time is None
+    assert "10 of 40 dates have a time of day after them" in draft.text
+    assert validate_returns([sample], definition).results[0].findings.empty
 
 
 def test_postcodes_stay_sensitive_and_codes_shaped_like_districts_do_not(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from lp_audit.checks.dates import REAL_TIME
 from lp_audit.drafting.names import (
     ID_WORDS,
     IDENTIFIER_WORDS,
@@ -73,11 +74,6 @@ POSTCODE_AREA = (
     r"I[GMPV]|JE|K[ATWY]|L[ADELNSU]?|M[EKL]?|N[EGNPRW]?|O[LX]|P[AEHLOR]|R[GHM]|"
     r"S[AEGKLMNOPRSTWY]?|T[ADFNQRSW]|UB|W[ACDFNRSV]?|YO|ZE)$"
 )
-#: a date with a time of day, as systems export them: 2024-02-04 12:46:51, 04/02/2024 12:46
-DATETIME_SHAPES = {
-    "YYYY-MM-DD hh:mm:ss": r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
-    "DD/MM/YYYY hh:mm:ss": r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}(:\d{2})?$",
-}
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 SEPARATORS = ("|", ";")
 
@@ -102,8 +98,9 @@ class Column:
     period: bool = False
     #: a pattern every value should match, and the message when one does not
     pattern: tuple[str, str] | None = None
-    #: the values are dates with a time of day (drafted as text with a pattern, never a key)
-    datetime: bool = False
+    #: a date field's time of day: "required" when every date of the samples has one,
+    #: "allowed" when some have (such a column is never a key)
+    time: str | None = None
     notes: list[str] = field(default_factory=list)
     #: a few values that do not fit the type (never for a sensitive column)
     misfits: list[str] = field(default_factory=list)
@@ -139,24 +136,16 @@ def describe(header: str, values: pd.Series) -> Column:
         return float(weights[series.str.fullmatch(pattern).to_numpy()].sum()) / total
 
     column.sensitive = sensitive_reason(header) or _sensitive_by_shape(distinct, weights, total)
+    days, timed = _without_times(distinct)
+    date_share, _ = _date_share(days, weights, total)
     if column.sensitive is not None:
-        if "birth" in column.sensitive or _date_share(distinct, weights, total)[0] >= TYPE_SHARE:
-            _as_date(column, distinct, weights, total, keep_values=False)
+        if "birth" in column.sensitive or date_share >= TYPE_SHARE:
+            _as_date(column, days, weights, total, keep_values=False)
+            _time(column, days, weights, timed)
         return column
-
-    for shape, pattern in DATETIME_SHAPES.items():
-        if share(pattern) >= TYPE_SHARE:
-            column.datetime = True
-            column.pattern = (pattern, f"Write the date and time as {shape}.")
-            column.notes.append(
-                "dates with a time of day: text that must have the form "
-                f"{shape}; lp-audit reads dates, not times"
-            )
-            _misfits(column, distinct, weights, ~distinct.str.fullmatch(pattern))
-            return column
-    date_share, _ = _date_share(distinct, weights, total)
     if date_share >= TYPE_SHARE:
-        _as_date(column, distinct, weights, total, keep_values=True)
+        _as_date(column, days, weights, total, keep_values=True)
+        _time(column, days, weights, timed)
         return column
     if share(_PERIOD) >= TYPE_SHARE:
         column.period = True
@@ -239,6 +228,30 @@ def _identifier(column: Column, distinct: pd.Series, weights: object) -> None:
         "an identifier written in digits: text, so that leading zeros stay; check the pattern"
     )
     _misfits(column, distinct, weights, ~digits)
+
+
+def _without_times(distinct: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Each value with a time of day after a date taken off (2024-02-04 12:46:51 is
+    2024-02-04), and whether it had one."""
+    timed = distinct.str.contains(REAL_TIME, regex=True)
+    return distinct.str.replace(REAL_TIME, "", regex=True), timed
+
+
+def _time(column: Column, days: pd.Series, weights: object, timed: pd.Series) -> None:
+    """A date column's ``time``: required when every date of the samples has a time of day,
+    allowed when some have."""
+    import numpy as np
+
+    w = np.asarray(weights)
+    dated = days.str.fullmatch("|".join(p for p, _ in DATE_SHAPES.values())).to_numpy()
+    with_time = int(w[dated & timed.to_numpy()].sum())
+    if not with_time:
+        return
+    column.time = "required" if with_time == int(w[dated].sum()) else "allowed"
+    if column.time == "allowed":
+        column.notes.append(
+            f"{with_time:,} of {int(w[dated].sum()):,} dates have a time of day after them"
+        )
 
 
 def _date_share(distinct: pd.Series, weights: object, total: int) -> tuple[float, dict[str, int]]:

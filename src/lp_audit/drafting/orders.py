@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from lp_audit.checks.dates import REAL_TIME
 from lp_audit.drafting.columns import DATE_SHAPES, per_distinct
 from lp_audit.drafting.model import Field, Rule, Table
 from lp_audit.drafting.render import label as label_of
@@ -213,7 +214,7 @@ def _date(text: str) -> object:
     """The day ``text`` is, in any form a draft reads; NaT if none."""
     from datetime import datetime
 
-    text = text.strip()
+    text = re.sub(REAL_TIME, "", text.strip())
     for pattern, strptime in DATE_SHAPES.values():
         if re.fullmatch(pattern, text):
             try:

@@ -163,6 +163,8 @@ def _field_lines(f: Field, probe: bool) -> list[str]:
     lines = ["", f"  - name: {f.name}", f"    label: {quote(label(c.header))}"]
     ftype = "text" if c.type == "date" and c.date_format is None else c.type
     lines.append(f"    type: {ftype}")
+    if ftype == "date" and c.time:
+        lines.append(f"    time: {c.time}  # a time of day after the date")
     if c.required:
         note = f"  # blank in {c.blank:,} of {c.rows:,} rows of the samples" if c.blank else ""
         lines.append(f"    required: true{note}")

@@ -90,7 +90,7 @@ def choose_key(
     own = set(table.samples)
     eligible: dict[str, list[pd.Series]] = {}
     for f in fields:
-        if f.name not in table.fields or f.name in exclude or f.column.datetime:
+        if f.name not in table.fields or f.name in exclude or f.column.time:
             continue
         if f.column.type not in ("text", "code", "integer", "date"):
             continue
