@@ -64,19 +64,39 @@ EXPECTED_CODE = {
 }
 
 
+def _day_first(folder: Path) -> Path:
+    """CLA with dates written 03/07/2025, and an episode's end that may carry a time."""
+    text = (ROOT / "definitions" / "cla-annual-return" / "1.0.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "  format: YYYY-MM-DD\n  accepted_with_warning: [DD/MM/YYYY]", "  format: DD/MM/YYYY"
+    )
+    lines = text.splitlines()
+    at = lines.index("  - name: DEC")
+    lines.insert(at + 1, "    time: allowed")
+    folder.mkdir()
+    path = folder / "cla-day-first.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize(
     ("ref", "period"),
     [
         ("cla-annual-return", "2025-26"),
         ("hbyw-quarterly-return@1.0", "2025-26 Q2"),
         ("hbyw-quarterly-return@2.0", "2027-28 Q1"),
+        ("day-first", "2025-26"),
     ],
 )
 @pytest.mark.parametrize("seed", [0, 1])
 def test_any_definition_gives_valid_rows_and_each_planted_defect_is_found_where_planted(
     tmp_path: Path, ref: str, period: str, seed: int
 ) -> None:
-    definition = load_definition(ref)
+    if ref == "day-first":  # dates in another form, and a time after some (they were all lost)
+        definition = load_definition(_day_first(tmp_path / "definition"))
+        assert definition.date_format == "DD/MM/YYYY" and definition.field("DEC").time
+    else:
+        definition = load_definition(ref)
     clean, none = make_any(definition, 20, period=period, provider="RTH", seed=seed)
     assert none == []
     assert all(len(frame) >= 10 for frame in clean.values())
@@ -92,6 +112,10 @@ def test_any_definition_gives_valid_rows_and_each_planted_defect_is_found_where_
         assert (stem, defect.line, EXPECTED_CODE[defect.kind]) in found, defect
     if definition.tables:  # both kinds that only a return of several tables, or groups, have
         assert {d.kind for d in planted} >= {"no-matching-row", "entered-twice"}
+    if ref == "day-first":
+        episodes = clean[definition.tables[-1].name]
+        assert episodes.DECOM.str.fullmatch(r"\d{2}/\d{2}/\d{4}").all()
+        assert episodes.DEC.str.contains(" ").any()
 
 
 def _validate(folder: Path, definition, frames, period):  # type: ignore[no-untyped-def]

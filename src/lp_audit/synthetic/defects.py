@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lp_audit.definitions import Definition
+from lp_audit.checks.dates import REAL_TIME
+from lp_audit.definitions import DATE_FORMATS, Definition
 
 if TYPE_CHECKING:
     import numpy as np
@@ -152,17 +153,23 @@ def _enter_twice(
     order = orders[0]
     frame = frames[name]
     others = [f for f in fields if f != order and definition.field(f).type == "date"]
-    start = pd.to_datetime(frame[order], errors="coerce")
+    form = DATE_FORMATS[definition.date_format]
+
+    def days(name: str) -> pd.Series:  # in the definition's form, a time of day set aside
+        text = frame[name].str.replace(REAL_TIME, "", regex=True)
+        return pd.to_datetime(text, format=form, errors="coerce")
+
+    start = days(order)
     fits = start.notna()
     for other in others:  # every other date of the row is later than the copy's start
-        later = pd.to_datetime(frame[other], errors="coerce")
+        later = days(other)
         fits &= later.notna() & (later > start + pd.Timedelta(days=1))
     choices = [i for i in fits[fits].index if i not in used[name]]
     if not choices:
         return None
     row = choices[int(rng.integers(0, len(choices)))]
     copy = frame.iloc[[row]].copy()
-    shape = "%Y-%m-%d %H:%M" if definition.field(order).time else "%Y-%m-%d"
+    shape = f"{form} %H:%M" if definition.field(order).time else form
     copy[order] = (start[row] + pd.Timedelta(days=1)).strftime(shape)
     frames[name] = pd.concat([frame, copy], ignore_index=True)
     used[name] |= {row, len(frames[name]) - 1}

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lp_audit.definitions import Definition, Field
+from lp_audit.definitions import DATE_FORMATS, Definition, Field
 from lp_audit.synthetic.defects import Planted, plant, tables_of
 
 if TYPE_CHECKING:
@@ -112,6 +112,7 @@ def _draw(
                 columns[name_] = _values(spec, n, rng, *window, unknown_share, blank_share)
         frame = pd.DataFrame(columns, columns=list(fields))
         _order_dates(definition, frame, fields, rng)
+        _write_dates(definition, frame, fields)
         _add_times(definition, frame, fields, rng)
         frames[name] = frame
         if number == 0 and key:
@@ -264,6 +265,19 @@ def _order_dates(
         at = at + pd.to_timedelta(rng.integers(0, 15, len(frame)), unit="D")
         text = at.dt.strftime("%Y-%m-%d").fillna("")
         frame[name] = np.where(frame[name].to_numpy(dtype=object) == "", "", text.to_numpy())
+
+
+def _write_dates(definition: Definition, frame: pd.DataFrame, fields: tuple[str, ...]) -> None:
+    """The dates, drawn as YYYY-MM-DD, in the form the definition asks for (03/07/2025)."""
+    import pandas as pd
+
+    form = DATE_FORMATS[definition.date_format]
+    if form == "%Y-%m-%d":
+        return
+    for name in fields:
+        if definition.field(name).type == "date":
+            days = pd.to_datetime(frame[name], format="%Y-%m-%d", errors="coerce")
+            frame[name] = days.dt.strftime(form).fillna("")
 
 
 def _add_times(
