@@ -160,6 +160,19 @@ def test_the_generator_writes_returns_of_any_definition_from_the_command_line(
     missing = run(str(tmp_path / "x"), "-d", "no-such-return")
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     assert not (tmp_path / "x").exists()
+    # a rule random rows cannot keep: one line naming it, and no file of no rows
+    (tmp_path / "same.yaml").write_text(
+        'format: lp-audit/definition-1\nname: same\nversion: "1.0"\ntitle: Same\nfields:\n'
+        "  - {name: home, label: Home, type: text, required: true}\n"
+        "  - {name: school, label: School, type: text, required: true}\n"
+        "rules:\n  - {id: home-is-school, check: {compare: home == school}, message: Differ.}\n"
+    )
+    impossible = run(str(tmp_path / "x"), "-d", str(tmp_path / "same.yaml"), "--providers", "A,B")
+    assert impossible.returncode == 2
+    said = impossible.stderr.strip().splitlines()
+    assert len(said) == 1 and said[0].startswith("error: no made-up row of same@1.0 passes"), said
+    assert "broke rule home-is-school, the most" in said[0]
+    assert not (tmp_path / "x").exists()
 
 
 def test_the_examples_are_audited_per_table_with_the_differences_they_were_made_with() -> None:

@@ -73,15 +73,18 @@ def _any(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
             definition.parse_period(period)
         except ValueError:
             parser.exit(2, f"error: {period} is not a period of {definition.ref}: like {like}\n")
-    written = write_any(
-        args.output,
-        definition,
-        providers=[p.strip() for p in args.providers.split(",") if p.strip()],
-        periods=periods,
-        rows=args.rows or 60,
-        seed=args.seed,
-        defects=3 if args.defects is None else args.defects,
-    )
+    try:
+        written = write_any(
+            args.output,
+            definition,
+            providers=[p.strip() for p in args.providers.split(",") if p.strip()],
+            periods=periods,
+            rows=args.rows or 60,
+            seed=args.seed,
+            defects=3 if args.defects is None else args.defects,
+        )
+    except LpAuditError as exc:
+        parser.exit(2, f"error: {exc}\n")
     for path in written:
         print(path)
 

@@ -49,6 +49,11 @@ def make_any(
     ``unknown_share`` of a coded field's values are its "not known" codes, and
     ``blank_share`` of an optional field's values are blank; the same arguments give the
     same return.
+
+    Raises:
+        LpAuditError: when no row of a table passes the definition's checks: random values
+            cannot (a rule that two text fields are equal). The message names the check
+            that broke the most rows.
     """
     import numpy as np
 
@@ -313,7 +318,18 @@ def _keep_valid(
 ) -> dict[str | None, pd.DataFrame]:
     """The rows that pass every check: a value a finding is about is blanked where the field
     may be blank, or its row dropped, round after round (a dropped row changes its group's
-    and its table's others)."""
+    and its table's others).
+
+    Raises:
+        LpAuditError: when no row of a table is left: random rows cannot pass the checks (a
+            rule that two text fields are equal), and a return of no rows would be no example.
+    """
+    from collections import Counter
+
+    from lp_audit.errors import LpAuditError
+
+    drawn = {name: len(frame) for name, frame in frames.items()}
+    dropped: dict[str | None, Counter[str]] = {name: Counter() for name in frames}
     for _ in range(12):
         found = _findings(definition, frames, period, provider, today)
         if not any(found.values()):
@@ -321,7 +337,7 @@ def _keep_valid(
         for name, findings in found.items():
             frame = frames[name]
             drop: set[int] = set()
-            for line, field_name in findings:
+            for line, field_name, why in findings:
                 if line is None:
                     continue
                 row = line - 2
@@ -330,9 +346,19 @@ def _keep_valid(
                     # blank where it may be (a conditional field blanked where its condition
                     # holds is missing next round, and its row dropped then)
                     frame.at[row, field_name] = ""
-                else:
+                elif row not in drop:
                     drop.add(row)
+                    dropped[name][why] += 1
             frames[name] = frame.drop(index=sorted(drop)).reset_index(drop=True)
+    for name, frame in frames.items():
+        if drawn[name] and frame.empty:
+            why, count = dropped[name].most_common(1)[0]
+            table = f"table {name} of " if name is not None else ""
+            raise LpAuditError(
+                f"no made-up row of {table}{definition.ref} passes its checks ({count:,} of "
+                f"{drawn[name]:,} rows drawn broke {why}, the most): random values cannot "
+                "pass them, so there is no example to make"
+            )
     return frames
 
 
@@ -342,12 +368,12 @@ def _findings(
     period: str,
     provider: str | None,
     today: date,
-) -> dict[str | None, list[tuple[int | None, str | None]]]:
-    """Each table's findings as (line, field), from lp_audit's own validation of the rows
+) -> dict[str | None, list[tuple[int | None, str | None, str]]]:
+    """Each table's findings as (line, field, rule or code), from lp_audit's own validation of the rows
     written to files."""
     from lp_audit.validation import validate_return, validate_returns
 
-    out: dict[str | None, list[tuple[int | None, str | None]]] = {name: [] for name in frames}
+    out: dict[str | None, list[tuple[int | None, str | None, str]]] = {name: [] for name in frames}
     with tempfile.TemporaryDirectory(prefix="lp-audit-synthetic-") as folder:
         paths = {}
         for name, frame in frames.items():
@@ -369,7 +395,8 @@ def _findings(
         for result in results:
             name = paths[Path(result.path).stem.lower()]
             for f in result.finding_objects():
-                out[name].append((f.line, f.field))
+                why = f"rule {f.rule}" if f.rule else f"{f.code} of {f.field}"
+                out[name].append((f.line, f.field, why))
     return out
 
 
@@ -387,11 +414,16 @@ def write_any(
     ``provider-period.csv`` each, or for a definition of several tables a folder
     ``provider-period`` with a file per table. Each provider has its own ways of capture (its
     shares of "not known" codes and blank optional values), drawn from the seed, for an audit
-    to find.
+    to find. Every return is made before any is written.
+
+    Raises:
+        LpAuditError: when random rows cannot pass the definition's checks (see
+            :func:`make_any`); nothing is written then.
     """
     import numpy as np
 
     rng = np.random.default_rng(seed)
+    made: list[tuple[Path, pd.DataFrame]] = []
     written = []
     for p_index, provider in enumerate(providers):
         unknown = float(rng.choice([0.02, 0.03, 0.35]))
@@ -415,7 +447,9 @@ def write_any(
                     path = folder / f"{slug}.csv"
                 else:
                     path = folder / slug / f"{definition.table(name).file_name}.csv"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                frame.to_csv(path, index=False, lineterminator="\n")
-                written.append(path)
+                made.append((path, frame))
+    for path, frame in made:  # each return made before any is written
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(path, index=False, lineterminator="\n")
+        written.append(path)
     return written
