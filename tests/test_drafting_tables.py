@@ -423,6 +423,34 @@ def test_a_date_order_across_tables_finds_an_exit_before_its_entry(
     assert ("Exit-ExitDate-on-or-after-Enrollment-EntryDate", 4) in found
 
 
+@pytest.mark.parametrize("registered_always", [True, False])
+def test_an_order_across_that_the_found_row_implies_is_left_out(
+    tmp_path: Path, registered_always: bool
+) -> None:
+    """A stay starts after its person's registration, which is after the person's birth: the
+    stay's start after the birth follows, and is left out, when the registration is always
+    there; when a person's registration may be blank, nothing else says it, so it stays."""
+    rng = random.Random(5)
+    people, stays = [], []
+    for i in range(40):
+        born = date(1990, 1, 1) + timedelta(days=rng.randint(0, 5000))
+        registered = born + timedelta(days=rng.randint(6000, 7000))
+        blank = not registered_always and i % 5 == 0
+        people.append(
+            {"person_id": f"P{i:03d}", "born": born, "registered": "" if blank else registered}
+        )
+        for j in range(2):
+            start = registered + timedelta(days=rng.randint(1, 300))
+            stays.append({"stay_id": f"S{i:03d}{j}", "person_id": f"P{i:03d}", "started": start})
+    _write(tmp_path / "returns" / "people.csv", people)
+    _write(tmp_path / "returns" / "stays.csv", stays)
+    draft = infer_definition(find_returns(tmp_path / "returns"))
+    orders = _orders(draft.text)
+    assert ("stays", "started >= people.registered") in orders
+    assert ("people", "registered >= born") in orders
+    assert (("stays", "started >= people.born") in orders) is not registered_always
+
+
 @pytest.mark.parametrize(
     ("later", "wanted"),
     [

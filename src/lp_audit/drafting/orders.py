@@ -93,7 +93,7 @@ def date_orders(
             {t.name: t for t in tables},
             link,
             returns,
-            within.get(str(link.table), {}),
+            (within.get(str(link.table), {}), within.get(str(link.other), {})),
             dates_of,
         )
     return rules
@@ -104,15 +104,19 @@ def _across(
     tables: dict[str, Table],
     link: Rule,
     returns: Sequence[str],
-    held: dict[tuple[str, str], tuple[int, int]],
+    held: tuple[dict[tuple[str, str], tuple[int, int]], dict[tuple[str, str], tuple[int, int]]],
     dates_of: _Dates,
 ) -> list[Rule]:
     """Date-order rules between the rows of ``link``'s table and the rows of the table it
-    finds them in (an exit on or after its enrolment's entry); one that an order within the
-    row (``held``) and another across imply is left out when the date between them is always
-    there (an episode's end after the child's birth, as its start is, and it ends after it
-    starts)."""
+    finds them in (an exit on or after its enrolment's entry). One that another across and an
+    order within a row imply is left out when the date between them is always there: within
+    the row itself (an episode's end after the child's birth, as its start is, and it ends
+    after it starts), or within the row it finds (a stay's entry after the client's birth, as
+    it is after the client's record was made, which is after the birth). ``held`` is the
+    orders the samples keep within each of the two tables."""
     import pandas as pd
+
+    held_own, held_other = held
 
     table, other = tables[str(link.table)], tables[str(link.other)]
     key = {f.name: f for f in fields}[link.fields[0]]
@@ -150,22 +154,31 @@ def _across(
         mine = next(f for f in own if f.name == mine_name)
         theirs = next(f for f in found if f.name == theirs_name)
         mapped = across[theirs_name]
+        dated = {i: columns[(i, mine_name)] for i in mapped if (i, mine_name) in columns}
         implied = False
-        for m in own:
+        for m in own:  # mine, m within the row, then m and theirs across
             inner = (mine_name, m.name) if op == ">=" else (m.name, mine_name)
             if (
                 m is mine
-                or inner not in held
+                or inner not in held_own
                 or kept_orders.get((m.name, theirs_name), ("",))[0] != op
             ):
                 continue
-            dated = {i: columns[(i, mine_name)] for i in mapped if (i, mine_name) in columns}
-            middle = {i: columns[(i, m.name)] for i in mapped if (i, m.name) in columns}
-            implied = all(
-                i in middle and not (a.notna() & mapped[i].notna() & middle[i].isna()).any()
-                for i, a in dated.items()
-            )
-            if implied:
+            between = {i: columns[(i, m.name)] for i in mapped if (i, m.name) in columns}
+            if _always(dated, mapped, between):
+                implied = True
+                break
+        for m in [] if implied else found:  # mine and m across, then m, theirs in its row
+            inner = (m.name, theirs_name) if op == ">=" else (theirs_name, m.name)
+            if (
+                m is theirs
+                or inner not in held_other
+                or inner[::-1] in held_other  # the same day as good as always: no order
+                or kept_orders.get((mine_name, m.name), ("",))[0] != op
+            ):
+                continue
+            if _always(dated, mapped, across[m.name]):
+                implied = True
                 break
         if not implied:
             word = "before" if op == ">=" else "after"
@@ -183,6 +196,16 @@ def _across(
                 )
             )
     return rules
+
+
+def _always(
+    first: dict[int, pd.Series], second: dict[int, pd.Series], between: dict[int, pd.Series]
+) -> bool:
+    """Whether the date ``between`` is there in every row of every sample with both dates."""
+    return all(
+        i in between and not (a.notna() & second[i].notna() & between[i].isna()).any()
+        for i, a in first.items()
+    )
 
 
 class _Dates:
