@@ -261,3 +261,22 @@ def test_definitions_show_says_which_dates_take_a_time(tmp_path: Path) -> None:
     }
     outcome = CliRunner().invoke(app, ["definitions", "show", str(_definition(tmp_path))])
     assert outcome.exit_code == 0 and "date and time" in outcome.output, outcome.output
+
+
+def test_in_a_workbook_a_date_and_time_reads_as_written_and_midnight_as_the_date(
+    tmp_path: Path,
+) -> None:
+    """As the README says: a workbook's 09:30 is a time; its midnight is the date alone, which
+    a field that requires a time reports (spreadsheets give every date that time)."""
+    from datetime import datetime as stamp
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "arrived", "seen", "born"])
+    sheet.append(["A1", stamp(2025, 7, 1, 9, 30), stamp(2025, 7, 1, 10), stamp(2010, 1, 1)])
+    sheet.append(["A2", stamp(2025, 7, 1), None, None])
+    book.save(tmp_path / "return.xlsx")
+    findings = validate_return(tmp_path / "return.xlsx", _definition(tmp_path)).findings
+    assert [(int(r.line), r.field, r.code) for r in findings.itertuples()] == [
+        (3, "arrived", "date-without-time")
+    ]
