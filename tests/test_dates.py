@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -227,3 +229,69 @@ def test_an_unreadable_date_gets_one_error_that_says_what_it_looks_like(
     expected = {i + 2: DATE_CASES[v] for i, v in enumerate(values) if DATE_CASES[v]}
     assert got == expected and len(dated) == len(expected)
     assert set(dated.severity) <= {"error"}
+
+
+FORMS = {  # a format of the definition, and how to write a date in it with or without zeros
+    "YYYY-MM-DD": lambda d, pad: f"{d.year}-{d.month:0{pad}d}-{d.day:0{pad}d}",
+    "DD/MM/YYYY": lambda d, pad: f"{d.day:0{pad}d}/{d.month:0{pad}d}/{d.year}",
+    "DD.MM.YYYY": lambda d, pad: f"{d.day:0{pad}d}.{d.month:0{pad}d}.{d.year}",
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    days=st.lists(
+        st.tuples(
+            st.dates(min_value=date(1950, 1, 1), max_value=date(2040, 12, 31)),
+            st.sampled_from(sorted(FORMS)),
+            st.sampled_from([1, 2]),  # a day or month of one digit written as one, or two
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    main=st.sampled_from(sorted(FORMS)),
+)
+def test_a_day_or_month_without_its_leading_zero_is_read_with_a_warning(
+    days: list[tuple[date, str, int]], main: str
+) -> None:
+    """3/7/2025 is 3 July 2025, as 03/07/2025 is, in any form the definition takes; a date
+    written so, or in a form accepted with a warning, gets one warning and no error, and a
+    rule reads its day (the day after it passes)."""
+    others = [f for f in sorted(FORMS) if f != main]
+    definition = (
+        'format: lp-audit/definition-1\nname: d\nversion: "1.0"\ntitle: D\n'
+        f"dates: {{format: {main}, accepted_with_warning: [{', '.join(others)}]}}\n"
+        "fields:\n  - {name: opened, label: Opened, type: date}\n"
+        "  - {name: closed, label: Closed, type: date}\n"
+        "rules:\n  - {id: order, check: {compare: closed > opened}, message: Closed first.}\n"
+    )
+    rows = "".join(
+        f"{FORMS[form](day, pad)},{FORMS[main](day + timedelta(days=1), 2)}\n"
+        for day, form, pad in days
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "d.yaml").write_text(definition)
+        (Path(folder) / "r.csv").write_text("opened,closed\n" + rows)
+        findings = validate_return(Path(folder) / "r.csv", Path(folder) / "d.yaml").findings
+    got = sorted((int(line), code) for line, code in zip(findings.line, findings.code, strict=True))
+    odd = [
+        i + 2
+        for i, (day, form, pad) in enumerate(days)
+        if form != main or FORMS[form](day, pad) != FORMS[form](day, 2)
+    ]
+    assert got == [(line, "date-format") for line in odd]
+
+
+def test_a_draft_of_dates_without_leading_zeros_needs_no_tolerance(tmp_path: Path) -> None:
+    """The draft read 3/7/2024 as DD/MM/YYYY and validation did not, so the draft's own samples
+    had an invalid date in most rows and the draft a tolerance of 77% to hide it."""
+    from lp_audit.drafting import infer_definition
+
+    rows = "".join(f"C{i},{1 + i % 28}/{1 + i % 12}/2024\n" for i in range(60))
+    sample = tmp_path / "cases.csv"
+    sample.write_text("case_id,opened\n" + rows)
+    draft = infer_definition([sample])
+    assert "dates: {format: DD/MM/YYYY}" in draft.text and "tolerance" not in draft.text
+    (tmp_path / "draft.yaml").write_text(draft.text)
+    findings = validate_return(sample, tmp_path / "draft.yaml").findings
+    assert set(findings.code) == {"date-format"} and set(findings.severity) == {"warning"}

@@ -29,6 +29,20 @@ REAL_TIME = (
 )
 
 
+#: a day or month of one digit between a date's separators (3/7/2025, 2025-7-3), as
+#: spreadsheets write them; read as if written with its leading zero (see :func:`_padded`)
+_ONE_DIGIT = r"(^|[-/.])([0-9])([-/.]|$)"
+
+
+def _padded(text: pa.Array) -> pa.Array:
+    """``text`` with a leading zero before each day or month of one digit: 03/07/2025 for
+    3/7/2025 (twice, as a separator ends one match and starts the next)."""
+    import pyarrow.compute as pc
+
+    once = pc.replace_substring_regex(text, _ONE_DIGIT, r"\10\2\3")
+    return pc.replace_substring_regex(once, _ONE_DIGIT, r"\10\2\3")
+
+
 def _date_spec(name: str) -> tuple[str, str, int]:
     """For a format name such as DD/MM/YYYY: its strptime format, exact regex and day offset."""
     fmt = DATE_FORMATS[name]
@@ -65,7 +79,8 @@ def parse_date_column(
 ) -> pd.Series:
     """The days of a date field's ``text`` (null where unreadable), adding its problems.
 
-    A form accepted with a warning gives ``date-format``; a value in no accepted form is an
+    A form accepted with a warning gives ``date-format``, as does a day or month written
+    without its leading zero (3/7/2025 for 03/07/2025); a value in no accepted form is an
     error told apart by what it looks like (see :func:`_unreadable`). For a field with
     ``time: allowed`` a real time of day may follow the date; with ``time: required`` a date
     without one is ``date-without-time``, an error, and its day is still read.
@@ -78,8 +93,23 @@ def parse_date_column(
     if f.time is not None:
         timed = mask(pc.match_substring_regex(text, REAL_TIME))
         days = pc.replace_substring_regex(text, REAL_TIME, "")
+    written = days
+    days = _padded(days)
     dates = parse_dates(days, definition.date_format)
     failed = ~blank & ~mask(pc.is_valid(dates))
+    unpadded = ~blank & ~failed & ~mask(pc.equal(days, written))
+    if unpadded.any():
+        problems.append(
+            ParseProblem(
+                f.name,
+                "date-format",
+                "warning",
+                f"{f.label} is written without a leading zero (3/7/2025 for 03/07/2025); it "
+                f"was accepted, but write dates as {definition.date_format}"
+                f"{' hh:mm' if f.time == 'required' else ''}.",
+                unpadded,
+            )
+        )
     for name in definition.dates_accepted_with_warning:
         if not failed.any():
             break
@@ -133,7 +163,7 @@ def _unreadable(
     label = f.label
     accepted = " or ".join(formats)
     number = failed & mask(pc.match_substring_regex(text, r"^[0-9]{5}(\.[0-9]+)?$"))
-    day = pc.replace_substring_regex(text, TIME, "")
+    day = _padded(pc.replace_substring_regex(text, TIME, ""))
     read = (mask(pc.is_valid(parse_dates(day, fmt))) for fmt in formats)
     timed = failed & ~number & functools.reduce(operator.or_, read)
     other = failed & ~number & ~timed
