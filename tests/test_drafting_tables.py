@@ -175,6 +175,7 @@ def test_columns_of_such_exports_are_drafted_for_what_they_hold(drafted: Path) -
     quality = definition.field("NameDataQuality")  # a code about a name, not a name
     assert not quality.sensitive and quality.type == "code" and quality.unknown_codes == ("99",)
     assert definition.field("DOBDataQuality").label == "DOB data quality"
+    assert definition.field("RelationshipToHoH").label == "Relationship to HoH"
     assert definition.field("UserID").type == "code"  # U1 to U9: no postcode area U
     assert not definition.field("ProjectID").sensitive  # P7: nor P
     person = definition.field("PersonalID")  # ten digits: an identifier, of a person

@@ -94,10 +94,14 @@ QUANTITY_WORDS = {
 
 def tokens(header: str) -> list[str]:
     """A header's words as written: ``PersonID``, ``person_id`` and ``Person ID`` give
-    Person, ID (or person, id); ``SSNDataQuality`` gives SSN, Data, Quality."""
+    Person, ID (or person, id); ``SSNDataQuality`` gives SSN, Data, Quality; an acronym of
+    two capitals about a small letter at the end stays one: ``RelationshipToHoH``."""
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", header)
     spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
-    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
+    found = [w for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
+    if len(found) > 1 and len(found[-1]) == 1 and re.fullmatch("[A-Z][a-z]", found[-2]):
+        found[-2:] = [found[-2] + found[-1]]  # RelationshipToHoH: HoH (head of household)
+    return found
 
 
 def words(header: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from lp_audit.definitions.model import NAME_RE
@@ -23,13 +24,17 @@ ACRONYMS = {"id", "nhs", "la", "gp", "uk", "ons", "dob", "ni", "uln", "upn", "ed
 
 
 def label(header: str) -> str:
-    """``home_la`` as Home LA, ``SSNDataQuality`` as SSN data quality, ``Ethnic group`` as it
-    is."""
+    """``home_la`` as Home LA, ``SSNDataQuality`` as SSN data quality, ``RelationshipToHoH``
+    as Relationship to HoH, ``Ethnic group`` as it is."""
     if not NAME_RE.match(header.strip()):
         return header.strip()
     mixed = any(c.islower() for c in header)  # in a header all in capitals, no word is an acronym
     parts = [
-        w.upper() if w.lower() in ACRONYMS or (mixed and len(w) > 1 and w.isupper()) else w.lower()
+        w.upper()
+        if w.lower() in ACRONYMS or (mixed and len(w) > 1 and w.isupper())
+        else w
+        if re.fullmatch("[A-Z][a-z][A-Z]", w)  # HoH
+        else w.lower()
         for w in tokens(header)
     ]
     spaced = " ".join(parts)
