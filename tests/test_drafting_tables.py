@@ -224,6 +224,27 @@ def test_a_time_after_some_dates_is_allowed_and_the_draft_says_how_many(tmp_path
     assert validate_returns([sample], definition).results[0].findings.empty
 
 
+def test_a_time_of_day_alone_is_text_that_must_be_a_real_time(tmp_path: Path) -> None:
+    """An emergency care return keeps the arrival time beside its date (09:30): text with the
+    pattern of a real time, so that 25:10 is found; the samples' own misfit is shown."""
+    rows = "".join(f"A{i},2025-07-{1 + i % 28:02d},{i % 24:02d}:{i % 60:02d}\n" for i in range(40))
+    sample = tmp_path / "attendances.csv"
+    sample.write_text("attendance_id,arrival_date,arrival_time\n" + rows + "A40,2025-07-01,24:00\n")
+    draft = infer_definition([sample])
+    definition = _load(tmp_path, draft.text)
+    arrival = definition.field("arrival_time")
+    assert arrival.type == "text" and [c.kind for c in arrival.constraints] == ["pattern"]
+    assert "'24:00'" in draft.text  # the one value of the samples that is not a time
+    sample.write_text(
+        "attendance_id,arrival_date,arrival_time\nA1,2025-07-01,9:05\n"
+        "A2,2025-07-01,25:10\nA3,2025-07-01,23:59:59\n"
+    )
+    found = validate_returns([sample], definition).results[0].findings
+    assert [(int(line), code) for line, code in zip(found.line, found.code, strict=True)] == [
+        (3, "pattern-mismatch")
+    ]
+
+
 def test_postcodes_stay_sensitive_and_codes_shaped_like_districts_do_not(tmp_path: Path) -> None:
     lines = ["home,unit"] + [f"LS{i % 9 + 1} {i % 9}AB,U{i % 5}" for i in range(30)]
     sample = tmp_path / "places.csv"

@@ -74,6 +74,10 @@ POSTCODE_AREA = (
     r"I[GMPV]|JE|K[ATWY]|L[ADELNSU]?|M[EKL]?|N[EGNPRW]?|O[LX]|P[AEHLOR]|R[GHM]|"
     r"S[AEGKLMNOPRSTWY]?|T[ADFNQRSW]|UB|W[ACDFNRSV]?|YO|ZE)$"
 )
+#: a time of day alone (arrival time 09:30, as emergency care returns keep it beside the date)
+_TIME_SHAPE = r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$"
+#: the same, a real time: hours 0 to 23, minutes and seconds 0 to 59
+TIME_OF_DAY = r"^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$"
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 SEPARATORS = ("|", ";")
 
@@ -150,6 +154,11 @@ def describe(header: str, values: pd.Series) -> Column:
     if share(_PERIOD) >= TYPE_SHARE:
         column.period = True
         _misfits(column, distinct, weights, ~distinct.str.fullmatch(_PERIOD))
+        return column
+    if share(_TIME_SHAPE) >= TYPE_SHARE:
+        column.pattern = (TIME_OF_DAY, "Write the time of day as hh:mm, from 00:00 to 23:59.")
+        column.notes.append("a time of day: text that must be a real time, hh:mm or hh:mm:ss")
+        _misfits(column, distinct, weights, ~distinct.str.fullmatch(TIME_OF_DAY))
         return column
     integer_share = share(_INTEGER)
     few = len(distinct) <= 12 and not (QUANTITY_WORDS & set(words(header)))
