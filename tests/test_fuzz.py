@@ -233,6 +233,8 @@ def definitions_and_returns(draw: st.DrawFn) -> tuple[str, str]:
             spec["required"] = True
         if kind in ("integer", "decimal") and draw(st.booleans()):
             spec["constraints"] = [{"range": {"min": 0, "max": draw(st.integers(1, 100))}}]
+        if kind == "date" and draw(st.booleans()):
+            spec["time"] = draw(st.sampled_from(["allowed", "required"]))
         if kind == "text" and draw(st.booleans()):
             spec["constraints"] = [{"pattern": draw(st.sampled_from(["^[A-Z]+$", "^\\\\d{2}$"]))}]
         fields.append(spec)
@@ -258,7 +260,23 @@ def definitions_and_returns(draw: st.DrawFn) -> tuple[str, str]:
         definition["return_rules"] = [
             {"id": "unique", "unique": [names[0]], "message": "Repeated."}
         ]
-    values = st.sampled_from(["", "A", "B", "1", "2", "X", "2025-01-31", "31/01/2025", "7", "x y"])
+    values = st.sampled_from(
+        [
+            "",
+            "A",
+            "B",
+            "1",
+            "2",
+            "X",
+            "2025-01-31",
+            "31/01/2025",
+            "7",
+            "x y",
+            "2025-1-31 9:30",
+            "2025-01-31T25:00",
+            "1/1/2025 00:00:00",
+        ]
+    )
     lines = [",".join(names)]
     for _ in range(draw(st.integers(0, 8))):
         lines.append(",".join(draw(values) for _ in names))
