@@ -185,8 +185,10 @@ def test_a_new_version_can_ask_for_the_time(tmp_path: Path) -> None:
     )
     assert said["arrived"] == "Arrival: was a date and a time of day, now a date alone."
     dictionary = render_dictionary(before, "md")
-    assert "Date, written YYYY-MM-DD hh:mm (DD/MM/YYYY accepted with a warning)" in dictionary
-    assert "Date, written YYYY-MM-DD hh:mm (the time may be left out)" in dictionary
+    assert (
+        "Date and time, written YYYY-MM-DD hh:mm (DD/MM/YYYY accepted with a warning)" in dictionary
+    )
+    assert "Date, written YYYY-MM-DD, or YYYY-MM-DD hh:mm with the time (DD/MM/YYYY" in dictionary
     write_template(before, tmp_path / "template.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "template.xlsx")["Return"]
     assert sheet["B2"].number_format == "yyyy-mm-dd hh:mm"

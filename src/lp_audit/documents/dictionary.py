@@ -61,10 +61,13 @@ def _type_text(f: Field, definition: Definition) -> str:
     name = TYPE_NAMES[f.type]
     if f.type == "date":
         extra = ", ".join(definition.dates_accepted_with_warning)
-        time = {None: "", "allowed": " hh:mm (the time may be left out)", "required": " hh:mm"}
-        return f"{name}, written {definition.date_format}{time[f.time]}" + (
-            f" ({extra} accepted with a warning)" if extra else ""
-        )
+        form = definition.date_format
+        written = {
+            None: f"{name}, written {form}",
+            "allowed": f"{name}, written {form}, or {form} hh:mm with the time",
+            "required": f"{name} and time, written {form} hh:mm",
+        }[f.time]
+        return written + (f" ({extra} accepted with a warning)" if extra else "")
     if f.type == "multi_code":
         return f"{name}, separated by {f.separator}"
     return name
