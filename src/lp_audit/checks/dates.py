@@ -93,6 +93,7 @@ def parse_date_column(
     if f.time is not None:
         timed = mask(pc.match_substring_regex(text, REAL_TIME))
         days = pc.replace_substring_regex(text, REAL_TIME, "")
+    asked = definition.date_format + (" hh:mm" if f.time == "required" else "")  # the form
     written = days
     days = _padded(days)
     dates = parse_dates(days, definition.date_format)
@@ -105,8 +106,7 @@ def parse_date_column(
                 "date-format",
                 "warning",
                 f"{f.label} is written without a leading zero (3/7/2025 for 03/07/2025); it "
-                f"was accepted, but write dates as {definition.date_format}"
-                f"{' hh:mm' if f.time == 'required' else ''}.",
+                f"was accepted, but write dates as {asked}.",
                 unpadded,
             )
         )
@@ -121,8 +121,7 @@ def parse_date_column(
                     f.name,
                     "date-format",
                     "warning",
-                    f"{f.label} is written {name}; it was accepted, but write dates as "
-                    f"{definition.date_format}{' hh:mm' if f.time == 'required' else ''}.",
+                    f"{f.label} is written {name}; it was accepted, but write dates as {asked}.",
                     fixed,
                 )
             )
@@ -140,7 +139,7 @@ def parse_date_column(
                     "date-without-time",
                     "error",
                     f"{f.label} has no time of day: write the date and the time, in the form "
-                    f"{definition.date_format} hh:mm.",
+                    f"{asked}.",
                     untimed,
                 )
             )
