@@ -282,3 +282,44 @@ def test_in_a_workbook_a_date_and_time_reads_as_written_and_midnight_as_the_date
     assert [(int(r.line), r.field, r.code) for r in findings.itertuples()] == [
         (3, "arrived", "date-without-time")
     ]
+
+
+def test_in_chunks_the_same_findings_as_whole(tmp_path: Path) -> None:
+    """A return read in chunks finds what it finds whole: times, dates alone, 24:10, 1/7/2025."""
+    definition = load_definition(_definition(tmp_path))
+    frames, planted = make_any(definition, 300, period="2025-26 Q2", seed=4, defects=12)
+    frame = frames[None]
+    frame.loc[3, "arrived"] = "2025-07-01"
+    frame.loc[5, "seen"] = "2025-07-01 24:10"
+    frame.loc[7, "arrived"] = "1/7/2025 9:30"
+    path = tmp_path / "return.csv"
+    frame.to_csv(path, index=False)
+
+    def found(**options: object) -> list[tuple[int, str, str]]:
+        f = validate_return(path, definition, **options).findings  # type: ignore[arg-type]
+        return sorted(zip(f.line.fillna(-1).astype(int), f.code, f.field.fillna(""), strict=True))
+
+    whole = found()
+    assert {code for _, code, _ in whole} >= {"date-without-time", "invalid-date", "date-format"}
+    assert found(chunk_rows=50) == whole and len(planted) == 12
+
+
+def test_a_template_filled_in_with_dates_and_times_validates(tmp_path: Path) -> None:
+    """The template of a definition with times, filled in as a spreadsheet would (date and
+    time cells), gives no finding."""
+    from datetime import datetime as stamp
+
+    definition = load_definition(_definition(tmp_path))
+    write_template(definition, tmp_path / "template.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "template.xlsx")
+    sheet = book["Return"]
+    rows = [
+        ["A1", stamp(2025, 7, 1, 9, 30), stamp(2025, 7, 1, 11, 5), stamp(2010, 3, 4)],
+        ["A2", stamp(2025, 7, 2, 23, 59), None, None],
+    ]
+    for number, row in enumerate(rows, start=2):  # the rows under the header, as typed in
+        for column, value in enumerate(row, start=1):
+            sheet.cell(row=number, column=column).value = value
+    book.save(tmp_path / "filled.xlsx")
+    result = validate_return(tmp_path / "filled.xlsx", definition)
+    assert result.findings.empty, result.findings[["line", "code", "field"]]
