@@ -135,7 +135,7 @@ def test_an_audit_records_the_lookup_file_it_used(tmp_path: Path) -> None:
             ("  - name: la_of_district\n", "  - name: count\n"),
             DISTRICTS,
             "lookups.count.name: 'count' is a word of compares (count, sum, min, max, years, "
-            "days): name the lookup otherwise",
+            "days, minutes): name the lookup otherwise",
         ),
     ],
     ids=["unknown-name", "missing-column", "missing-file", "repeated-key", "not-text", "reserved"],

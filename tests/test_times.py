@@ -323,3 +323,125 @@ def test_a_template_filled_in_with_dates_and_times_validates(tmp_path: Path) -> 
     book.save(tmp_path / "filled.xlsx")
     result = validate_return(tmp_path / "filled.xlsx", definition)
     assert result.findings.empty, result.findings[["line", "code", "field"]]
+
+
+MINUTES = """\
+format: lp-audit/definition-1
+name: contacts
+version: "1.0"
+title: Contacts in the emergency department
+fields:
+  - {name: id, label: ID, type: text, required: true}
+  - {name: arrived, label: Arrival, type: date, required: true, time: required}
+  - {name: seen, label: Seen by the youth worker, type: date, time: required}
+rules:
+  - id: seen-within-4-hours
+    severity: warning
+    check: {compare: "minutes(arrived, seen) <= 240"}
+    message: The young person was seen more than four hours after arriving.
+  - id: seen-after-arrival
+    check: {compare: "minutes(arrived, seen) >= 0"}
+    message: The young person was seen before arriving.
+  - id: seen-the-same-day-or-after
+    check: {compare: seen >= arrived}
+    message: Seen on a day before the arrival.
+"""
+
+
+def test_minutes_between_two_dates_and_times(tmp_path: Path) -> None:
+    """minutes(A, B) counts whole minutes across midnight; a date without its time, or a
+    blank, is not known, so no rule fails on it (the date has its own finding); compares of
+    the dates themselves still compare days."""
+    (tmp_path / "contacts.yaml").write_text(MINUTES)
+    data = tmp_path / "return.csv"
+    data.write_text(
+        "id,arrived,seen\n"
+        "A1,2025-07-01 09:30,2025-07-01 13:30\n"  # 2: four hours exactly
+        "A2,2025-07-01 09:30,2025-07-01 13:31\n"  # 3: four hours and a minute
+        "A3,2025-07-01 23:00,2025-07-02 01:00\n"  # 4: two hours, across midnight
+        "A4,2025-07-01 10:00:30,2025-07-01 10:00\n"  # 5: half a minute before: 0 whole minutes
+        "A5,2025-07-01 10:00,2025-07-01 09:59\n"  # 6: a minute before
+        "A6,2025-07-01,2025-07-02 09:00\n"  # 7: no time of arrival
+        "A7,2025-07-01 10:00,\n"  # 8: not seen
+    )
+    findings = validate_return(data, tmp_path / "contacts.yaml").findings
+    got = sorted(
+        (int(line), rule if isinstance(rule, str) else code)
+        for line, code, rule in zip(findings.line, findings.code, findings.rule, strict=True)
+    )
+    assert got == [(3, "seen-within-4-hours"), (6, "seen-after-arrival"), (7, "date-without-time")]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    arrived=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)),
+    gap=st.integers(min_value=-3000, max_value=3000),
+)
+def test_minutes_are_the_whole_minutes_anyone_can_count(arrived: datetime, gap: int) -> None:
+    arrived = arrived.replace(second=0, microsecond=0)
+    seen = arrived + timedelta(minutes=gap)
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "contacts.yaml").write_text(MINUTES)
+        data = Path(folder) / "return.csv"
+        written = "%Y-%m-%d %H:%M"
+        data.write_text(f"id,arrived,seen\nA1,{arrived:{written}},{seen:{written}}\n")
+        rules = set(validate_return(data, Path(folder) / "contacts.yaml").findings.rule)
+    assert ("seen-within-4-hours" in rules) is (gap > 240)
+    assert ("seen-after-arrival" in rules) is (gap < 0)
+    assert ("seen-the-same-day-or-after" in rules) is (seen.date() < arrived.date())
+
+
+@pytest.mark.parametrize(
+    ("compare", "said"),
+    [
+        ("minutes(arrived, born) <= 5", "'born' is not a date field that requires a time"),
+        ("minutes(arrived, seen) <= 5", "'seen' is not a date field that requires a time"),
+        ("minutes(arrived, id) <= 5", "'id' is not a date field that requires a time"),
+    ],
+)
+def test_minutes_needs_two_fields_that_require_a_time(
+    tmp_path: Path, compare: str, said: str
+) -> None:
+    rule = f"rules:\n  - {{id: r, check: {{compare: '{compare}'}}, message: M.}}\n"
+    path = tmp_path / "bad.yaml"
+    path.write_text(DEFINITION.split("rules:")[0] + rule)
+    outcome = CliRunner().invoke(app, ["definitions", "check", str(path)])
+    assert outcome.exit_code == 2 and said in outcome.output, outcome.output
+    assert "bad.yaml:" in outcome.output and "Traceback" not in outcome.output
+
+
+def test_a_groups_order_uses_the_time_and_minutes_read_the_row_before(tmp_path: Path) -> None:
+    """A person's attendances in order of arrival, the same day's in order of their times
+    (the file lists them the other way round): an hour between them is seen as such."""
+    (tmp_path / "returns.yaml").write_text(
+        'format: lp-audit/definition-1\nname: returns\nversion: "1.0"\ntitle: Returns\n'
+        "fields:\n  - {name: person, label: Person, type: text, required: true}\n"
+        "  - {name: arrived, label: Arrival, type: date, required: true, time: required}\n"
+        "rules:\n  - id: an-hour-apart\n    group: {by: person, order: arrived}\n"
+        "    check: {compare: 'minutes(previous.arrived, arrived) >= 60'}\n"
+        "    message: Two arrivals of one person less than an hour apart.\n"
+    )
+    data = tmp_path / "return.csv"
+    data.write_text(
+        "person,arrived\nP1,2025-07-01 18:00\nP1,2025-07-01 09:00\nP1,2025-07-01 09:30\n"
+        "P2,2025-07-02 10:00\n"
+    )
+    findings = validate_return(data, tmp_path / "returns.yaml").findings
+    assert [(int(line), rule) for line, rule in zip(findings.line, findings.rule, strict=True)] == [
+        (4, "an-hour-apart")  # 09:30, half an hour after 09:00 (line 3), not 18:00 (line 2)
+    ]
+
+
+def test_unique_return_rules_compare_the_date_and_time(tmp_path: Path) -> None:
+    """Two arrivals of one day at different times are two; the same moment twice is one."""
+    (tmp_path / "unique.yaml").write_text(
+        'format: lp-audit/definition-1\nname: unique\nversion: "1.0"\ntitle: Unique\n'
+        "fields:\n  - {name: arrived, label: Arrival, type: date, required: true, time: required}\n"
+        "return_rules:\n  - {id: one-each, unique: [arrived], message: An arrival twice.}\n"
+    )
+    data = tmp_path / "return.csv"
+    data.write_text("arrived\n2025-07-01 09:00\n2025-07-01 09:30\n2025-07-01T09:30:00\n")
+    findings = validate_return(data, tmp_path / "unique.yaml").findings
+    assert [(int(line), rule) for line, rule in zip(findings.line, findings.rule, strict=True)] == [
+        (4, "one-each")
+    ]

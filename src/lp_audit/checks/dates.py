@@ -21,12 +21,14 @@ if TYPE_CHECKING:
 
 #: A time after a date, as databases and spreadsheets export a date: 2025-07-01 00:00:00
 TIME = r"[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
-#: The same, when it is a real time of day: hours 0 to 23, minutes and seconds 0 to 59
-REAL_TIME = (
-    r"[ T](?:[01]?[0-9]|2[0-3]):[0-5][0-9]"  # hh:mm
-    r"(?::[0-5][0-9](?:\.[0-9]+)?)?"  # :ss and a fraction
+#: The same, when it is a real time of day: hours 0 to 23, minutes and seconds 0 to 59; its
+#: parts named for reading them (:func:`_seconds`), and without names to match (REAL_TIME)
+_NAMED_TIME = (
+    r"[ T](?P<h>[01]?[0-9]|2[0-3]):(?P<m>[0-5][0-9])"  # hh:mm
+    r"(?::(?P<s>[0-5][0-9])(?:\.[0-9]+)?)?"  # :ss and a fraction
     r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?$"  # a zone
 )
+REAL_TIME = re.sub(r"\(\?P<\w+>", "(?:", _NAMED_TIME)
 
 
 #: a day or month of one digit between a date's separators (3/7/2025, 2025-7-3), as
@@ -41,6 +43,23 @@ def _padded(text: pa.Array) -> pa.Array:
 
     once = pc.replace_substring_regex(text, _ONE_DIGIT, r"\10\2\3")
     return pc.replace_substring_regex(once, _ONE_DIGIT, r"\10\2\3")
+
+
+def _seconds(text: pa.Array) -> pa.Array:
+    """The seconds from midnight of the real time of day after each date (0 where none)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts = pc.extract_regex(text, _NAMED_TIME)
+
+    def number(name: str) -> pa.Array:
+        digits = pc.replace_substring_regex(pc.struct_field(parts, name), "^$", "0")
+        return pc.cast(digits, pa.int64())
+
+    seconds = pc.add(
+        pc.add(pc.multiply(number("h"), 3600), pc.multiply(number("m"), 60)), number("s")
+    )
+    return pc.fill_null(pc.if_else(pc.is_valid(parts), seconds, 0), 0)
 
 
 def _date_spec(name: str) -> tuple[str, str, int]:
@@ -83,9 +102,12 @@ def parse_date_column(
     without its leading zero (3/7/2025 for 03/07/2025); a value in no accepted form is an
     error told apart by what it looks like (see :func:`_unreadable`). For a field with
     ``time: allowed`` a real time of day may follow the date; with ``time: required`` a date
-    without one is ``date-without-time``, an error, and its day is still read.
+    without one is ``date-without-time``, an error, and not known in a rule. The value of a
+    field that takes a time is its day and time (rules compare days; ``minutes(A, B)`` and the
+    order of a group's rows use the time).
     """
     import pandas as pd
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     days = text
@@ -143,6 +165,10 @@ def parse_date_column(
                     untimed,
                 )
             )
+            # not known in a rule, as a value that fails its type is not
+            dates = pc.if_else(pa.array(untimed.to_numpy()), pa.scalar(None, dates.type), dates)
+    if f.time is not None:  # the day and its time, for a rule's minutes and a group's order
+        dates = pc.add(dates, pc.cast(_seconds(text), pa.duration("s")))
     return pd.Series(dates.to_pandas(), index=blank.index)
 
 

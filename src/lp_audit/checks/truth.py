@@ -68,7 +68,10 @@ def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> tuple[Any, A
     if op.kind == "field":
         s = frame[op.value]
         known = s.notna().to_numpy()
-        if isinstance(s.dtype, np.dtype) and s.dtype.kind in "Mmiuf":
+        if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M":
+            # a date as its day: a time of day after it counts only in minutes(A, B)
+            return s.to_numpy().astype("datetime64[D]"), known
+        if isinstance(s.dtype, np.dtype) and s.dtype.kind in "miuf":
             return s.to_numpy(), known
         if isinstance(s.dtype, pd.api.extensions.ExtensionDtype) and s.dtype.kind in "iuf":
             return s.fillna(0).to_numpy(), known  # Int64 to int64, Float64 to float64
@@ -87,6 +90,12 @@ def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> tuple[Any, A
         if op.kind == "years":
             return whole_years(first[0], second[0]), known
         return days_between(first[0], second[0]), known
+    if op.kind == "minutes":  # whole minutes from one date and time to another
+        a, b = (frame[p.value].to_numpy(dtype="datetime64[s]") for p in op.parts)
+        known = ~(np.isnat(a) | np.isnat(b))
+        minutes = np.trunc((b - a).astype("float64") / 60)  # from seconds
+        minutes[~known] = np.nan
+        return minutes, known
     if op.kind == "lookup":  # the table's value for the row's value, as text
         inner = _operand(op.parts[0], frame, context)
         if inner is None:

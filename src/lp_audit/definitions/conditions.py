@@ -14,7 +14,9 @@ A condition is one of::
 
 ``compare`` operands are field names, ``period.start``, ``period.end``, ``today``, dates
 (``2015-04-01``), whole numbers, ``years(A, B)``: the whole years from date A to date B (an
-age at a date, for A a date of birth), or ``days(A, B)``: the days from date A to date B.
+age at a date, for A a date of birth), ``days(A, B)``: the days from date A to date B, or
+``minutes(A, B)``: the whole minutes from date and time A to date and time B (fields with
+``time``; not known where either has no time).
 
 In a rule over a key's rows (a rule with ``group``), a field may be read from another row of
 the same group, in its order: ``previous.F``, ``next.F``, ``first.F``, ``last.F`` (in a
@@ -54,6 +56,7 @@ OperandKind = Literal[
     "date",
     "years",
     "days",
+    "minutes",
     "count",
     "sum",
     "min",
@@ -72,7 +75,7 @@ SPECIAL_OPERANDS: dict[str, OperandKind] = {
     "today": "today",
 }
 _SIMPLE = r"[A-Za-z_][\w.]*|\d{4}-\d{2}-\d{2}|\d+"
-_PAIR = rf"(?:years|days)\(\s*(?:{_SIMPLE})\s*,\s*(?:{_SIMPLE})\s*\)"
+_PAIR = rf"(?:years|days|minutes)\(\s*(?:{_SIMPLE})\s*,\s*(?:{_SIMPLE})\s*\)"
 _OPERAND = (
     rf"(?:sum|min|max)\(\s*(?:{_PAIR}|{_SIMPLE})\s*\)|count\(\s*(?:[A-Za-z_]\w*)?\s*\)|{_PAIR}"
     rf"|[A-Za-z_]\w*\(\s*(?:{_SIMPLE})\s*\)|{_SIMPLE}"
@@ -81,11 +84,13 @@ _COMPARE_RE = re.compile(
     rf"^\s*(?P<left>{_OPERAND})\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<right>{_OPERAND})"
     r"(?:\s*(?P<sign>[+-])\s*(?P<count>\d+)\s*(?P<unit>days?|weeks?|months?|years?))?\s*$"
 )
-_PAIR_RE = re.compile(rf"^(?P<kind>years|days)\(\s*(?P<a>{_SIMPLE})\s*,\s*(?P<b>{_SIMPLE})\s*\)$")
+_PAIR_RE = re.compile(
+    rf"^(?P<kind>years|days|minutes)\(\s*(?P<a>{_SIMPLE})\s*,\s*(?P<b>{_SIMPLE})\s*\)$"
+)
 _AGGREGATE_RE = re.compile(r"^(?P<kind>sum|min|max|count)\(\s*(?P<inner>.*?)\s*\)$")
 _LOOKUP_RE = re.compile(rf"^(?P<name>[A-Za-z_]\w*)\(\s*(?P<inner>{_SIMPLE})\s*\)$")
 #: the words of compares that look like a function: no lookup may be named so
-RESERVED_FUNCTIONS = ("count", "sum", "min", "max", "years", "days")
+RESERVED_FUNCTIONS = ("count", "sum", "min", "max", "years", "days", "minutes")
 #: where another row of the same group is read from: ``previous.F`` is F on the row before
 RELATIVES = ("previous", "next", "first", "last")
 #: what a group's rows add up to, in a compare of a rule with ``group``
@@ -195,9 +200,9 @@ class Operand:
         """Plain-English name of the operand, using field labels."""
         if self.kind == "field":
             return _relative_words(self.value, labels)
-        if self.kind in ("years", "days"):
+        if self.kind in ("years", "days", "minutes"):
             start, end = (p.describe(labels) for p in self.parts)
-            whole = "whole years" if self.kind == "years" else "days"
+            whole = {"years": "whole years", "days": "days", "minutes": "minutes"}[self.kind]
             return f"the {whole} from {start} to {end}"
         if self.kind == "count":
             return "the number of rows of the group"
@@ -296,7 +301,7 @@ class Compare:
             if count == 1:
                 unit = unit.removesuffix("s")
             right += f" {'plus' if self.shift > 0 else 'minus'} {count} {unit}"
-        numeric = {self.left.kind, self.right.kind} & {"number", "years"}
+        numeric = {self.left.kind, self.right.kind} & {"number", "years", "minutes"}
         words = _NUMBER_WORDS if numeric else _OP_WORDS
         return f"{self.left.describe(labels)} is {words[self.op]} {right}"
 

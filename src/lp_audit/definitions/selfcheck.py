@@ -95,7 +95,7 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
                     )
         for comp in compares(cond):
             for operand in (comp.left, comp.right):
-                for problem in _operand_problems(operand, type_of):
+                for problem in _operand_problems(operand, type_of, timed):
                     parser.problem((), f"{where}: {problem}", line=line)
                 if operand.kind == "lookup" and operand.function not in lookups:
                     parser.problem(
@@ -119,6 +119,12 @@ def check_definition(parser: ParserBase, definition: Definition) -> None:
                     f"(here: {', '.join(sorted(str(t) for t in types))})",
                     line=line,
                 )
+
+    def timed(operand: Operand) -> bool:
+        """Whether an operand is a date field that requires a time of day (one that allows
+        it has none on some rows, and midnight is not its time)."""
+        target = fields.get(split_name(operand.value)[1]) if operand.kind == "field" else None
+        return target is not None and target.time == "required"
 
     def type_of(operand: Operand) -> str | None:
         """What an operand is: a number, a date, text; None for a field that does not exist
@@ -262,6 +268,7 @@ _OPERAND_TYPES: dict[str, str] = {
     "number": "number",
     "years": "number",
     "days": "number",
+    "minutes": "number",
     "count": "number",
     "rows_in": "number",
     "sum": "number",
@@ -272,10 +279,20 @@ _OPERAND_TYPES: dict[str, str] = {
 }
 
 
-def _operand_problems(operand: Operand, type_of: Callable[[Operand], str | None]) -> list[str]:
-    """What is wrong inside one side of a compare: the dates of years() and days(), what
-    sum(), min() and max() add up."""
+def _operand_problems(
+    operand: Operand, type_of: Callable[[Operand], str | None], timed: Callable[[Operand], bool]
+) -> list[str]:
+    """What is wrong inside one side of a compare: the dates of years() and days(), the
+    dates and times of minutes(), what sum(), min() and max() add up."""
     problems = []
+    if operand.kind == "minutes":
+        for part in operand.parts:
+            if type_of(part) is not None and not timed(part):
+                problems.append(
+                    f"{operand.value} counts the minutes between two dates and times, and "
+                    f"{part.value!r} is not a date field that requires a time (give it "
+                    "time: required)"
+                )
     if operand.kind in ("years", "days"):
         for part in operand.parts:
             if type_of(part) not in ("date", None):
@@ -287,10 +304,10 @@ def _operand_problems(operand: Operand, type_of: Callable[[Operand], str | None]
     if operand.kind in ("sum", "min", "max"):
         inner = operand.parts[0]
         wanted = ("number",) if operand.kind == "sum" else ("number", "date")
-        if inner.grouped() or inner.kind not in ("field", "years", "days"):
+        if inner.grouped() or inner.kind not in ("field", "years", "days", "minutes"):
             problems.append(
-                f"{operand.value}: {operand.kind}() takes a field, or days(A, B) or years(A, B) "
-                "of each row"
+                f"{operand.value}: {operand.kind}() takes a field, or days(A, B), "
+                "minutes(A, B) or years(A, B) of each row"
             )
         elif type_of(inner) not in (*wanted, None):
             problems.append(
@@ -299,7 +316,7 @@ def _operand_problems(operand: Operand, type_of: Callable[[Operand], str | None]
                 + f", and {inner.value!r} is not"
             )
         else:
-            problems += _operand_problems(inner, type_of)
+            problems += _operand_problems(inner, type_of, timed)
     return problems
 
 

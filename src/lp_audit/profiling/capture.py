@@ -304,7 +304,7 @@ def _field_signals(
         return hits[distinct.rows] if distinct is not None else hits
 
     if f.type == "date":
-        dates = pd.to_datetime(looked_at, errors="coerce")
+        dates = pd.to_datetime(looked_at, errors="coerce").dt.normalize()  # days, no times
         counts = {
             "first-of-month": spread((dates.dt.day == 1).to_numpy(dtype=bool)),
             "placeholder-date": spread(
@@ -403,9 +403,9 @@ def _metrics(
             )
             use = where & ~np.isnan(numbers)
         else:
-            numbers = (typed[str(metric.end)] - typed[str(metric.start)]).dt.days.to_numpy(
-                dtype="float64", na_value=np.nan
-            )
+            # days from day to day, whatever the times of day after them
+            end, start = (typed[str(name)].dt.normalize() for name in (metric.end, metric.start))
+            numbers = (end - start).dt.days.to_numpy(dtype="float64", na_value=np.nan)
             use = where & ~np.isnan(numbers)
         for i in range(k):
             rows = slice(int(starts[i]), int(starts[i + 1]))
