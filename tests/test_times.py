@@ -445,3 +445,27 @@ def test_unique_return_rules_compare_the_date_and_time(tmp_path: Path) -> None:
     assert [(int(line), rule) for line, rule in zip(findings.line, findings.rule, strict=True)] == [
         (4, "one-each")
     ]
+
+
+def test_a_groups_minutes_add_up(tmp_path: Path) -> None:
+    """sum() and max() of minutes(A, B) over a person's rows: ten hours in all, eight at most."""
+    (tmp_path / "stays.yaml").write_text(
+        'format: lp-audit/definition-1\nname: stays\nversion: "1.0"\ntitle: Stays\nfields:\n'
+        "  - {name: person, label: Person, type: text, required: true}\n"
+        "  - {name: arrived, label: Arrival, type: date, required: true, time: required}\n"
+        "  - {name: left, label: Left, type: date, time: required}\n"
+        "rules:\n  - id: in-all\n    group: {by: person}\n"
+        "    check: {compare: 'sum(minutes(arrived, left)) <= 600'}\n    message: Long in all.\n"
+        "  - id: longest\n    group: {by: person}\n"
+        "    check: {compare: 'max(minutes(arrived, left)) <= 480'}\n    message: A long stay.\n"
+    )
+    data = tmp_path / "return.csv"
+    data.write_text(
+        "person,arrived,left\nP1,2025-07-01 09:00,2025-07-01 15:00\n"  # 6 hours
+        "P1,2025-07-02 09:00,2025-07-02 14:00\n"  # and 5: 11 in all
+        "P2,2025-07-01 09:00,2025-07-01 18:00\n"  # 9 hours at once
+        "P3,2025-07-01 09:00,\n"  # not left: not known
+    )
+    findings = validate_return(data, tmp_path / "stays.yaml").findings
+    got = sorted((int(line), rule) for line, rule in zip(findings.line, findings.rule, strict=True))
+    assert got == [(2, "in-all"), (3, "in-all"), (4, "longest")]
