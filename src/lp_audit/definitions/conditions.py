@@ -15,8 +15,8 @@ A condition is one of::
 ``compare`` operands are field names, ``period.start``, ``period.end``, ``today``, dates
 (``2015-04-01``), whole numbers, ``years(A, B)``: the whole years from date A to date B (an
 age at a date, for A a date of birth), ``days(A, B)``: the days from date A to date B, or
-``minutes(A, B)``: the whole minutes from date and time A to date and time B (fields with
-``time``; not known where either has no time).
+``minutes(A, B)``: the whole minutes from date and time A to date and time B (two fields with
+``time: required``; not known where either is blank or unreadable).
 
 In a rule over a key's rows (a rule with ``group``), a field may be read from another row of
 the same group, in its order: ``previous.F``, ``next.F``, ``first.F``, ``last.F`` (in a
