@@ -224,6 +224,24 @@ def test_a_time_after_some_dates_is_allowed_and_the_draft_says_how_many(tmp_path
     assert validate_returns([sample], definition).results[0].findings.empty
 
 
+def test_dates_all_at_midnight_allow_a_time_and_real_times_require_one(tmp_path: Path) -> None:
+    """A system that writes every date with 00:00:00 (a date of birth) gives dates that allow
+    a time, so a return of dates alone passes; real times of day are required."""
+    rows = "".join(
+        f"C{i},2001-02-{1 + i % 28:02d} 00:00:00,2025-07-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}\n"
+        for i in range(40)
+    )
+    sample = tmp_path / "visits.csv"
+    sample.write_text("visit_id,born,arrived\n" + rows)
+    draft = infer_definition([sample])
+    definition = _load(tmp_path, draft.text)
+    assert definition.field("born").time == "allowed"
+    assert definition.field("arrived").time == "required"
+    assert "every time of day in the samples is 00:00" in draft.text
+    sample.write_text("visit_id,born,arrived\nC1,2001-02-03,2025-07-01 09:30\n")
+    assert validate_returns([sample], definition).results[0].findings.empty
+
+
 def test_a_time_of_day_alone_is_text_that_must_be_a_real_time(tmp_path: Path) -> None:
     """An emergency care return keeps the arrival time beside its date (09:30): text with the
     pattern of a real time, so that 25:10 is found; the samples' own misfit is shown."""

@@ -145,11 +145,11 @@ def describe(header: str, values: pd.Series) -> Column:
     if column.sensitive is not None:
         if "birth" in column.sensitive or date_share >= TYPE_SHARE:
             _as_date(column, days, weights, total, keep_values=False)
-            _time(column, days, weights, timed)
+            _time(column, distinct, days, weights, timed)
         return column
     if date_share >= TYPE_SHARE:
         _as_date(column, days, weights, total, keep_values=True)
-        _time(column, days, weights, timed)
+        _time(column, distinct, days, weights, timed)
         return column
     if share(_PERIOD) >= TYPE_SHARE:
         column.period = True
@@ -246,15 +246,23 @@ def _without_times(distinct: pd.Series) -> tuple[pd.Series, pd.Series]:
     return distinct.str.replace(REAL_TIME, "", regex=True), timed
 
 
-def _time(column: Column, days: pd.Series, weights: object, timed: pd.Series) -> None:
+def _time(
+    column: Column, distinct: pd.Series, days: pd.Series, weights: object, timed: pd.Series
+) -> None:
     """A date column's ``time``: required when every date of the samples has a time of day,
-    allowed when some have."""
+    allowed when some have, or when every time is midnight (a system that writes each date
+    with a time, 1990-01-01 00:00:00: a date alone is as good)."""
     import numpy as np
 
     w = np.asarray(weights)
     dated = days.str.fullmatch("|".join(p for p, _ in DATE_SHAPES.values())).to_numpy()
     with_time = int(w[dated & timed.to_numpy()].sum())
     if not with_time:
+        return
+    midnight = distinct.str.contains(r"[ T]00:00(?::00(?:\.0+)?)?$", regex=True).to_numpy()
+    if not (dated & timed.to_numpy() & ~midnight).any():
+        column.time = "allowed"
+        column.notes.append("every time of day in the samples is 00:00: dates written with a time")
         return
     column.time = "required" if with_time == int(w[dated].sum()) else "allowed"
     if column.time == "allowed":
