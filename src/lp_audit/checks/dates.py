@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from lp_audit.checks.problems import ParseProblem
 from lp_audit.definitions import DATE_FORMATS, Definition, Field
+from lp_audit.definitions.forms import NAMED_TIME, REAL_TIME
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,16 +22,6 @@ if TYPE_CHECKING:
 
 #: A time after a date, as databases and spreadsheets export a date: 2025-07-01 00:00:00
 TIME = r"[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
-#: The same, when it is a real time of day: hours 0 to 23, minutes and seconds 0 to 59; its
-#: parts named for reading them (:func:`_seconds`), and without names to match (REAL_TIME)
-_NAMED_TIME = (
-    r"[ T](?P<h>[01]?[0-9]|2[0-3]):(?P<m>[0-5][0-9])"  # hh:mm
-    r"(?::(?P<s>[0-5][0-9])(?:\.[0-9]+)?)?"  # :ss and a fraction
-    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?$"  # a zone
-)
-REAL_TIME = re.sub(r"\(\?P<\w+>", "(?:", _NAMED_TIME)
-
-
 #: a day or month of one digit between a date's separators (3/7/2025, 2025-7-3), as
 #: spreadsheets write them; read as if written with its leading zero (see :func:`_padded`)
 _ONE_DIGIT = r"(^|[-/.])([0-9])([-/.]|$)"
@@ -45,12 +36,11 @@ def _padded(text: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(once, _ONE_DIGIT, r"\10\2\3")
 
 
-def _seconds(text: pa.Array) -> pa.Array:
-    """The seconds from midnight of the real time of day after each date (0 where none)."""
+def _seconds(parts: pa.Array) -> pa.Array:
+    """The seconds from midnight of each real time of day, as ``NAMED_TIME`` extracted its
+    ``parts`` from the text after each date (0 where none)."""
     import pyarrow as pa
     import pyarrow.compute as pc
-
-    parts = pc.extract_regex(text, _NAMED_TIME)
 
     def number(name: str) -> pa.Array:
         digits = pc.replace_substring_regex(pc.struct_field(parts, name), "^$", "0")
@@ -111,9 +101,10 @@ def parse_date_column(
     import pyarrow.compute as pc
 
     days = text
-    timed = None
+    timed = parts = None
     if f.time is not None:
-        timed = mask(pc.match_substring_regex(text, REAL_TIME))
+        parts = pc.extract_regex(text, NAMED_TIME)  # null where no real time follows the date
+        timed = mask(pc.is_valid(parts))
         days = pc.replace_substring_regex(text, REAL_TIME, "")
     asked = definition.date_format + (" hh:mm" if f.time == "required" else "")  # the form
     written = days
@@ -167,8 +158,8 @@ def parse_date_column(
             )
             # not known in a rule, as a value that fails its type is not
             dates = pc.if_else(pa.array(untimed.to_numpy()), pa.scalar(None, dates.type), dates)
-    if f.time is not None:  # the day and its time, for a rule's minutes and a group's order
-        dates = pc.add(dates, pc.cast(_seconds(text), pa.duration("s")))
+    if parts is not None:  # the day and its time, for a rule's minutes and a group's order
+        dates = pc.add(dates, pc.cast(_seconds(parts), pa.duration("s")))
     return pd.Series(dates.to_pandas(), index=blank.index)
 
 

@@ -70,7 +70,7 @@ def _operand(op: Operand, frame: pd.DataFrame, context: Context) -> tuple[Any, A
         known = s.notna().to_numpy()
         if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M":
             # a date as its day: a time of day after it counts only in minutes(A, B)
-            return s.to_numpy().astype("datetime64[D]"), known
+            return _days(s.to_numpy()), known
         if isinstance(s.dtype, np.dtype) and s.dtype.kind in "miuf":
             return s.to_numpy(), known
         if isinstance(s.dtype, pd.api.extensions.ExtensionDtype) and s.dtype.kind in "iuf":

@@ -7,6 +7,7 @@ definition itself and raises one :class:`DefinitionError` listing every problem 
 
 - :mod:`~lp_audit.definitions.model`, :mod:`~lp_audit.definitions.links`: the frozen
   dataclasses (links: tables, lookups, the previous return, continuity);
+- :mod:`~lp_audit.definitions.forms`: how dates and times of day are written;
 - :mod:`~lp_audit.definitions.conditions`, :mod:`~lp_audit.definitions.walk`: the condition
   language, and what a condition reads;
 - :mod:`~lp_audit.definitions.located`: YAML with the line of every value;
@@ -31,6 +32,7 @@ from lp_audit.definitions.conditions import (
     Not,
     Operand,
 )
+from lp_audit.definitions.forms import DATE_FORMATS
 from lp_audit.definitions.links import (
     Continuity,
     Lookup,
@@ -38,7 +40,6 @@ from lp_audit.definitions.links import (
     Table,
 )
 from lp_audit.definitions.model import (
-    DATE_FORMATS,
     FIELD_TYPES,
     Code,
     Constraint,

@@ -13,6 +13,7 @@ from lp_audit.definitions.conditions import (
     Condition,
     split_name,
 )
+from lp_audit.definitions.forms import TimeOfDay
 from lp_audit.definitions.links import Continuity, Lookup, PreviousReturn, Severity, Table
 from lp_audit.definitions.walk import (
     own_fields,
@@ -23,9 +24,6 @@ from lp_audit.periods import Every, Period
 
 FieldType = Literal["text", "integer", "decimal", "date", "code", "multi_code", "boolean"]
 Normalisation = Literal["case", "leading_zeros"]
-#: whether a date field's values carry a time of day after the date
-TimeOfDay = Literal["allowed", "required"]
-TIMES_OF_DAY: tuple[TimeOfDay, ...] = ("allowed", "required")
 ConstraintKind = Literal["range", "pattern", "max_length", "min_length", "check_digit"]
 ReturnRuleKind = Literal["unique", "duplicate"]
 MetricKind = Literal["share", "mean", "median_days"]
@@ -43,14 +41,6 @@ FIELD_TYPES: tuple[FieldType, ...] = (
 SEVERITIES: tuple[Severity, ...] = ("error", "warning")
 NORMALISATIONS: tuple[Normalisation, ...] = ("case", "leading_zeros")
 CHECK_DIGITS = ("modulus-11",)
-#: Date formats a definition may name, and their strptime equivalents.
-DATE_FORMATS = {
-    "YYYY-MM-DD": "%Y-%m-%d",
-    "DD/MM/YYYY": "%d/%m/%Y",
-    "DD-MM-YYYY": "%d-%m-%Y",
-    "DD.MM.YYYY": "%d.%m.%Y",
-    "YYYY/MM/DD": "%Y/%m/%d",
-}
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 VERSION_RE = re.compile(r"^\d+(\.\d+)*$")

@@ -8,21 +8,19 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from lp_audit.definitions.forms import DATE_FORMATS, TIMES_OF_DAY, TimeOfDay
 from lp_audit.definitions.located import Path_
 from lp_audit.definitions.model import (
     CHECK_DIGITS,
-    DATE_FORMATS,
     FIELD_TYPES,
     NAME_RE,
     NORMALISATIONS,
-    TIMES_OF_DAY,
     VERSION_RE,
     Code,
     Constraint,
     Definition,
     Field,
     FieldType,
-    TimeOfDay,
 )
 from lp_audit.definitions.reader import describe_kind
 from lp_audit.definitions.references import ReferenceParser

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lp_audit.checks.dates import REAL_TIME
+from lp_audit.definitions.forms import REAL_TIME
 from lp_audit.drafting.names import (
     ID_WORDS,
     IDENTIFIER_WORDS,

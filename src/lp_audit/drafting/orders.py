@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from lp_audit.checks.dates import REAL_TIME
+from lp_audit.definitions.forms import REAL_TIME
 from lp_audit.drafting.columns import DATE_SHAPES, per_distinct
 from lp_audit.drafting.model import Field, Rule, Table
 from lp_audit.drafting.render import label as label_of

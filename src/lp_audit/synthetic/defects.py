@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lp_audit.checks.dates import REAL_TIME
 from lp_audit.definitions import DATE_FORMATS, Definition
+from lp_audit.definitions.forms import REAL_TIME
 
 if TYPE_CHECKING:
     import numpy as np
