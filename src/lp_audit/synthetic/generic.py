@@ -369,8 +369,8 @@ def _findings(
     provider: str | None,
     today: date,
 ) -> dict[str | None, list[tuple[int | None, str | None, str]]]:
-    """Each table's findings as (line, field, rule or code), from lp_audit's own validation of the rows
-    written to files."""
+    """Each table's findings as (line, field, rule or code), from lp_audit's own validation of
+    the rows written to files."""
     from lp_audit.validation import validate_return, validate_returns
 
     out: dict[str | None, list[tuple[int | None, str | None, str]]] = {name: [] for name in frames}
